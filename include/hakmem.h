@@ -1,0 +1,98 @@
+/*
+ * hakmem.h — the public API beyond the standard malloc family: version,
+ * ground-truth counters and pointer introspection.  The malloc family itself
+ * is declared by <stdlib.h> and <malloc.h>; link with -lhakmem or preload
+ * libhakmem.so to get hakmem's definitions.
+ */
+#ifndef HAKMEM_H
+#define HAKMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HAKMEM_VERSION_MAJOR 0
+#define HAKMEM_VERSION_MINOR 1
+#define HAKMEM_VERSION_PATCH 0
+#define HAKMEM_VERSION_STRING "0.1.0"
+
+const char *hakmem_version(void);
+
+/* Tier indices used by the per-tier counters (same as the probes' tier). */
+#define HAKMEM_TIERS 3 /* 0 tiny, 1 pool, 2 large */
+#define HAKMEM_PURPOSES 4 /* 0 superslab, 1 arena, 2 large, 3 metadata */
+
+/*
+ * Every counter the probes also report, summed over all threads (live and
+ * exited).  These are the ground truth the tools are tested against.
+ */
+struct hakmem_stats {
+	uint64_t refills[HAKMEM_TIERS];
+	uint64_t refill_blocks[HAKMEM_TIERS];
+	uint64_t drains[HAKMEM_TIERS];
+	uint64_t drained_blocks[HAKMEM_TIERS];
+	uint64_t remote_frees[HAKMEM_TIERS];
+	uint64_t cold_starts[HAKMEM_TIERS];
+	uint64_t arena_grows;
+	uint64_t thread_inits;
+	uint64_t thread_exits;
+	uint64_t os_map_calls[HAKMEM_PURPOSES];
+	uint64_t os_map_bytes[HAKMEM_PURPOSES];
+	uint64_t os_unmap_calls[HAKMEM_PURPOSES];
+	uint64_t os_unmap_bytes[HAKMEM_PURPOSES];
+	uint64_t os_advise_calls[HAKMEM_PURPOSES];
+	uint64_t os_advise_bytes[HAKMEM_PURPOSES];
+	uint64_t large_cache_hits;
+	uint64_t large_cache_misses;
+};
+
+/* Fill *out with the current totals. */
+void hakmem_stats_get(struct hakmem_stats *out);
+
+/* Write the HAKMEM_STATS table to fd, or the HAKMEM_STATS_FILE JSON object. */
+void hakmem_stats_print(int fd);
+int hakmem_stats_write_json(const char *path);
+
+/* What hakmem knows about a pointer it handed out. */
+struct hakmem_ptr_info {
+	int tier; /* 0 tiny, 1 pool, 2 large */
+	int size_class; /* class index within hakmem's table; -1 for large */
+	size_t usable; /* malloc_usable_size */
+	size_t stride; /* distance between neighbouring blocks of the class */
+	uintptr_t region; /* start of the slab (tiny), arena (pool) or span (large) */
+	size_t offset; /* block start - region; a multiple of stride for tiny */
+	uint64_t owner; /* opaque id of the owning heap; 0 for large */
+};
+
+/* 0 and *out filled when p is a live or free block hakmem handed out;
+ * -1 when hakmem does not know p. */
+int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
+
+/* Opaque id of the calling thread's heap (0 before its first allocation). */
+uint64_t hakmem_heap_id(void);
+
+/*
+ * Census of the calling thread's heap, per size class: blocks carved from
+ * slabs/arenas, blocks sitting in the thread's free lists and blocks waiting
+ * in its remote queues.  carved - free_local - remote_pending == live blocks
+ * of that class owned by this heap.  Walking the lists also validates every
+ * entry (class, stride offset, owner); a corrupt list aborts.
+ */
+#define HAKMEM_MAX_CLASSES 64
+struct hakmem_census {
+	int classes; /* number of small classes (tiny + pool) */
+	int tiny_classes; /* classes [0, tiny_classes) are tiny */
+	size_t class_size[HAKMEM_MAX_CLASSES];
+	uint64_t carved[HAKMEM_MAX_CLASSES];
+	uint64_t free_local[HAKMEM_MAX_CLASSES];
+	uint64_t remote_pending[HAKMEM_MAX_CLASSES];
+};
+void hakmem_census(struct hakmem_census *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
