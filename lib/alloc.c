@@ -1,0 +1,114 @@
+/*
+ * alloc.c — malloc.  The fast path is: size -> class by table lookup, pop the
+ * thread's free list, return.  No probe, lock, atomic or syscall on it; all of
+ * that lives in the out-of-line slow path, where every probe of a small
+ * allocation fires at exactly one site.
+ */
+#include <errno.h>
+#include "api.h"
+#include "heap.h"
+#include "large.h"
+#include "pool.h"
+#include "remote.h"
+#include "tiny.h"
+
+void *hk_alloc(size_t n)
+{
+	struct hk_heap *h = hk_tl_heap;
+	if (__builtin_expect(n <= HK_POOL_MAX && h != NULL, 1)) {
+		unsigned cls = hk_size_class(n);
+		struct hk_block *b = h->free[cls];
+		if (__builtin_expect(b != NULL, 1)) {
+			h->free[cls] = b->next;
+			b->key = 0;
+			return b;
+		}
+	}
+	return hk_alloc_slow(n);
+}
+HK_EXPORT void *HK_API(malloc)(size_t n) __attribute__((alias("hk_alloc")));
+
+/* Blocks per refill: about 8 KiB of tiny blocks, 64 KiB of pool blocks. */
+static unsigned refill_batch(unsigned cls)
+{
+	uint32_t stride = hk_class_stride[cls];
+	unsigned lo = cls < HK_TINY_CLASSES ? 16 : 2, hi = cls < HK_TINY_CLASSES ? 256 : 32;
+	unsigned n = (cls < HK_TINY_CLASSES ? 8192u : 65536u) / stride;
+	return n < lo ? lo : n > hi ? hi : n;
+}
+
+static struct hk_block *drain(struct hk_heap *h, unsigned cls, int tier, unsigned *got)
+{
+	long depth;
+	struct hk_block *list = hk_remote_take(h, cls, got, &depth);
+	h->counters.drains[tier]++;
+	h->counters.drained_blocks[tier] += *got;
+	hk_probe_drain(tier, cls, *got, depth);
+	return list;
+}
+
+static struct hk_block *refill(struct hk_heap *h, unsigned cls)
+{
+	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
+	unsigned want = refill_batch(cls), got = 0;
+	struct hk_block *list;
+	hk_probe_refill_start(tier, cls, want);
+	if (hk_remote_pending(h, cls))
+		list = drain(h, cls, tier, &got);
+	else if (tier == HK_TIER_TINY)
+		list = hk_tiny_carve(h, cls, want, &got, &source);
+	else
+		list = hk_pool_carve(h, cls, want, &got, &source);
+	h->counters.refills[tier]++;
+	h->counters.refill_blocks[tier] += got;
+	hk_probe_refill_done(tier, cls, got, source);
+	h->free[cls] = list;
+	return list;
+}
+
+static struct hk_block *pop_or_refill(unsigned cls)
+{
+	struct hk_heap *h = hk_tl_heap;
+	if (!h && !(h = hk_heap_acquire()))
+		return NULL;
+	struct hk_block *b = h->free[cls];
+	if (!b && !(b = refill(h, cls)))
+		return NULL;
+	h->free[cls] = b->next;
+	b->key = 0;
+	return b;
+}
+
+void *hk_alloc_class(unsigned cls, size_t n)
+{
+	uint64_t bit = 1ull << cls;
+	if (__builtin_expect(hk_tl_cold & bit, 1)) {
+		void *p = pop_or_refill(cls);
+		if (!p)
+			errno = ENOMEM;
+		return p;
+	}
+	/* the thread's first slow path for this class: a cold start */
+	int tier = hk_class_tier(cls);
+	hk_probe_cold_start(tier, cls, (long)n);
+	void *p = pop_or_refill(cls);
+	if (p) {
+		hk_tl_cold |= bit;
+		hk_tl_heap->counters.cold_starts[tier]++;
+	} else {
+		errno = ENOMEM;
+	}
+	hk_probe_cold_done(tier, cls, (long)p);
+	return p;
+}
+
+void *hk_alloc_slow(size_t n)
+{
+	hk_init();
+	if (n <= HK_POOL_MAX)
+		return hk_alloc_class(hk_size_class(n), n);
+	void *p = hk_large_alloc(n, 0, NULL);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}

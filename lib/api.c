@@ -1,0 +1,194 @@
+/*
+ * api.c — the rest of the malloc family on top of hk_alloc / hk_dealloc:
+ * calloc, realloc, reallocarray, the aligned allocators and
+ * malloc_usable_size, with the errno behaviour POSIX and glibc users expect.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include "api.h"
+#include "block.h"
+#include "large.h"
+#include "os.h"
+#include "out.h"
+
+/* Usable bytes of the live block p; aborts on a pointer hakmem did not hand out. */
+static size_t usable_size(void *p, const char *func)
+{
+	struct hk_segment *s = hk_segment_of(p);
+	if (!s)
+		hk_fatal_ptr(func, "invalid pointer", p);
+	if (s->kind == HK_SEG_LARGE) {
+		struct hk_large *l = (struct hk_large *)s;
+		if (!hk_large_owns(l, p))
+			hk_fatal_ptr(func, "invalid pointer", p);
+		return l->usable;
+	}
+	int cls = hk_small_class(s, p);
+	if (cls < 0)
+		hk_fatal_ptr(func, "invalid pointer", p);
+	return hk_class_size[cls];
+}
+
+HK_EXPORT size_t HK_API(malloc_usable_size)(void *p)
+{
+	return p ? usable_size(p, "malloc_usable_size") : 0;
+}
+
+HK_EXPORT void *HK_API(calloc)(size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (total <= HK_POOL_MAX) {
+		void *p = hk_alloc(total);
+		return p ? memset(p, 0, total) : NULL;
+	}
+	hk_init();
+	int fresh;
+	void *p = hk_large_alloc(total, 0, &fresh);
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return fresh ? p : memset(p, 0, total); /* fresh mappings are already zero */
+}
+
+/* Keep p when n still fits and would not waste more than half of it. */
+static int fits_in_place(void *p, size_t old, size_t n)
+{
+	if (n > old)
+		return 0;
+	if (old <= HK_POOL_MAX)
+		return n >= old / 2;
+	struct hk_large *l = (struct hk_large *)hk_segment_of(p);
+	return n > HK_POOL_MAX && hk_large_resize(l, n) == 0;
+}
+
+static int grows_in_place(void *p, size_t n)
+{
+	if (n <= HK_POOL_MAX)
+		return 0;
+	struct hk_segment *s = hk_segment_of(p);
+	return s->kind == HK_SEG_LARGE && hk_large_resize((struct hk_large *)s, n) == 0;
+}
+
+HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
+{
+	if (!p)
+		return hk_alloc(n);
+	if (n == 0) { /* glibc frees and returns NULL */
+		hk_dealloc(p);
+		return NULL;
+	}
+	size_t old = usable_size(p, "realloc");
+	if (fits_in_place(p, old, n) || grows_in_place(p, n))
+		return p;
+	void *q = hk_alloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	hk_dealloc(p);
+	return q;
+}
+
+HK_EXPORT void *HK_API(reallocarray)(void *p, size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return HK_API(realloc)(p, total);
+}
+
+/* Pool block aligned to align: the list head when it happens to be aligned,
+ * otherwise a block carved at an aligned spot. */
+static void *pool_aligned(size_t n, size_t align)
+{
+	unsigned cls = hk_size_class(n > HK_TINY_MAX ? n : HK_TINY_MAX + 1);
+	struct hk_heap *h = hk_tl_heap;
+	if (!h && !(h = hk_heap_acquire()))
+		return NULL;
+	struct hk_block *b = h->free[cls];
+	if (b && ((uintptr_t)b & (align - 1)) == 0) {
+		h->free[cls] = b->next;
+		b->key = 0;
+		return b;
+	}
+	return hk_pool_carve_aligned(h, cls, align);
+}
+
+/* align is a power of two. */
+static void *alloc_aligned(size_t n, size_t align)
+{
+	if (align <= HK_ALIGN)
+		return hk_alloc(n);
+	hk_init();
+	void *p = NULL;
+	int cls = n <= HK_TINY_MAX ? hk_tiny_class_aligned(n, align) : -1;
+	if (cls >= 0)
+		p = hk_alloc_class((unsigned)cls, n);
+	else if (n <= HK_POOL_MAX && align <= HK_PAGE)
+		p = pool_aligned(n, align);
+	else
+		p = hk_large_alloc(n, align, NULL);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
+static int power_of_two(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+HK_EXPORT int HK_API(posix_memalign)(void **out, size_t align, size_t n)
+{
+	if (!power_of_two(align) || align % sizeof(void *))
+		return EINVAL;
+	int saved = errno;
+	void *p = alloc_aligned(n, align);
+	errno = saved; /* posix_memalign reports through its result only */
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+HK_EXPORT void *HK_API(aligned_alloc)(size_t align, size_t n)
+{
+	if (!power_of_two(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return alloc_aligned(n, align);
+}
+
+HK_EXPORT void *HK_API(memalign)(size_t align, size_t n)
+{
+	if (align > ((size_t)1 << 62)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	size_t a = HK_ALIGN;
+	while (a < align) /* glibc rounds a non-power-of-two alignment up */
+		a <<= 1;
+	return alloc_aligned(n, a);
+}
+
+HK_EXPORT void *HK_API(valloc)(size_t n)
+{
+	return alloc_aligned(n, HK_PAGE);
+}
+
+HK_EXPORT void *HK_API(pvalloc)(size_t n)
+{
+	if (n > SIZE_MAX - HK_PAGE) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return alloc_aligned(n ? hk_align_up(n, HK_PAGE) : HK_PAGE, HK_PAGE);
+}

@@ -1,0 +1,26 @@
+/*
+ * config.h — the HAKMEM_* environment knobs, read once at initialisation
+ * (never on a fast path).  A bad value gets a one-line warning and the default.
+ */
+#ifndef HK_CONFIG_H
+#define HK_CONFIG_H
+
+#include <stddef.h>
+#include "size_class.h"
+
+struct hk_config {
+	int stats; /* HAKMEM_STATS */
+	char stats_file[512]; /* HAKMEM_STATS_FILE, "" when unset */
+	size_t arena_init; /* HAKMEM_POOL_TLS_ARENA_MB_INIT, bytes */
+	size_t arena_max; /* HAKMEM_POOL_TLS_ARENA_MB_MAX, bytes */
+	unsigned growth_levels; /* HAKMEM_POOL_TLS_ARENA_GROWTH_LEVELS */
+	unsigned prewarm[HK_POOL_CLASSES]; /* HAKMEM_POOL_TLS_PREWARM, blocks per pool class */
+	int prewarm_on;
+	size_t large_cache; /* HAKMEM_LARGE_CACHE_MB, bytes */
+};
+
+extern struct hk_config hk_config;
+
+void hk_config_load(void);
+
+#endif

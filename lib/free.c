@@ -1,0 +1,71 @@
+/*
+ * free.c — free.  The fast path finds the block's segment with two loads,
+ * checks that this thread owns it and that p is a block start, and pushes it
+ * on the thread's list.  Everything else — remote frees, large spans, invalid
+ * pointers and double frees — goes to the slow path.
+ */
+#include "api.h"
+#include "block.h"
+#include "large.h"
+#include "out.h"
+#include "remote.h"
+#include "stats.h"
+
+void hk_dealloc(void *p)
+{
+	struct hk_segment *s = hk_segment_of(p);
+	struct hk_heap *h = hk_tl_heap;
+	if (__builtin_expect(s != NULL && s->owner == h, 1)) {
+		int cls = hk_small_class(s, p);
+		struct hk_block *b = p;
+		if (__builtin_expect(cls >= 0 && b->key != hk_free_key, 1)) {
+			b->next = h->free[cls];
+			b->key = hk_free_key;
+			h->free[cls] = b;
+			return;
+		}
+	}
+	hk_dealloc_slow(p, "free");
+}
+HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
+
+static void remote_free(struct hk_heap *owner, unsigned cls, struct hk_block *b)
+{
+	int tier = hk_class_tier(cls);
+	struct hk_heap *h = hk_tl_heap;
+	b->key = hk_free_key;
+	long depth = hk_remote_push(owner, cls, b);
+	if (h)
+		h->counters.remote_frees[tier]++;
+	else
+		hk_stats_orphan_remote_free(tier);
+	hk_probe_remote_push(tier, cls, owner->tid, depth);
+}
+
+static void large_free(struct hk_large *l, void *p, const char *func)
+{
+	if (!hk_large_owns(l, p))
+		hk_fatal_ptr(func, l->user ? "invalid pointer" : "double free", p);
+	hk_large_free(l);
+}
+
+void hk_dealloc_slow(void *p, const char *func)
+{
+	if (!p)
+		return;
+	struct hk_segment *s = hk_segment_of(p);
+	if (!s)
+		hk_fatal_ptr(func, "invalid pointer", p);
+	if (s->kind == HK_SEG_LARGE) {
+		large_free((struct hk_large *)s, p, func);
+		return;
+	}
+	int cls = hk_small_class(s, p);
+	if (cls < 0)
+		hk_fatal_ptr(func, "invalid pointer", p);
+	struct hk_block *b = p;
+	if (b->key == hk_free_key)
+		hk_fatal_ptr(func, "double free", p);
+	/* the fast path takes every valid block this thread owns */
+	remote_free(s->owner, (unsigned)cls, b);
+}

@@ -1,0 +1,152 @@
+/* heap.c — heap creation, adoption and hand-over (see heap.h). */
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+#include "heap.h"
+#include "os.h"
+#include "pool.h"
+#include "stats.h"
+
+__thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec")));
+__thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
+uintptr_t hk_free_key;
+
+static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hk_heap *all_heaps;
+static struct hk_heap *abandoned;
+static pthread_key_t heap_key;
+
+/* Metadata bump allocator, under heap_lock. */
+#define META_CHUNK ((size_t)256 << 10)
+static char *meta_pos, *meta_end;
+
+static void *meta_alloc_locked(size_t size)
+{
+	size = hk_align_up(size, 64);
+	if (meta_end - meta_pos < (ptrdiff_t)size) {
+		size_t len = size > META_CHUNK ? hk_align_up(size, HK_PAGE) : META_CHUNK;
+		char *p = hk_os_map(len, HK_PURPOSE_METADATA);
+		if (!p)
+			return NULL;
+		meta_pos = p;
+		meta_end = p + len;
+	}
+	void *p = meta_pos;
+	meta_pos += size;
+	return p;
+}
+
+void *hk_meta_alloc(size_t size)
+{
+	pthread_mutex_lock(&heap_lock);
+	void *p = meta_alloc_locked(size);
+	pthread_mutex_unlock(&heap_lock);
+	return p;
+}
+
+static struct hk_heap *heap_new_locked(void)
+{
+	struct hk_heap *h = meta_alloc_locked(sizeof(*h));
+	if (!h)
+		return NULL;
+	h->next_all = all_heaps;
+	all_heaps = h;
+	return h;
+}
+
+static struct hk_heap *heap_take_locked(int *fresh)
+{
+	struct hk_heap *h = abandoned;
+	*fresh = 0;
+	if (h) {
+		abandoned = h->next_abandoned;
+		return h;
+	}
+	*fresh = 1;
+	return heap_new_locked();
+}
+
+struct hk_heap *hk_heap_acquire(void)
+{
+	int fresh;
+	pthread_mutex_lock(&heap_lock);
+	struct hk_heap *h = heap_take_locked(&fresh);
+	if (h)
+		h->in_use = 1;
+	pthread_mutex_unlock(&heap_lock);
+	if (!h)
+		return NULL;
+	h->tid = gettid();
+	hk_tl_heap = h;
+	pthread_setspecific(heap_key, h);
+	hk_stats_thread_init();
+	hk_probe_thread_init(h->tid);
+	if (fresh)
+		hk_pool_prewarm(h);
+	return h;
+}
+
+static long free_blocks(const struct hk_heap *h)
+{
+	long n = 0;
+	for (unsigned c = 0; c < HK_CLASSES; c++) {
+		for (const struct hk_block *b = h->free[c]; b; b = b->next)
+			n++;
+		n += __atomic_load_n(&h->remote[c].depth, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+void hk_heap_release(void *heap)
+{
+	struct hk_heap *h = heap;
+	long blocks = HK_PROBE_ACTIVE(thread_exit) ? free_blocks(h) : 0;
+	hk_probe_thread_exit(h->tid, blocks);
+	hk_stats_thread_exit();
+	hk_tl_heap = NULL;
+	hk_tl_cold = 0;
+	pthread_mutex_lock(&heap_lock);
+	h->in_use = 0;
+	h->next_abandoned = abandoned;
+	abandoned = h;
+	pthread_mutex_unlock(&heap_lock);
+}
+
+void hk_heap_for_each(void (*fn)(struct hk_heap *, void *), void *arg)
+{
+	pthread_mutex_lock(&heap_lock);
+	for (struct hk_heap *h = all_heaps; h; h = h->next_all)
+		fn(h, arg);
+	pthread_mutex_unlock(&heap_lock);
+}
+
+void hk_heap_global_init(void)
+{
+	pthread_key_create(&heap_key, hk_heap_release);
+}
+
+void hk_heap_atfork_prepare(void)
+{
+	pthread_mutex_lock(&heap_lock);
+}
+
+void hk_heap_atfork_parent(void)
+{
+	pthread_mutex_unlock(&heap_lock);
+}
+
+/* In the child only the forking thread lives on: every other heap in use
+ * belonged to a thread that no longer exists, so it is handed over. */
+void hk_heap_atfork_child(void)
+{
+	pthread_mutex_init(&heap_lock, NULL);
+	for (struct hk_heap *h = all_heaps; h; h = h->next_all) {
+		if (!h->in_use || h == hk_tl_heap)
+			continue;
+		h->in_use = 0;
+		h->next_abandoned = abandoned;
+		abandoned = h;
+	}
+	if (hk_tl_heap)
+		hk_tl_heap->tid = gettid();
+}

@@ -1,0 +1,79 @@
+/*
+ * heap.h — a thread's allocator state.  A heap is owned by one thread at a
+ * time: the fast paths touch only its free lists, without atomics.  Other
+ * threads reach it only through its remote queues.  When a thread exits its
+ * heap is abandoned whole (free lists, slabs, arenas, queues) and the next new
+ * thread adopts it, so threads that come and go leak nothing.
+ */
+#ifndef HK_HEAP_H
+#define HK_HEAP_H
+
+#include <stdint.h>
+#include "hakmem_probes.h"
+#include "size_class.h"
+
+/* A free block: the list link, and the free key that marks it free. */
+struct hk_block {
+	struct hk_block *next;
+	uintptr_t key;
+};
+
+/* Lock-free MPSC queue of blocks freed by other threads (see remote.c). */
+struct hk_remote_queue {
+	struct hk_block *head;
+	long depth;
+};
+
+struct hk_slab_meta;
+struct hk_superslab;
+struct hk_arena;
+
+/* Per-heap counters behind HAKMEM_STATS; bumped on slow paths only. */
+struct hk_heap_counters {
+	uint64_t refills[HK_TIER_COUNT], refill_blocks[HK_TIER_COUNT];
+	uint64_t drains[HK_TIER_COUNT], drained_blocks[HK_TIER_COUNT];
+	uint64_t remote_frees[HK_TIER_COUNT], cold_starts[HK_TIER_COUNT];
+	uint64_t arena_grows;
+};
+
+struct hk_heap {
+	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
+	long tid; /* thread now using the heap */
+	int in_use;
+	/* tiny tier */
+	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
+	struct hk_superslab *superslab; /* superslab handing out slabs */
+	/* pool tier */
+	struct hk_arena *arena; /* arena being carved */
+	size_t arena_bytes; /* all arenas of this heap */
+	unsigned arena_level;
+	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
+	struct hk_heap_counters counters;
+	struct hk_heap *next_all; /* every heap ever made */
+	struct hk_heap *next_abandoned;
+	struct hk_remote_queue remote[HK_CLASSES] __attribute__((aligned(64)));
+};
+
+/* The calling thread's heap, NULL before its first allocation. */
+extern __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec")));
+/* Per-thread bitmap of classes whose first slow path already ran. */
+extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
+
+/* Random per-process value stored in word 1 of free blocks. */
+extern uintptr_t hk_free_key;
+
+/* The calling thread's heap, creating or adopting one; NULL when out of memory. */
+struct hk_heap *hk_heap_acquire(void);
+/* pthread key destructor: hands the heap over. */
+void hk_heap_release(void *heap);
+/* Call fn on every heap ever made (stats, census). */
+void hk_heap_for_each(void (*fn)(struct hk_heap *, void *), void *arg);
+/* Metadata memory (never freed), zeroed. */
+void *hk_meta_alloc(size_t size);
+
+void hk_heap_global_init(void);
+void hk_heap_atfork_prepare(void);
+void hk_heap_atfork_parent(void);
+void hk_heap_atfork_child(void);
+
+#endif

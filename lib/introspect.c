@@ -1,0 +1,87 @@
+/*
+ * introspect.c — hakmem_version, hakmem_ptr_info, hakmem_heap_id and
+ * hakmem_census: what tests and tools may ask about hakmem's own state.
+ * Never on a hot path.
+ */
+#include "api.h"
+#include "block.h"
+#include "hakmem.h"
+#include "large.h"
+#include "out.h"
+
+HK_EXPORT const char *hakmem_version(void)
+{
+	return HAKMEM_VERSION_STRING;
+}
+
+HK_EXPORT uint64_t hakmem_heap_id(void)
+{
+	return (uint64_t)(uintptr_t)hk_tl_heap;
+}
+
+static void large_info(const struct hk_large *l, struct hakmem_ptr_info *out)
+{
+	*out = (struct hakmem_ptr_info){
+		.tier = HK_TIER_LARGE, .size_class = -1, .usable = l->usable,
+		.stride = l->seg.size, .region = (uintptr_t)l, .offset = l->user - (uintptr_t)l,
+	};
+}
+
+static void small_info(const struct hk_segment *s, const void *p, int cls,
+		       struct hakmem_ptr_info *out)
+{
+	uintptr_t region = (uintptr_t)s, u = (uintptr_t)p;
+	if (s->kind == HK_SEG_TINY)
+		region = u & ~(uintptr_t)(HK_SLAB_SIZE - 1);
+	*out = (struct hakmem_ptr_info){
+		.tier = hk_class_tier((unsigned)cls), .size_class = cls,
+		.usable = hk_class_size[cls], .stride = hk_class_stride[cls], .region = region,
+		.offset = u - region, .owner = (uint64_t)(uintptr_t)s->owner,
+	};
+}
+
+HK_EXPORT int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out)
+{
+	const struct hk_segment *s = p ? hk_segment_of(p) : NULL;
+	if (!s)
+		return -1;
+	if (s->kind == HK_SEG_LARGE) {
+		const struct hk_large *l = (const struct hk_large *)s;
+		if (!hk_large_owns(l, p))
+			return -1;
+		large_info(l, out);
+		return 0;
+	}
+	int cls = hk_small_class(s, p);
+	if (cls < 0)
+		return -1;
+	small_info(s, p, cls, out);
+	return 0;
+}
+
+/* Count a free list, checking each entry belongs to h and class cls. */
+static uint64_t walk_list(const struct hk_heap *h, unsigned cls)
+{
+	uint64_t n = 0;
+	for (const struct hk_block *b = h->free[cls]; b; b = b->next, n++) {
+		const struct hk_segment *s = hk_segment_of(b);
+		if (!s || s->owner != h || hk_small_class(s, b) != (int)cls || b->key != hk_free_key)
+			hk_fatal_ptr("hakmem_census", "corrupt free list entry", b);
+	}
+	return n;
+}
+
+HK_EXPORT void hakmem_census(struct hakmem_census *out)
+{
+	hk_init();
+	*out = (struct hakmem_census){.classes = HK_CLASSES, .tiny_classes = HK_TINY_CLASSES};
+	const struct hk_heap *h = hk_tl_heap;
+	for (unsigned c = 0; c < HK_CLASSES; c++) {
+		out->class_size[c] = hk_class_size[c];
+		if (!h)
+			continue;
+		out->carved[c] = h->carved[c];
+		out->free_local[c] = walk_list(h, c);
+		out->remote_pending[c] = (uint64_t)__atomic_load_n(&h->remote[c].depth, __ATOMIC_RELAXED);
+	}
+}

@@ -1,0 +1,153 @@
+/* large.c — direct mappings and the span cache (see large.h). */
+#include <pthread.h>
+#include "config.h"
+#include "large.h"
+#include "os.h"
+#include "stats.h"
+
+#define HDR 64u
+#define CACHE_SLOTS 16
+
+struct cached_span {
+	void *base;
+	size_t size;
+};
+
+static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cached_span cache[CACHE_SLOTS];
+static size_t cache_bytes;
+static unsigned cache_victim;
+
+/* Mapped size for a span: pages up to 1 MiB in 64 KiB steps, then eight
+ * steps per power of two, so freed spans fit later requests of similar size. */
+static size_t span_size(size_t need)
+{
+	if (need <= ((size_t)1 << 20))
+		return hk_align_up(need, (size_t)64 << 10);
+	size_t step = ((size_t)1 << (63 - __builtin_clzl(need))) / 8;
+	return hk_align_up(need, step);
+}
+
+static void *cache_take_locked(size_t size)
+{
+	int best = -1;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		size_t s = cache[i].size;
+		if (cache[i].base && s >= size && s - size <= size / 4 &&
+		    (best < 0 || s < cache[best].size))
+			best = i;
+	}
+	if (best < 0)
+		return NULL;
+	void *base = cache[best].base;
+	cache_bytes -= cache[best].size;
+	cache[best].base = NULL;
+	return base;
+}
+
+static void *span_get(size_t size, int *fresh)
+{
+	pthread_mutex_lock(&large_lock);
+	void *base = cache_take_locked(size);
+	pthread_mutex_unlock(&large_lock);
+	hk_stats_large_cache(base != NULL);
+	*fresh = base == NULL;
+	if (base)
+		return base;
+	base = hk_os_map_aligned(size, HK_CHUNK, HK_PURPOSE_LARGE);
+	if (base && hk_registry_set(base, size) != 0) {
+		hk_os_unmap(base, size, HK_PURPOSE_LARGE);
+		return NULL;
+	}
+	return base;
+}
+
+void *hk_large_alloc(size_t n, size_t align, int *fresh)
+{
+	size_t off = align > HDR ? align : HDR;
+	if (n > ((size_t)1 << 46) || off > HK_CHUNK)
+		return NULL;
+	size_t size = span_size(off + n);
+	int was_fresh;
+	struct hk_large *l = span_get(size, &was_fresh);
+	if (!l)
+		return NULL;
+	l->seg.kind = HK_SEG_LARGE;
+	l->seg.owner = NULL;
+	l->seg.size = size;
+	l->user = (uintptr_t)l + off;
+	l->usable = size - off;
+	if (fresh)
+		*fresh = was_fresh;
+	return (void *)l->user;
+}
+
+static void span_release(void *base, size_t size)
+{
+	hk_registry_clear(base, size);
+	hk_os_unmap(base, size, HK_PURPOSE_LARGE);
+}
+
+/* Make room for size bytes in the cache; the evicted spans go to out. */
+static int cache_evict_locked(size_t size, struct cached_span *out)
+{
+	int n = 0;
+	for (int i = 0; i < 2 * CACHE_SLOTS + 1 && (cache_bytes + size > hk_config.large_cache ||
+							cache[cache_victim].base); i++) {
+		struct cached_span *v = &cache[cache_victim];
+		if (v->base) {
+			out[n++] = *v;
+			cache_bytes -= v->size;
+			v->base = NULL;
+		} else {
+			cache_victim = (cache_victim + 1) % CACHE_SLOTS;
+		}
+	}
+	return n;
+}
+
+void hk_large_free(struct hk_large *l)
+{
+	size_t size = l->seg.size;
+	l->user = 0; /* a second free of the same pointer is now invalid */
+	if (size > hk_config.large_cache) {
+		span_release(l, size);
+		return;
+	}
+	struct cached_span evicted[CACHE_SLOTS];
+	pthread_mutex_lock(&large_lock);
+	int n = cache_evict_locked(size, evicted);
+	cache[cache_victim] = (struct cached_span){l, size};
+	cache_victim = (cache_victim + 1) % CACHE_SLOTS;
+	cache_bytes += size;
+	pthread_mutex_unlock(&large_lock);
+	for (int i = 0; i < n; i++)
+		span_release(evicted[i].base, evicted[i].size);
+}
+
+int hk_large_resize(struct hk_large *l, size_t n)
+{
+	size_t off = l->user - (uintptr_t)l;
+	if (off + n > l->seg.size)
+		return -1;
+	size_t keep = span_size(off + n);
+	if (keep <= l->seg.size / 2) { /* give the tail back */
+		size_t kept_chunks = hk_align_up(keep, HK_CHUNK);
+		if (l->seg.size > kept_chunks)
+			hk_registry_clear((char *)l + kept_chunks, l->seg.size - kept_chunks);
+		hk_os_unmap((char *)l + keep, l->seg.size - keep, HK_PURPOSE_LARGE);
+		l->seg.size = keep;
+	}
+	l->usable = l->seg.size - off;
+	return 0;
+}
+
+void hk_large_atfork_prepare(void)
+{
+	pthread_mutex_lock(&large_lock);
+}
+
+void hk_large_atfork_release(void)
+{
+	pthread_mutex_unlock(&large_lock);
+}

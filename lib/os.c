@@ -1,0 +1,101 @@
+/*
+ * os.c — the OS boundary (see os.h).  Aligned mappings first try a hint in a
+ * private address range with MAP_FIXED_NOREPLACE, which costs one syscall when
+ * it lands; only when it does not do we over-map and trim (up to three).
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include "os.h"
+
+static struct hk_os_counters counters;
+
+/* Hint range for aligned mappings: 32 TiB .. 64 TiB, clear of the kernel's
+ * top-down mmap area and of ASan's shadow. */
+#define HINT_BASE ((uintptr_t)0x200000000000ull)
+#define HINT_END ((uintptr_t)0x400000000000ull)
+static uintptr_t hint_next = HINT_BASE;
+
+static void count(uint64_t *calls, uint64_t *bytes, enum hk_purpose purpose, size_t len)
+{
+	__atomic_fetch_add(&calls[purpose], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&bytes[purpose], len, __ATOMIC_RELAXED);
+}
+
+static void *sys_map(void *hint, size_t len, int extra_flags, enum hk_purpose purpose)
+{
+	void *p = mmap(hint, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra_flags, -1, 0);
+	count(counters.map_calls, counters.map_bytes, purpose, len);
+	hk_probe_os_map((long)p, (long)len, purpose);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void *hk_os_map(size_t len, enum hk_purpose purpose)
+{
+	return sys_map(NULL, len, 0, purpose);
+}
+
+void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose)
+{
+	munmap(p, len);
+	count(counters.unmap_calls, counters.unmap_bytes, purpose, len);
+	hk_probe_os_unmap((long)p, (long)len, purpose);
+}
+
+void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose)
+{
+	madvise(p, len, advice);
+	count(counters.advise_calls, counters.advise_bytes, purpose, len);
+	hk_probe_os_advise((long)p, (long)len, purpose, advice);
+}
+
+static uintptr_t next_hint(size_t len, size_t align)
+{
+	size_t step = hk_align_up(len, align);
+	uintptr_t h = __atomic_fetch_add(&hint_next, step, __ATOMIC_RELAXED);
+	if (h < HINT_BASE || h + step > HINT_END) { /* wrapped: start over */
+		__atomic_store_n(&hint_next, HINT_BASE + step, __ATOMIC_RELAXED);
+		h = HINT_BASE;
+	}
+	return hk_align_up(h, align);
+}
+
+static void *map_hinted(size_t len, size_t align, enum hk_purpose purpose)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		void *p = sys_map((void *)next_hint(len, align), len, MAP_FIXED_NOREPLACE, purpose);
+		if (p && ((uintptr_t)p & (align - 1)) == 0)
+			return p;
+		if (p) /* an old kernel ignored NOREPLACE and placed it elsewhere */
+			hk_os_unmap(p, len, purpose);
+	}
+	return NULL;
+}
+
+static void *map_trimmed(size_t len, size_t align, enum hk_purpose purpose)
+{
+	size_t over = len + align - HK_PAGE;
+	char *raw = sys_map(NULL, over, 0, purpose);
+	if (!raw)
+		return NULL;
+	char *start = (char *)hk_align_up((uintptr_t)raw, align);
+	size_t head = (size_t)(start - raw), tail = over - head - len;
+	if (head)
+		hk_os_unmap(raw, head, purpose);
+	if (tail)
+		hk_os_unmap(start + len, tail, purpose);
+	return start;
+}
+
+void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose)
+{
+	void *p = map_hinted(len, align, purpose);
+	return p ? p : map_trimmed(len, align, purpose);
+}
+
+void hk_os_counters_get(struct hk_os_counters *out)
+{
+	uint64_t *src = (uint64_t *)&counters, *dst = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof(counters) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}

@@ -1,0 +1,35 @@
+/*
+ * os.h — the OS boundary.  os.c is the only code in hakmem that calls mmap,
+ * munmap or madvise; it counts every call and fires the os_* probes right
+ * after the syscall returns, so that the count here equals the count at the
+ * syscall tracepoints for hakmem's own calls.
+ */
+#ifndef HK_OS_H
+#define HK_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hakmem_probes.h"
+
+#define HK_PAGE 4096u
+
+/* Anonymous read/write mapping, or NULL. */
+void *hk_os_map(size_t len, enum hk_purpose purpose);
+/* Same, with the start aligned to align (a power of two >= HK_PAGE). */
+void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose);
+void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose);
+void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose);
+
+struct hk_os_counters {
+	uint64_t map_calls[HK_PURPOSE_COUNT], map_bytes[HK_PURPOSE_COUNT];
+	uint64_t unmap_calls[HK_PURPOSE_COUNT], unmap_bytes[HK_PURPOSE_COUNT];
+	uint64_t advise_calls[HK_PURPOSE_COUNT], advise_bytes[HK_PURPOSE_COUNT];
+};
+void hk_os_counters_get(struct hk_os_counters *out);
+
+static inline size_t hk_align_up(size_t n, size_t align)
+{
+	return (n + align - 1) & ~(align - 1);
+}
+
+#endif

@@ -1,0 +1,56 @@
+/* registry.c — address -> segment table (see segment.h). */
+#include <pthread.h>
+#include "os.h"
+#include "segment.h"
+
+hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
+static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static hk_reg_leaf *leaf_for(uintptr_t chunk)
+{
+	uintptr_t i1 = chunk >> HK_REG_L2_BITS;
+	hk_reg_leaf *leaf = __atomic_load_n(&hk_registry[i1], __ATOMIC_ACQUIRE);
+	if (leaf)
+		return leaf;
+	pthread_mutex_lock(&leaf_lock);
+	leaf = hk_registry[i1];
+	if (!leaf) {
+		leaf = hk_os_map(sizeof(hk_reg_leaf), HK_PURPOSE_METADATA);
+		if (leaf)
+			__atomic_store_n(&hk_registry[i1], leaf, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&leaf_lock);
+	return leaf;
+}
+
+static int set_range(uintptr_t base, size_t len, struct hk_segment *value)
+{
+	uintptr_t first = base >> HK_CHUNK_SHIFT, last = (base + len - 1) >> HK_CHUNK_SHIFT;
+	for (uintptr_t c = first; c <= last; c++) {
+		hk_reg_leaf *leaf = leaf_for(c);
+		if (!leaf)
+			return -1;
+		__atomic_store_n(&(*leaf)[c & ((1u << HK_REG_L2_BITS) - 1)], value, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+int hk_registry_set(struct hk_segment *seg, size_t len)
+{
+	return set_range((uintptr_t)seg, len, seg);
+}
+
+void hk_registry_clear(void *base, size_t len)
+{
+	set_range((uintptr_t)base, len, NULL);
+}
+
+void hk_registry_atfork_prepare(void)
+{
+	pthread_mutex_lock(&leaf_lock);
+}
+
+void hk_registry_atfork_release(void)
+{
+	pthread_mutex_unlock(&leaf_lock);
+}

@@ -1,0 +1,56 @@
+/*
+ * segment.h — the header every hakmem mapping starts with, and the registry
+ * that maps any address to the segment holding it in O(1).
+ *
+ * Segments (tiny superslabs, pool arenas, large spans) are 2 MiB aligned and
+ * never share a 2 MiB chunk, so a two-level table indexed by address >> 21
+ * finds the owner of any pointer with two loads, and an address hakmem did
+ * not hand out finds nothing.
+ */
+#ifndef HK_SEGMENT_H
+#define HK_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HK_CHUNK_SHIFT 21
+#define HK_CHUNK ((size_t)1 << HK_CHUNK_SHIFT)
+#define HK_REG_L2_BITS 13 /* one leaf covers 16 GiB */
+#define HK_REG_L1_BITS (47 - HK_CHUNK_SHIFT - HK_REG_L2_BITS)
+
+enum hk_seg_kind { HK_SEG_TINY = 1, HK_SEG_POOL = 2, HK_SEG_LARGE = 3 };
+
+struct hk_heap;
+
+struct hk_segment {
+	uint32_t kind;
+	uint32_t reserved;
+	struct hk_heap *owner; /* NULL for large spans: any thread frees them */
+	size_t size; /* bytes mapped */
+};
+
+typedef struct hk_segment *hk_reg_leaf[1u << HK_REG_L2_BITS];
+extern hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
+
+static inline struct hk_segment *hk_segment_of(const void *p)
+{
+	uintptr_t chunk = (uintptr_t)p >> HK_CHUNK_SHIFT;
+	uintptr_t i1 = chunk >> HK_REG_L2_BITS;
+	if (i1 >= (1u << HK_REG_L1_BITS))
+		return NULL;
+	hk_reg_leaf *leaf = __atomic_load_n(&hk_registry[i1], __ATOMIC_ACQUIRE);
+	if (!leaf)
+		return NULL;
+	return __atomic_load_n(&(*leaf)[chunk & ((1u << HK_REG_L2_BITS) - 1)], __ATOMIC_RELAXED);
+}
+
+/* Point every chunk of [seg, seg + len) at seg (or at NULL). 0 on success. */
+int hk_registry_set(struct hk_segment *seg, size_t len);
+void hk_registry_clear(void *base, size_t len);
+
+
+/* fork(): hold the registry lock across it. */
+void hk_registry_atfork_prepare(void);
+void hk_registry_atfork_release(void);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * stats.h — the ground-truth counters (HAKMEM_STATS, HAKMEM_STATS_FILE).
+ * Per-heap counters live in struct hk_heap and are summed on demand; the few
+ * events that have no heap at hand are counted here with atomics.  Every
+ * counter sits beside the probe that reports the same event.
+ */
+#ifndef HK_STATS_H
+#define HK_STATS_H
+
+#include "hakmem.h"
+
+void hk_stats_thread_init(void);
+void hk_stats_thread_exit(void);
+/* A remote free by a thread that has no heap (after its hand-over). */
+void hk_stats_orphan_remote_free(int tier);
+void hk_stats_large_cache(int hit);
+/* Print / write at exit, as configured. */
+void hk_stats_at_exit(void);
+
+#endif

@@ -1,0 +1,68 @@
+/* tiny.c — superslabs and slab carving for the Tiny tier (see tiny.h). */
+#include "block.h"
+#include "os.h"
+#include "tiny.h"
+
+static struct hk_superslab *superslab_new(struct hk_heap *h)
+{
+	struct hk_superslab *ss = hk_os_map_aligned(HK_CHUNK, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+	if (!ss)
+		return NULL;
+	/* fresh mappings are zero: only the non-zero fields are set */
+	ss->seg.kind = HK_SEG_TINY;
+	ss->seg.owner = h;
+	ss->seg.size = HK_CHUNK;
+	ss->next_slab = 1; /* slab 0 holds this header */
+	ss->next = h->superslab;
+	if (hk_registry_set(&ss->seg, HK_CHUNK) != 0) {
+		hk_os_unmap(ss, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+		return NULL;
+	}
+	h->superslab = ss;
+	return ss;
+}
+
+static struct hk_slab_meta *slab_assign(struct hk_heap *h, unsigned cls, int *source)
+{
+	struct hk_superslab *ss = h->superslab;
+	if (!ss || ss->next_slab == HK_SLABS_PER_SUPERSLAB) {
+		ss = superslab_new(h);
+		if (!ss)
+			return NULL;
+		*source = HK_SRC_OS;
+	}
+	struct hk_slab_meta *m = &ss->slabs[ss->next_slab++];
+	uint32_t stride = hk_class_stride[cls];
+	m->stride = (uint16_t)stride;
+	m->recip = (uint32_t)(((1ull << 32) + stride - 1) / stride);
+	m->capacity = HK_SLAB_SIZE / stride;
+	m->cls1 = (uint16_t)(cls + 1);
+	h->slab[cls] = m;
+	return m;
+}
+
+static uintptr_t slab_base(const struct hk_slab_meta *m)
+{
+	uintptr_t ss = (uintptr_t)m & ~(HK_CHUNK - 1);
+	const struct hk_superslab *s = (const struct hk_superslab *)ss;
+	return ss + ((uintptr_t)(m - s->slabs) << HK_SLAB_SHIFT);
+}
+
+struct hk_block *hk_tiny_carve(struct hk_heap *h, unsigned cls, unsigned want, unsigned *got,
+			       int *source)
+{
+	*source = HK_SRC_EXISTING;
+	struct hk_slab_meta *m = h->slab[cls];
+	if (!m || m->carved / m->stride == m->capacity) {
+		m = slab_assign(h, cls, source);
+		if (!m)
+			return NULL;
+	}
+	unsigned left = m->capacity - m->carved / m->stride;
+	unsigned n = want < left ? want : left;
+	struct hk_block *list = hk_link_blocks(slab_base(m) + m->carved, m->stride, n);
+	__atomic_store_n(&m->carved, m->carved + n * m->stride, __ATOMIC_RELEASE);
+	h->carved[cls] += n;
+	*got = n;
+	return list;
+}
