@@ -72,6 +72,7 @@ static void fork_child(void)
 	hk_registry_atfork_release();
 	hk_large_atfork_release();
 	hk_heap_atfork_child();
+	hk_stats_atfork_child();
 }
 
 __attribute__((constructor)) static void hk_constructor(void)

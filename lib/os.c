@@ -93,6 +93,11 @@ void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose)
 	return p ? p : map_trimmed(len, align, purpose);
 }
 
+void hk_os_counters_reset(void)
+{
+	counters = (struct hk_os_counters){0};
+}
+
 void hk_os_counters_get(struct hk_os_counters *out)
 {
 	uint64_t *src = (uint64_t *)&counters, *dst = (uint64_t *)out;

@@ -26,6 +26,8 @@ struct hk_os_counters {
 	uint64_t advise_calls[HK_PURPOSE_COUNT], advise_bytes[HK_PURPOSE_COUNT];
 };
 void hk_os_counters_get(struct hk_os_counters *out);
+/* A forked child counts its own calls only. */
+void hk_os_counters_reset(void);
 
 static inline size_t hk_align_up(size_t n, size_t align)
 {

@@ -195,10 +195,47 @@ __attribute__((visibility("default"))) int hakmem_stats_write_json(const char *p
 	return 0;
 }
 
+static void reset_heap(struct hk_heap *h, void *arg)
+{
+	(void)arg;
+	h->counters = (struct hk_heap_counters){0};
+}
+
+void hk_stats_atfork_child(void)
+{
+	hk_heap_for_each(reset_heap, NULL);
+	hk_os_counters_reset();
+	thread_inits = thread_exits = large_hits = large_misses = 0;
+	for (int t = 0; t < HK_TIER_COUNT; t++)
+		orphan_remote_frees[t] = 0;
+}
+
+/* HAKMEM_STATS_FILE with every "%p" replaced by the pid, so that the
+ * processes of one run do not overwrite each other's report. */
+static void stats_path(char *out, size_t size)
+{
+	struct hk_out pid = HK_OUT_INIT(-1);
+	hk_out_u64(&pid, (uint64_t)getpid());
+	size_t n = 0;
+	for (const char *s = hk_config.stats_file; *s && n + pid.len + 1 < size; s++) {
+		if (s[0] == '%' && s[1] == 'p') {
+			__builtin_memcpy(out + n, pid.buf, pid.len);
+			n += pid.len;
+			s++;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	out[n] = '\0';
+}
+
 void hk_stats_at_exit(void)
 {
+	char path[sizeof(hk_config.stats_file) + 32];
 	if (hk_config.stats)
 		hakmem_stats_print(2);
-	if (hk_config.stats_file[0])
-		hakmem_stats_write_json(hk_config.stats_file);
+	if (!hk_config.stats_file[0])
+		return;
+	stats_path(path, sizeof(path));
+	hakmem_stats_write_json(path);
 }

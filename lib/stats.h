@@ -14,6 +14,8 @@ void hk_stats_thread_exit(void);
 /* A remote free by a thread that has no heap (after its hand-over). */
 void hk_stats_orphan_remote_free(int tier);
 void hk_stats_large_cache(int hit);
+/* In a forked child: start from zero, so each process reports its own events. */
+void hk_stats_atfork_child(void);
 /* Print / write at exit, as configured. */
 void hk_stats_at_exit(void);
 
