@@ -18,14 +18,12 @@ static struct cached_span cache[CACHE_SLOTS];
 static size_t cache_bytes;
 static unsigned cache_victim;
 
-/* Mapped size for a span: pages up to 1 MiB in 64 KiB steps, then eight
- * steps per power of two, so freed spans fit later requests of similar size. */
+/* A span maps whole 2 MiB chunks: they are its own anyway (the registry
+ * gives each chunk one owner), untouched pages cost no memory, and realloc
+ * can then grow the block to the chunk's end in place, without a syscall. */
 static size_t span_size(size_t need)
 {
-	if (need <= ((size_t)1 << 20))
-		return hk_align_up(need, (size_t)64 << 10);
-	size_t step = ((size_t)1 << (63 - __builtin_clzl(need))) / 8;
-	return hk_align_up(need, step);
+	return hk_align_up(need, HK_CHUNK);
 }
 
 static void *cache_take_locked(size_t size)
@@ -45,16 +43,20 @@ static void *cache_take_locked(size_t size)
 	return base;
 }
 
-static void *span_get(size_t size, int *fresh)
+/* A span of size bytes starting on an align boundary (at least a chunk). */
+static void *span_get(size_t size, size_t align, int *fresh)
 {
-	pthread_mutex_lock(&large_lock);
-	void *base = cache_take_locked(size);
-	pthread_mutex_unlock(&large_lock);
-	hk_stats_large_cache(base != NULL);
+	void *base = NULL;
+	if (align <= HK_CHUNK) {
+		pthread_mutex_lock(&large_lock);
+		base = cache_take_locked(size);
+		pthread_mutex_unlock(&large_lock);
+		hk_stats_large_cache(base != NULL);
+	}
 	*fresh = base == NULL;
 	if (base)
 		return base;
-	base = hk_os_map_aligned(size, HK_CHUNK, HK_PURPOSE_LARGE);
+	base = hk_os_map_aligned(size, align > HK_CHUNK ? align : HK_CHUNK, HK_PURPOSE_LARGE);
 	if (base && hk_registry_set(base, size) != 0) {
 		hk_os_unmap(base, size, HK_PURPOSE_LARGE);
 		return NULL;
@@ -64,19 +66,19 @@ static void *span_get(size_t size, int *fresh)
 
 void *hk_large_alloc(size_t n, size_t align, int *fresh)
 {
-	size_t off = align > HDR ? align : HDR;
-	if (n > ((size_t)1 << 46) || off > HK_CHUNK)
+	size_t off = align > HDR ? align : HDR; /* the header sits in front of the block */
+	if (n > ((size_t)1 << 46) || off > ((size_t)1 << 40))
 		return NULL;
 	size_t size = span_size(off + n);
 	int was_fresh;
-	struct hk_large *l = span_get(size, &was_fresh);
+	struct hk_large *l = span_get(size, align, &was_fresh);
 	if (!l)
 		return NULL;
 	l->seg.kind = HK_SEG_LARGE;
 	l->seg.owner = NULL;
 	l->seg.size = size;
 	l->user = (uintptr_t)l + off;
-	l->usable = size - off;
+	l->usable = hk_align_up(n, HK_PAGE); /* not the whole span: callers may fill what we report */
 	if (fresh)
 		*fresh = was_fresh;
 	return (void *)l->user;
@@ -88,22 +90,29 @@ static void span_release(void *base, size_t size)
 	hk_os_unmap(base, size, HK_PURPOSE_LARGE);
 }
 
-/* Make room for size bytes in the cache; the evicted spans go to out. */
-static int cache_evict_locked(size_t size, struct cached_span *out)
+static void evict_locked(struct cached_span *v, struct cached_span *out, int *n)
 {
-	int n = 0;
-	for (int i = 0; i < 2 * CACHE_SLOTS + 1 && (cache_bytes + size > hk_config.large_cache ||
-							cache[cache_victim].base); i++) {
-		struct cached_span *v = &cache[cache_victim];
-		if (v->base) {
-			out[n++] = *v;
-			cache_bytes -= v->size;
-			v->base = NULL;
-		} else {
-			cache_victim = (cache_victim + 1) % CACHE_SLOTS;
-		}
+	out[(*n)++] = *v;
+	cache_bytes -= v->size;
+	v->base = NULL;
+}
+
+/* Make room for size bytes in the cache, oldest first (round robin from the
+ * victim hand); returns the free slot, the evicted spans go to out. */
+static struct cached_span *cache_room_locked(size_t size, struct cached_span *out, int *n)
+{
+	for (int i = 0; i < CACHE_SLOTS && cache_bytes + size > hk_config.large_cache; i++) {
+		struct cached_span *v = &cache[(cache_victim + i) % CACHE_SLOTS];
+		if (v->base)
+			evict_locked(v, out, n);
 	}
-	return n;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (!cache[i].base)
+			return &cache[i];
+	struct cached_span *v = &cache[cache_victim];
+	cache_victim = (cache_victim + 1) % CACHE_SLOTS;
+	evict_locked(v, out, n);
+	return v;
 }
 
 void hk_large_free(struct hk_large *l)
@@ -115,10 +124,9 @@ void hk_large_free(struct hk_large *l)
 		return;
 	}
 	struct cached_span evicted[CACHE_SLOTS];
+	int n = 0;
 	pthread_mutex_lock(&large_lock);
-	int n = cache_evict_locked(size, evicted);
-	cache[cache_victim] = (struct cached_span){l, size};
-	cache_victim = (cache_victim + 1) % CACHE_SLOTS;
+	*cache_room_locked(size, evicted, &n) = (struct cached_span){l, size};
 	cache_bytes += size;
 	pthread_mutex_unlock(&large_lock);
 	for (int i = 0; i < n; i++)
@@ -131,14 +139,12 @@ int hk_large_resize(struct hk_large *l, size_t n)
 	if (off + n > l->seg.size)
 		return -1;
 	size_t keep = span_size(off + n);
-	if (keep <= l->seg.size / 2) { /* give the tail back */
-		size_t kept_chunks = hk_align_up(keep, HK_CHUNK);
-		if (l->seg.size > kept_chunks)
-			hk_registry_clear((char *)l + kept_chunks, l->seg.size - kept_chunks);
+	if (keep <= l->seg.size / 2) { /* give the tail chunks back */
+		hk_registry_clear((char *)l + keep, l->seg.size - keep);
 		hk_os_unmap((char *)l + keep, l->seg.size - keep, HK_PURPOSE_LARGE);
 		l->seg.size = keep;
 	}
-	l->usable = l->seg.size - off;
+	l->usable = hk_align_up(n, HK_PAGE);
 	return 0;
 }
 
