@@ -39,7 +39,7 @@ static void remote_free(struct hk_heap *owner, unsigned cls, struct hk_block *b)
 		h->counters.remote_frees[tier]++;
 	else
 		hk_stats_orphan_remote_free(tier);
-	hk_probe_remote_push(tier, cls, owner->tid, depth);
+	hk_probe_remote_push(tier, cls, __atomic_load_n(&owner->tid, __ATOMIC_RELAXED), depth);
 }
 
 static void large_free(struct hk_large *l, void *p, const char *func)

@@ -76,11 +76,12 @@ struct hk_heap *hk_heap_acquire(void)
 	pthread_mutex_unlock(&heap_lock);
 	if (!h)
 		return NULL;
-	h->tid = gettid();
+	long tid = gettid();
+	__atomic_store_n(&h->tid, tid, __ATOMIC_RELAXED); /* read by remote frees */
 	hk_tl_heap = h;
 	pthread_setspecific(heap_key, h);
 	hk_stats_thread_init();
-	hk_probe_thread_init(h->tid);
+	hk_probe_thread_init(tid);
 	if (fresh)
 		hk_pool_prewarm(h);
 	return h;
@@ -148,5 +149,5 @@ void hk_heap_atfork_child(void)
 		abandoned = h;
 	}
 	if (hk_tl_heap)
-		hk_tl_heap->tid = gettid();
+		__atomic_store_n(&hk_tl_heap->tid, (long)gettid(), __ATOMIC_RELAXED);
 }

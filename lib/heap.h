@@ -38,7 +38,7 @@ struct hk_heap_counters {
 
 struct hk_heap {
 	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
-	long tid; /* thread now using the heap */
+	long tid; /* thread now using the heap (atomic: remote frees read it) */
 	int in_use;
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */

@@ -56,12 +56,8 @@ static void *span_get(size_t size, size_t align, int *fresh)
 	*fresh = base == NULL;
 	if (base)
 		return base;
-	base = hk_os_map_aligned(size, align > HK_CHUNK ? align : HK_CHUNK, HK_PURPOSE_LARGE);
-	if (base && hk_registry_set(base, size) != 0) {
-		hk_os_unmap(base, size, HK_PURPOSE_LARGE);
-		return NULL;
-	}
-	return base;
+	return hk_segment_new(size, align > HK_CHUNK ? align : HK_CHUNK, HK_SEG_LARGE, NULL,
+			      HK_PURPOSE_LARGE);
 }
 
 void *hk_large_alloc(size_t n, size_t align, int *fresh)
@@ -74,9 +70,7 @@ void *hk_large_alloc(size_t n, size_t align, int *fresh)
 	struct hk_large *l = span_get(size, align, &was_fresh);
 	if (!l)
 		return NULL;
-	l->seg.kind = HK_SEG_LARGE;
-	l->seg.owner = NULL;
-	l->seg.size = size;
+	/* a cached span keeps its header; its size may exceed the request */
 	l->user = (uintptr_t)l + off;
 	l->usable = hk_align_up(n, HK_PAGE); /* not the whole span: callers may fill what we report */
 	if (fresh)

@@ -21,20 +21,13 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	size_t size = next_arena_size(h);
 	if (size < need + HK_PAGE)
 		size = hk_align_up(need + HK_PAGE, HK_CHUNK);
-	struct hk_arena *a = hk_os_map_aligned(size, HK_CHUNK, HK_PURPOSE_ARENA);
+	struct hk_arena *a = hk_segment_new(size, HK_CHUNK, HK_SEG_POOL, h, HK_PURPOSE_ARENA);
 	if (!a)
 		return NULL;
-	a->seg.kind = HK_SEG_POOL;
-	a->seg.owner = h;
-	a->seg.size = size;
 	a->data = (uintptr_t)a + 64; /* header is 64 bytes; blocks stay 16-aligned */
 	a->carved = a->data;
 	a->end = (uintptr_t)a + size;
 	a->next = h->arena;
-	if (hk_registry_set(&a->seg, size) != 0) {
-		hk_os_unmap(a, size, HK_PURPOSE_ARENA);
-		return NULL;
-	}
 	size_t old = h->arena_bytes;
 	h->arena = a;
 	h->arena_bytes += size;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "hakmem_probes.h"
 
 #define HK_CHUNK_SHIFT 21
 #define HK_CHUNK ((size_t)1 << HK_CHUNK_SHIFT)
@@ -43,6 +44,11 @@ static inline struct hk_segment *hk_segment_of(const void *p)
 		return NULL;
 	return __atomic_load_n(&(*leaf)[chunk & ((1u << HK_REG_L2_BITS) - 1)], __ATOMIC_RELAXED);
 }
+
+/* Map a new segment of size bytes aligned to align (>= HK_CHUNK), with its
+ * header filled in and every chunk registered; NULL when out of memory. */
+void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
+		     enum hk_purpose purpose);
 
 /* Point every chunk of [seg, seg + len) at seg (or at NULL). 0 on success. */
 int hk_registry_set(struct hk_segment *seg, size_t len);

@@ -5,19 +5,12 @@
 
 static struct hk_superslab *superslab_new(struct hk_heap *h)
 {
-	struct hk_superslab *ss = hk_os_map_aligned(HK_CHUNK, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+	struct hk_superslab *ss =
+		hk_segment_new(HK_CHUNK, HK_CHUNK, HK_SEG_TINY, h, HK_PURPOSE_SUPERSLAB);
 	if (!ss)
 		return NULL;
-	/* fresh mappings are zero: only the non-zero fields are set */
-	ss->seg.kind = HK_SEG_TINY;
-	ss->seg.owner = h;
-	ss->seg.size = HK_CHUNK;
 	ss->next_slab = 1; /* slab 0 holds this header */
 	ss->next = h->superslab;
-	if (hk_registry_set(&ss->seg, HK_CHUNK) != 0) {
-		hk_os_unmap(ss, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
-		return NULL;
-	}
 	h->superslab = ss;
 	return ss;
 }

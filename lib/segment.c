@@ -1,4 +1,4 @@
-/* registry.c — address -> segment table (see segment.h). */
+/* segment.c — mapping segments and the address -> segment registry (see segment.h). */
 #include <pthread.h>
 #include "os.h"
 #include "segment.h"
@@ -53,4 +53,20 @@ void hk_registry_atfork_prepare(void)
 void hk_registry_atfork_release(void)
 {
 	pthread_mutex_unlock(&leaf_lock);
+}
+
+void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
+		     enum hk_purpose purpose)
+{
+	struct hk_segment *seg = hk_os_map_aligned(size, align, purpose);
+	if (!seg)
+		return NULL;
+	/* fresh mappings are zero: only the non-zero fields are set */
+	seg->kind = kind;
+	seg->owner = owner;
+	seg->size = size;
+	if (hk_registry_set(seg, size) == 0)
+		return seg;
+	hk_os_unmap(seg, size, purpose);
+	return NULL;
 }
