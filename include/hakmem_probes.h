@@ -41,10 +41,12 @@ enum hk_purpose {
 
 #if HAKMEM_PROBES
 /*
- * Only constants and plain registers as operands: Debian's libbpf 1.1.2
- * cannot decode scale-index-base memory operands.
+ * Only plain registers as operands: Debian's libbpf 1.1.2 cannot decode
+ * scale-index-base memory operands, and perf 6.1 drops constant operands
+ * (and cannot join sites whose operand kinds differ).  The extra mov for a
+ * constant costs nothing on a slow path.
  */
-#define STAP_SDT_ARG_CONSTRAINT nr
+#define STAP_SDT_ARG_CONSTRAINT r
 #define _SDT_HAS_SEMAPHORES 1
 #include <sys/sdt.h>
 

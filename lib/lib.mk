@@ -33,10 +33,12 @@ $(eval $(call lib_variant,noprobes,-DHAKMEM_PROBES=0))
 $(eval $(call lib_variant,asan,-DHAKMEM_PREFIX=1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer))
 $(eval $(call lib_variant,tsan,-DHAKMEM_PREFIX=1 -fsanitize=thread))
 
+# Replace, never rewrite in place: running programs map the old file, and
+# uprobes attached to it follow its inode.
 lib/libhakmem.so: $(BUILD)/default/libhakmem.so
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 lib/libhakmem.a: $(BUILD)/default/libhakmem.a
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 all: lib/libhakmem.so lib/libhakmem.a
 

@@ -60,8 +60,22 @@ static uintptr_t next_hint(size_t len, size_t align)
 	return hk_align_up(h, align);
 }
 
+/* TSan keeps programs out of our hint range. */
+#if defined(__SANITIZE_THREAD__)
+#define HINTS_ALLOWED 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HINTS_ALLOWED 0
+#endif
+#endif
+#ifndef HINTS_ALLOWED
+#define HINTS_ALLOWED 1
+#endif
+
 static void *map_hinted(size_t len, size_t align, enum hk_purpose purpose)
 {
+	if (!HINTS_ALLOWED)
+		return NULL;
 	for (int tries = 0; tries < 2; tries++) {
 		void *p = sys_map((void *)next_hint(len, align), len, MAP_FIXED_NOREPLACE, purpose);
 		if (p && ((uintptr_t)p & (align - 1)) == 0)
