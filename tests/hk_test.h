@@ -1,0 +1,191 @@
+/*
+ * hk_test.h — the small harness every C test shares: failure reporting,
+ * a deterministic RNG, content patterns, and a few hakmem helpers.
+ *
+ * Tests print through a static stdio buffer (hk_test_begin) so that stdio
+ * never allocates from hakmem: census-based tests compare exact block counts
+ * and a stray stdout buffer would be one block too many.
+ */
+#ifndef HK_TEST_H
+#define HK_TEST_H
+
+#include <errno.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hakmem.h"
+
+/* Tier limits from the spec: tiny <= 1 KiB, pool <= 52 KiB, large above. */
+#define HK_TINY_MAX 1024u
+#define HK_POOL_MAX 53248u
+#define HK_PAGE 4096u
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define HK_SANITIZED 1
+#else
+#define HK_SANITIZED 0
+#endif
+
+static const char *hk_test_name = "test";
+
+/* Scale an iteration count down under sanitizers (5-20x slower). */
+static inline long hk_scale(long n, long divisor)
+{
+	return HK_SANITIZED ? (n / divisor > 0 ? n / divisor : 1) : n;
+}
+
+static inline void hk_test_begin(const char *name, const char *what)
+{
+	static char outbuf[1 << 14];
+	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
+	hk_test_name = name;
+	printf("%s: %s%s\n", name, what, HK_SANITIZED ? " [sanitizer build]" : "");
+}
+
+__attribute__((format(printf, 3, 4), noreturn)) static inline void hk_fail_at(const char *file, int line,
+									    const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fprintf(stderr, "FAIL %s (%s:%d): ", hk_test_name, file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+#define HK_FAIL(...) hk_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+#define HK_CHECK(cond, ...)               \
+	do {                              \
+		if (!(cond))              \
+			HK_FAIL(__VA_ARGS__); \
+	} while (0)
+
+static inline void hk_pass(const char *detail)
+{
+	printf("%s: PASS %s\n", hk_test_name, detail);
+	fflush(stdout);
+}
+
+/* xorshift64*: deterministic, seedable, good enough for workloads. */
+static inline uint64_t hk_rand(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static inline uint64_t hk_rand_range(uint64_t *s, uint64_t lo, uint64_t hi)
+{
+	return lo + hk_rand(s) % (hi - lo + 1);
+}
+
+static inline uint8_t hk_pat_byte(uint64_t seed, size_t i)
+{
+	uint64_t h = (seed + i / 64) * 0x9E3779B97F4A7C15ULL;
+	return (uint8_t)((h >> 32) ^ i);
+}
+
+/*
+ * Which offsets carry the pattern: all of a small block; for big blocks the
+ * first and last KiB plus one byte every 509 (a prime, so the probes walk
+ * across pages and cache lines) — full fills of 52 KiB blocks a million
+ * times would dominate the run time.
+ */
+static inline size_t hk_pat_next(size_t i, size_t n)
+{
+	if (n <= 4096 || i < 1024 || i + 1024 >= n)
+		return i + 1;
+	return i + 509 < n - 1024 ? i + 509 : n - 1024;
+}
+
+static inline void hk_fill(void *p, size_t n, uint64_t seed)
+{
+	uint8_t *b = p;
+	for (size_t i = 0; i < n; i = hk_pat_next(i, n))
+		b[i] = hk_pat_byte(seed, i);
+}
+
+/* Offset of the first byte below limit that lost the pattern hk_fill(p, n,
+ * seed) wrote, or -1.  limit < n checks what a shrinking realloc keeps. */
+static inline long hk_verify_prefix(const void *p, size_t n, size_t limit, uint64_t seed)
+{
+	const uint8_t *b = p;
+	for (size_t i = 0; i < n && i < limit; i = hk_pat_next(i, n))
+		if (b[i] != hk_pat_byte(seed, i))
+			return (long)i;
+	return -1;
+}
+
+static inline long hk_verify(const void *p, size_t n, uint64_t seed)
+{
+	return hk_verify_prefix(p, n, n, seed);
+}
+
+#define HK_CHECK_PATTERN(p, n, seed, ctx) HK_CHECK_PREFIX(p, n, n, seed, ctx)
+#define HK_CHECK_PREFIX(p, n, limit, seed, ctx)                                                      \
+	do {                                                                                         \
+		long bad_ = hk_verify_prefix((p), (n), (limit), (seed));                             \
+		HK_CHECK(bad_ < 0, "%s: block %p size %zu corrupted at offset %ld", (ctx), (void *)(p), \
+			 (size_t)(n), bad_);                                                         \
+	} while (0)
+
+/* Write every byte (catches a block shorter than asked for, under ASan or
+ * when it overlaps metadata) and check the usable size. */
+static inline void hk_touch_all(void *p, size_t n, const char *ctx)
+{
+	HK_CHECK(p != NULL, "%s: allocation of %zu bytes returned NULL", ctx, n);
+	memset(p, 0xA5, n);
+	size_t u = malloc_usable_size(p);
+	HK_CHECK(u >= n, "%s: malloc_usable_size(%p)=%zu < requested %zu", ctx, p, u, n);
+}
+
+static inline int hk_tier_of_size(size_t n)
+{
+	return n <= HK_TINY_MAX ? 0 : n <= HK_POOL_MAX ? 1 : 2;
+}
+
+static inline uint64_t hk_sum(const uint64_t *v, int n)
+{
+	uint64_t s = 0;
+	for (int i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+/* Bytes hakmem currently holds from the OS (mapped minus unmapped). */
+static inline int64_t hk_mapped_bytes(void)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	return (int64_t)(hk_sum(st.os_map_bytes, HAKMEM_PURPOSES) - hk_sum(st.os_unmap_bytes, HAKMEM_PURPOSES));
+}
+
+/* Hide a pointer's provenance from the compiler: tests deliberately use a
+ * block after a realloc that failed (the block is still valid then), which
+ * gcc's -Wuse-after-free cannot know. */
+static inline void *hk_launder(void *p)
+{
+	void *volatile v = p;
+	return v;
+}
+
+static inline double hk_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#endif

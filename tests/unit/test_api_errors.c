@@ -1,0 +1,106 @@
+/*
+ * The error and edge cases of the malloc API: overflow in calloc and
+ * reallocarray, impossible sizes, bad alignments, malloc(0), free(NULL).
+ * Sizes go through volatile variables so the compiler cannot fold or warn
+ * them away.
+ */
+#include "hk_test.h"
+
+static volatile size_t v_size_max = SIZE_MAX;
+static volatile size_t v_ptrdiff_max1 = (size_t)PTRDIFF_MAX + 1;
+static volatile size_t v_2p32 = (size_t)1 << 32;
+
+static void expect_enomem(void *p, const char *what)
+{
+	int e = errno;
+	HK_CHECK(p == NULL, "%s returned %p, expected NULL", what, p);
+	HK_CHECK(e == ENOMEM, "%s set errno %d, expected ENOMEM", what, e);
+}
+
+/* errno is cleared first: a stale ENOMEM must not pass for a fresh one. */
+#define EXPECT_ENOMEM(call, what)          \
+	do {                               \
+		errno = 0;                 \
+		expect_enomem((call), what); \
+	} while (0)
+
+static void overflow_cases(void)
+{
+	EXPECT_ENOMEM(calloc(v_size_max / 2, 3), "calloc(SIZE_MAX/2, 3)");
+	EXPECT_ENOMEM(calloc(v_size_max, v_size_max), "calloc(SIZE_MAX, SIZE_MAX)");
+	EXPECT_ENOMEM(calloc(v_2p32, v_2p32), "calloc(2^32, 2^32)");
+	void *p = malloc(64);
+	memset(p, 7, 64);
+	EXPECT_ENOMEM(reallocarray(hk_launder(p), v_size_max / 8, 16), "reallocarray(p, SIZE_MAX/8, 16)");
+	HK_CHECK(((unsigned char *)p)[63] == 7, "reallocarray overflow damaged the block");
+	void *q = reallocarray(p, 100, 16);
+	HK_CHECK(q != NULL && malloc_usable_size(q) >= 1600, "reallocarray(p, 100, 16) failed");
+	HK_CHECK(((unsigned char *)q)[63] == 7, "reallocarray lost content");
+	free(q);
+}
+
+static void huge_cases(void)
+{
+	EXPECT_ENOMEM(malloc(v_size_max), "malloc(SIZE_MAX)");
+	EXPECT_ENOMEM(malloc(v_ptrdiff_max1), "malloc(PTRDIFF_MAX+1)");
+	EXPECT_ENOMEM(malloc(v_size_max - 4096), "malloc(SIZE_MAX-4096)");
+	EXPECT_ENOMEM(calloc(1, v_ptrdiff_max1), "calloc(1, PTRDIFF_MAX+1)");
+	EXPECT_ENOMEM(realloc(NULL, v_size_max), "realloc(NULL, SIZE_MAX)");
+	EXPECT_ENOMEM(memalign(64, v_size_max), "memalign(64, SIZE_MAX)");
+	EXPECT_ENOMEM(aligned_alloc(4096, v_ptrdiff_max1), "aligned_alloc(4096, PTRDIFF_MAX+1)");
+	EXPECT_ENOMEM(valloc(v_size_max), "valloc(SIZE_MAX)");
+	EXPECT_ENOMEM(pvalloc(v_size_max - 10), "pvalloc(SIZE_MAX-10)");
+	void *p = (void *)1;
+	int rc = posix_memalign(&p, 64, v_size_max);
+	HK_CHECK(rc == ENOMEM, "posix_memalign(64, SIZE_MAX) = %d, expected ENOMEM", rc);
+}
+
+static void bad_alignments(void)
+{
+	static const size_t bad[] = { 0, 1, 2, 4, 12, 24, 48, 100, 4097, (size_t)1 << 63 | 8 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		void *p = NULL;
+		int rc = posix_memalign(&p, bad[i], 64);
+		HK_CHECK(rc == EINVAL, "posix_memalign(align=%zu) = %d, expected EINVAL", bad[i], rc);
+	}
+	static const size_t npot[] = { 3, 24, 48, 100, 4097, 65535 };
+	for (size_t i = 0; i < sizeof(npot) / sizeof(npot[0]); i++) {
+		errno = 0;
+		void *p = aligned_alloc(npot[i], 256);
+		int e = errno;
+		HK_CHECK(p == NULL && e == EINVAL, "aligned_alloc(%zu, 256) = %p errno %d, expected NULL/EINVAL",
+			 npot[i], p, e);
+	}
+}
+
+static void zero_and_null(void)
+{
+	enum { N = 64 };
+	void *p[N];
+	for (int i = 0; i < N; i++) {
+		p[i] = malloc(0);
+		HK_CHECK(p[i] != NULL, "malloc(0) returned NULL");
+		for (int j = 0; j < i; j++)
+			HK_CHECK(p[i] != p[j], "malloc(0) returned %p twice while both live", p[i]);
+	}
+	for (int i = 0; i < N; i++)
+		free(p[i]);
+	free(NULL);
+	HK_CHECK(malloc_usable_size(NULL) == 0, "malloc_usable_size(NULL) != 0");
+	void *r = realloc(NULL, 0);
+	free(r);
+	void *c = calloc(0, 16);
+	HK_CHECK(c != NULL, "calloc(0, 16) returned NULL");
+	free(c);
+}
+
+int main(void)
+{
+	hk_test_begin("test_api_errors", "overflow, impossible sizes, bad alignment, malloc(0), free(NULL)");
+	overflow_cases();
+	huge_cases();
+	bad_alignments();
+	zero_and_null();
+	hk_pass("api errors");
+	return 0;
+}
