@@ -47,13 +47,13 @@ HK_EXPORT void *HK_API(calloc)(size_t n, size_t size)
 		return p ? memset(p, 0, total) : NULL;
 	}
 	hk_init();
-	int fresh;
-	void *p = hk_large_alloc(total, 0, &fresh);
+	size_t dirty;
+	void *p = hk_large_alloc(total, 0, &dirty);
 	if (!p) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return fresh ? p : memset(p, 0, total); /* fresh mappings are already zero */
+	return memset(p, 0, dirty < total ? dirty : total); /* beyond dirty: already zero */
 }
 
 /* Keep p when n still fits and would not waste more than half of it. */

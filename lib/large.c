@@ -1,5 +1,6 @@
 /* large.c — direct mappings and the span cache (see large.h). */
 #include <pthread.h>
+#include <sys/mman.h>
 #include "config.h"
 #include "large.h"
 #include "os.h"
@@ -44,7 +45,7 @@ static void *cache_take_locked(size_t size)
 }
 
 /* A span of size bytes starting on an align boundary (at least a chunk). */
-static void *span_get(size_t size, size_t align, int *fresh)
+static void *span_get(size_t size, size_t align)
 {
 	void *base = NULL;
 	if (align <= HK_CHUNK) {
@@ -53,28 +54,60 @@ static void *span_get(size_t size, size_t align, int *fresh)
 		pthread_mutex_unlock(&large_lock);
 		hk_stats_large_cache(base != NULL);
 	}
-	*fresh = base == NULL;
 	if (base)
 		return base;
 	return hk_segment_new(size, align > HK_CHUNK ? align : HK_CHUNK, HK_SEG_LARGE, NULL,
 			      HK_PURPOSE_LARGE);
 }
 
-void *hk_large_alloc(size_t n, size_t align, int *fresh)
+/* Reusing a span for a smaller block leaves the pages it dirtied beyond the
+ * block resident.  Those are kept while the total slack of live blocks fits a
+ * budget (an eighth of the cache), so that blocks which grow back find their
+ * pages; past it the tail is given back, so a cache of spans once filled to
+ * megabytes does not keep them resident under small blocks. */
+#define DECOMMIT_MIN ((size_t)256 << 10)
+static size_t slack_bytes; /* sum of live spans' charged slack */
+
+static void decommit_tail(struct hk_large *l, size_t end)
+{
+	end = hk_align_up(end, HK_PAGE);
+	size_t slack = l->dirty > end ? l->dirty - end : 0;
+	l->charged = 0;
+	if (slack < DECOMMIT_MIN)
+		return;
+	size_t budget = hk_config.large_cache / 8;
+	if (__atomic_add_fetch(&slack_bytes, slack, __ATOMIC_RELAXED) <= budget) {
+		l->charged = slack;
+		return;
+	}
+	__atomic_sub_fetch(&slack_bytes, slack, __ATOMIC_RELAXED);
+	hk_os_advise((char *)l + end, slack, MADV_DONTNEED, HK_PURPOSE_LARGE);
+	l->dirty = end;
+}
+
+static void mark_dirty(struct hk_large *l)
+{
+	size_t end = l->user - (uintptr_t)l + l->usable;
+	if (end > l->dirty)
+		l->dirty = end;
+}
+
+void *hk_large_alloc(size_t n, size_t align, size_t *dirty)
 {
 	size_t off = align > HDR ? align : HDR; /* the header sits in front of the block */
 	if (n > ((size_t)1 << 46) || off > ((size_t)1 << 40))
 		return NULL;
 	size_t size = span_size(off + n);
-	int was_fresh;
-	struct hk_large *l = span_get(size, align, &was_fresh);
+	struct hk_large *l = span_get(size, align);
 	if (!l)
 		return NULL;
 	/* a cached span keeps its header; its size may exceed the request */
 	l->user = (uintptr_t)l + off;
 	l->usable = hk_align_up(n, HK_PAGE); /* not the whole span: callers may fill what we report */
-	if (fresh)
-		*fresh = was_fresh;
+	decommit_tail(l, off + l->usable);
+	if (dirty)
+		*dirty = l->dirty > off ? l->dirty - off : 0;
+	mark_dirty(l);
 	return (void *)l->user;
 }
 
@@ -113,6 +146,8 @@ void hk_large_free(struct hk_large *l)
 {
 	size_t size = l->seg.size;
 	l->user = 0; /* a second free of the same pointer is now invalid */
+	__atomic_sub_fetch(&slack_bytes, l->charged, __ATOMIC_RELAXED);
+	l->charged = 0;
 	if (size > hk_config.large_cache) {
 		span_release(l, size);
 		return;
@@ -137,8 +172,11 @@ int hk_large_resize(struct hk_large *l, size_t n)
 		hk_registry_clear((char *)l + keep, l->seg.size - keep);
 		hk_os_unmap((char *)l + keep, l->seg.size - keep, HK_PURPOSE_LARGE);
 		l->seg.size = keep;
+		if (l->dirty > keep)
+			l->dirty = keep;
 	}
 	l->usable = hk_align_up(n, HK_PAGE);
+	mark_dirty(l);
 	return 0;
 }
 

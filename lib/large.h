@@ -13,11 +13,14 @@ struct hk_large {
 	struct hk_segment seg; /* seg.size: bytes mapped */
 	uintptr_t user; /* the pointer handed out */
 	size_t usable;
+	size_t dirty; /* bytes from the span start that may be non-zero (touched) */
+	size_t charged; /* dirty bytes beyond the block counted in the slack budget */
 };
 
-/* n bytes aligned to align (0 for the default); *fresh is set when the memory
- * came straight from the OS (and so is zero). NULL when out of memory. */
-void *hk_large_alloc(size_t n, size_t align, int *fresh);
+/* n bytes aligned to align (0 for the default), or NULL when out of memory.
+ * *dirty (when not NULL) gets how many bytes from the returned pointer may
+ * hold old data: calloc clears only those, the rest is known zero. */
+void *hk_large_alloc(size_t n, size_t align, size_t *dirty);
 void hk_large_free(struct hk_large *l);
 /* Resize in place if the span allows it; 0 on success. */
 int hk_large_resize(struct hk_large *l, size_t n);
