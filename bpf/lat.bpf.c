@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lat.bpf.c — hakmem-lat: latency histograms of hakmem's slow paths (from the
+ * paired USDT probes, timed per thread) and of mmap/munmap/madvise (from the
+ * BTF syscall tracepoints), for the tracked processes only.
+ *
+ * Intervals (see bpf/lat.h and docs/hakmem-lat.md):
+ *   cold    cold_start -> cold_done
+ *   refill  refill_start -> refill_done
+ *   drain   refill_start -> refill_done of refills inside which drain fired
+ *   grow    sys_enter of the mmap whose memory became the new arena -> arena_grow
+ *   map/unmap/advise   sys_enter -> sys_exit of mmap/munmap/madvise
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
+#include "hakmem_probes.h"
+#include "lat.h"
+#include "hk_track.bpf.h"
+#include "hk_bits.bpf.h"
+
+/* x86_64 syscall numbers. */
+#define NR_MMAP 9
+#define NR_MUNMAP 11
+#define NR_MADVISE 28
+
+#define MAX_CAS_TRIES 16 /* each failed try means another CPU raised max */
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Set by user space before load. */
+const volatile __u32 hl_events = (1u << HL_NEVENTS) - 1; /* bit per enum hl_event */
+const volatile bool hl_by_tier = false; /* -T */
+const volatile bool hl_by_class = false; /* -C (implies tier) */
+
+/* Written by user space while running: the generation new samples go to. */
+__u32 hl_gen;
+
+/* Diagnostics read by user space. */
+__u64 hl_unmatched[HL_NEVENTS]; /* ends seen without their start (attached mid-way) */
+__u64 hl_dropped; /* samples lost: a map was full */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HL_MAX_KEYS);
+	__type(key, struct hl_key);
+	__type(value, struct hl_hist);
+} hl_hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HL_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct hl_thread);
+} hl_threads SEC(".maps");
+
+static const struct hl_hist zero_hist;
+static const struct hl_thread zero_thread;
+
+static __always_inline bool wanted(enum hl_event e)
+{
+	return hl_events & (1u << e);
+}
+
+static __always_inline struct hl_hist *hist_of(enum hl_event e, long tier, long cls)
+{
+	struct hl_key k = {
+		.gen = hl_gen & 1,
+		.event = e,
+		.tier = (hl_by_tier || hl_by_class) && tier >= 0 && tier < HL_ALL ? tier : HL_ALL,
+		.cls = hl_by_class && cls >= 0 && cls < HL_ALL ? cls : HL_ALL,
+	};
+	struct hl_hist *h = bpf_map_lookup_elem(&hl_hists, &k);
+
+	if (h)
+		return h;
+	bpf_map_update_elem(&hl_hists, &k, &zero_hist, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&hl_hists, &k);
+}
+
+/* Raises *max to v atomically (several CPUs may record at once). */
+static __always_inline void atomic_max(__u64 *max, __u64 v)
+{
+	__u64 old = *max;
+
+	for (int i = 0; i < MAX_CAS_TRIES && v > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(max, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline void record(enum hl_event e, long tier, long cls, __u64 t0)
+{
+	struct hl_hist *h;
+	__u64 d = bpf_ktime_get_ns() - t0;
+	__u32 slot = hk_log2_slot(d);
+
+	h = hist_of(e, tier, cls);
+	if (!h) {
+		__sync_fetch_and_add(&hl_dropped, 1);
+		return;
+	}
+	if (slot >= HL_SLOTS)
+		slot = HL_SLOTS - 1;
+	__sync_fetch_and_add(&h->slots[slot], 1);
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, d);
+	atomic_max(&h->max_ns, d);
+}
+
+static __always_inline void unmatched(enum hl_event e)
+{
+	if (e < HL_NEVENTS)
+		__sync_fetch_and_add(&hl_unmatched[e], 1);
+}
+
+static __always_inline __u32 current_tid(void)
+{
+	return (__u32)bpf_get_current_pid_tgid();
+}
+
+/* The calling thread's state, created on first use; NULL when untracked or full. */
+static __always_inline struct hl_thread *thread_new(void)
+{
+	__u32 tid = current_tid();
+	struct hl_thread *t;
+
+	if (!hk_tracked_current())
+		return NULL;
+	t = bpf_map_lookup_elem(&hl_threads, &tid);
+	if (t)
+		return t;
+	bpf_map_update_elem(&hl_threads, &tid, &zero_thread, BPF_NOEXIST);
+	t = bpf_map_lookup_elem(&hl_threads, &tid);
+	if (!t)
+		__sync_fetch_and_add(&hl_dropped, 1);
+	return t;
+}
+
+/* The calling thread's state when it has some (ends of intervals). */
+static __always_inline struct hl_thread *thread_get(void)
+{
+	__u32 tid = current_tid();
+
+	if (!hk_tracked_current())
+		return NULL;
+	return bpf_map_lookup_elem(&hl_threads, &tid);
+}
+
+SEC("usdt")
+int BPF_USDT(hl_cold_start, long tier, long cls, long size)
+{
+	struct hl_thread *t = thread_new();
+
+	if (t)
+		t->cold_t0 = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_cold_done, long tier, long cls, long ptr)
+{
+	struct hl_thread *t = thread_get();
+
+	if (!hk_tracked_current())
+		return 0;
+	if (!t || !t->cold_t0) {
+		unmatched(HL_COLD);
+		return 0;
+	}
+	record(HL_COLD, tier, cls, t->cold_t0);
+	t->cold_t0 = 0;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_refill_start, long tier, long cls, long want)
+{
+	struct hl_thread *t = thread_new();
+
+	if (!t)
+		return 0;
+	t->refill_t0 = bpf_ktime_get_ns();
+	t->refill_drained = 0;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_drain, long tier, long cls, long blocks, long depth_before)
+{
+	struct hl_thread *t = thread_get();
+
+	if (!hk_tracked_current())
+		return 0;
+	if (!t || !t->refill_t0) {
+		unmatched(HL_DRAIN);
+		return 0;
+	}
+	t->refill_drained = 1;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
+{
+	struct hl_thread *t = thread_get();
+
+	if (!hk_tracked_current())
+		return 0;
+	if (!t || !t->refill_t0) {
+		unmatched(HL_REFILL);
+		return 0;
+	}
+	if (wanted(HL_REFILL))
+		record(HL_REFILL, tier, cls, t->refill_t0);
+	if (wanted(HL_DRAIN) && t->refill_drained)
+		record(HL_DRAIN, tier, cls, t->refill_t0);
+	t->refill_t0 = 0;
+	t->refill_drained = 0;
+	return 0;
+}
+
+/* An arena mapping just returned: remember since when it ran, for arena_grow.
+ * The last successful one before arena_grow is the one that holds the arena
+ * (the aligned-mapping fallbacks map, unmap and map again). */
+SEC("usdt")
+int BPF_USDT(hl_os_map, long addr, long len, long purpose)
+{
+	struct hl_thread *t;
+
+	if (purpose != HK_PURPOSE_ARENA || addr == -1 || len <= 0)
+		return 0;
+	t = thread_get();
+	if (!t || !t->last_mmap_t0)
+		return 0;
+	t->grow_t0 = t->last_mmap_t0;
+	t->grow_lo = addr;
+	t->grow_hi = addr + len;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr)
+{
+	struct hl_thread *t = thread_get();
+
+	if (!hk_tracked_current())
+		return 0;
+	if (!t || !t->grow_t0 || (__u64)addr < t->grow_lo || (__u64)addr >= t->grow_hi) {
+		unmatched(HL_GROW);
+		return 0;
+	}
+	record(HL_GROW, tier, HL_ALL, t->grow_t0);
+	t->grow_t0 = 0;
+	return 0;
+}
+
+/* The syscall event of number nr, or -1 when hakmem-lat does not time it. */
+static __always_inline int event_of(long nr)
+{
+	switch (nr) {
+	case NR_MMAP: return HL_MAP;
+	case NR_MUNMAP: return HL_UNMAP;
+	case NR_MADVISE: return HL_ADVISE;
+	default: return -1;
+	}
+}
+
+/* mmap entries are needed for grow even when map itself is not shown. */
+static __always_inline bool timed(long nr)
+{
+	int e = event_of(nr);
+
+	return e >= 0 && (wanted(e) || (e == HL_MAP && wanted(HL_GROW)));
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(hl_sys_enter, struct pt_regs *regs, long id)
+{
+	struct hl_thread *t;
+
+	if (!timed(id))
+		return 0;
+	t = thread_new();
+	if (!t)
+		return 0;
+	t->sc_nr = id;
+	t->sc_t0 = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(hl_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	struct hl_thread *t;
+	int e;
+
+	if (!timed(nr))
+		return 0;
+	t = thread_get();
+	if (!t || !t->sc_t0 || t->sc_nr != nr) {
+		if (hk_tracked_current() && wanted(event_of(nr)))
+			unmatched(event_of(nr));
+		return 0;
+	}
+	e = event_of(nr);
+	if (wanted(e))
+		record(e, HL_ALL, HL_ALL, t->sc_t0);
+	if (e == HL_MAP)
+		t->last_mmap_t0 = t->sc_t0;
+	t->sc_t0 = 0;
+	return 0;
+}
+
+/* A thread is gone: forget its state (its tid may be reused). */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(hl_thread_exit, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+
+	bpf_map_delete_elem(&hl_threads, &tid);
+	return 0;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# hakmem-sys totals equal strace -f -c exactly, syscall by syscall, on
+# deterministic glibc runs (single- and multi-threaded).
+. "$(dirname "$0")/test_sys_lib.sh"
+need_root
+need_built "$SYS" bench/bench_random_mixed bench/bench_mid_large_mt
+command -v strace >/dev/null || fail "strace not installed (scripts/install-deps)"
+
+compare_with_strace "glibc random_mixed" bench/bench_random_mixed 200000 4096 42
+compare_with_strace "glibc mid_large_mt" bench/bench_mid_large_mt 2 20000 256 42
+compare_with_strace "glibc syscall_loop" bench/bench_syscall_loop 2000
+# A shell with a child process: -f on both sides.
+compare_with_strace "glibc sh+child" sh -c 'bench/bench_random_mixed 20000 256 1 >/dev/null; exit 0'
+assert_nothing_attached "the fidelity runs"

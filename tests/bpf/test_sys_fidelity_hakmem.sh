@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Under hakmem (LD_PRELOAD): hakmem-sys totals equal strace -f -c exactly, and
+# its boundary counts equal HAKMEM_STATS_FILE's os_* counters exactly (calls
+# and bytes, in total and per purpose), on the same run.
+. "$(dirname "$0")/test_sys_lib.sh"
+need_root
+need_built "$SYS" "$LIB" bench/bench_random_mixed bench/bench_mid_large_mt
+command -v strace >/dev/null || fail "strace not installed (scripts/install-deps)"
+
+# run_hakmem LABEL COMMAND...: the command under hakmem, once under strace
+# and once under hakmem-sys (with HAKMEM_STATS_FILE on that same run).
+run_hakmem() {
+	local label=$1
+	shift
+	strace -f -c -o "$TMP/strace.txt" -e trace=mmap,munmap,madvise,mremap,brk \
+		env LD_PRELOAD="$LIB" "$@" >/dev/null
+	rm -f "$TMP/stats.json"
+	"$SYS" --json -o "$TMP/sys.json" -- env LD_PRELOAD="$LIB" HAKMEM_STATS_FILE="$TMP/stats.json" "$@" \
+		>/dev/null || fail "$label: hakmem-sys exited $?"
+	[ -s "$TMP/stats.json" ] || fail "$label: HAKMEM_STATS_FILE not written"
+	check_counts "$label" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "$label"
+}
+
+run_hakmem "hakmem random_mixed" bench/bench_random_mixed 200000 4096 42
+run_hakmem "hakmem random_mixed large" bench/bench_random_mixed 20000 512 7 16 300000
+run_hakmem "hakmem mid_large_mt" bench/bench_mid_large_mt 2 20000 256 42
+assert_nothing_attached "the hakmem fidelity runs"

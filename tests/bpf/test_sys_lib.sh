@@ -1,0 +1,96 @@
+# Sourced by tests/bpf/test_sys_*.sh — not a test itself (not executable).
+# Helpers: skip/fail, root check, a private temp dir, strace -c parsing,
+# JSON field access, and the "nothing of ours left attached" check.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+SYS=$ROOT/tools/hakmem-sys
+LIB=$ROOT/lib/libhakmem.so
+MEMCALLS="mmap munmap madvise mremap brk"
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root for BPF"; }
+# Built artefacts must exist: a missing build is a failure, not a skip.
+need_built() { for f in "$@"; do [ -x "$f" ] || [ -f "$f" ] || fail "missing $f (run make)"; done; }
+
+TMP=$(mktemp -d /tmp/hksys-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+# jget FILE PY_EXPR: evaluates PY_EXPR with the JSON document bound to j.
+# (python3 starts slowly on a loaded VM: batch checks into one call.)
+jget() {
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+assert_eq() { # what expected actual
+	[ "$2" = "$3" ] || fail "$1: expected $2, got $3"
+	echo "ok: $1 = $3"
+}
+
+# Our BPF programs (names from bpf/sys.bpf.c) must all be gone.  Program
+# release after the last close is deferred by the kernel, so allow 3 s.
+assert_nothing_attached() {
+	local left i
+	for i in $(seq 30); do
+		left=$(bpftool prog show 2>/dev/null |
+			grep -Ec 'name hs_(sys_enter|sys_exit|os_map|os_unmap|os_advise) ' || true)
+		[ "$left" -eq 0 ] && { echo "ok: nothing attached after $1"; return 0; }
+		sleep 0.1
+	done
+	bpftool prog show | grep -E 'name hs_' >&2 || true
+	fail "$left hakmem-sys BPF programs still loaded after $1"
+}
+
+# check_counts LABEL STRACE_TXT SYS_JSON [STATS_JSON]: hakmem-sys totals ==
+# strace -f -c calls, per syscall; with STATS_JSON also boundary == the
+# HAKMEM_STATS_FILE os_* counters (calls and bytes, total and per purpose)
+# and outside == total - boundary >= 0.
+check_counts() {
+	python3 - "$@" <<'PY'
+import json, sys
+label, strace_txt, sys_json = sys.argv[1:4]
+stats = json.load(open(sys.argv[4])) if len(sys.argv) > 4 else None
+j = json.load(open(sys_json))
+bad = []
+def eq(what, want, got):
+    if want != got:
+        bad.append(f"{label} {what}: expected {want}, got {got}")
+    else:
+        print(f"ok: {label} {what} = {got}")
+calls = {}
+for line in open(strace_txt):
+    f = line.split()
+    if len(f) >= 5 and f[3].isdigit():
+        calls[f[-1]] = int(f[3])
+for sc in ("mmap", "munmap", "madvise", "mremap", "brk"):
+    eq(f"{sc} (strace vs hakmem-sys)", calls.get(sc, 0), j["total"][sc])
+if stats is not None:
+    b = j["boundary"]
+    if b["total"]["mmap"] == 0:
+        bad.append(f"{label}: no os_map boundary event seen")
+    for kind, sc in (("map", "mmap"), ("unmap", "munmap"), ("advise", "madvise")):
+        eq(f"os_{kind}_calls", stats[f"os_{kind}_calls"], b["total"][sc])
+        eq(f"os_{kind}_bytes", stats[f"os_{kind}_bytes"], b["bytes"][sc])
+        for p in ("superslab", "arena", "large", "metadata"):
+            eq(f"os_{kind}_calls[{p}]", stats[f"os_{kind}_calls_by_purpose"][p], b["purposes"][p]["calls"][sc])
+            eq(f"os_{kind}_bytes[{p}]", stats[f"os_{kind}_bytes_by_purpose"][p], b["purposes"][p]["bytes"][sc])
+        eq(f"outside {sc}", j["total"][sc] - b["total"][sc], b["outside"][sc])
+        if b["outside"][sc] < 0:
+            bad.append(f"{label}: negative outside count for {sc}")
+    eq("unknown-purpose calls", 0, sum(b["purposes"]["unknown"]["calls"].values()))
+for m in bad:
+    print("FAIL:", m, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# compare_with_strace LABEL COMMAND...: two runs of the same deterministic
+# command, one under hakmem-sys, one under strace; totals must be equal.
+compare_with_strace() {
+	local label=$1
+	shift
+	"$SYS" --json -o "$TMP/sys.json" -- "$@" >/dev/null || fail "$label: hakmem-sys exited $?"
+	strace -f -c -o "$TMP/strace.txt" -e trace=mmap,munmap,madvise,mremap,brk "$@" >/dev/null
+	check_counts "$label" "$TMP/strace.txt" "$TMP/sys.json" || fail "$label"
+}

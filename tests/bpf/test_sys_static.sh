@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# A program linked with libhakmem.a (no LD_PRELOAD): hakmem-sys finds the
+# probes in the executable itself (.note.stapsdt, provider hakmem), and the
+# boundary counts equal HAKMEM_STATS_FILE; totals equal strace -f -c.
+. "$(dirname "$0")/test_sys_lib.sh"
+need_root
+need_built "$SYS" lib/libhakmem.a bench/bench_random_mixed.c
+command -v strace >/dev/null || fail "strace not installed (scripts/install-deps)"
+
+prog=$TMP/random_mixed_static
+${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -Ibench bench/bench_random_mixed.c lib/libhakmem.a -pthread -lm -o "$prog"
+readelf -n "$prog" | grep -q 'Provider: hakmem' || fail "no hakmem notes in $prog"
+
+export HAKMEM_STATS_FILE=$TMP/stats.json # read by the program only: the tool is not hakmem
+"$SYS" --json -o "$TMP/sys.json" -- "$prog" 100000 2048 3 16 70000 >/dev/null
+unset HAKMEM_STATS_FILE
+assert_eq "probe source" "static $prog" "$(jget "$TMP/sys.json" "j['boundary']['source'] + ' ' + j['boundary']['library']")"
+strace -f -c -o "$TMP/strace.txt" -e trace=mmap,munmap,madvise,mremap,brk "$prog" 100000 2048 3 16 70000 >/dev/null
+check_counts "static" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "static counts"
+assert_nothing_attached "the static run"

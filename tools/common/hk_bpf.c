@@ -1,0 +1,126 @@
+/* hk_bpf.c — libbpf plumbing shared by the tools (see hk_bpf.h). */
+#include "hk_bpf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#define HK_PROBES_NAMES_ONLY 1
+#include "hakmem_probes.h"
+#include "hk_util.h"
+
+#ifndef TRACEFS_MAGIC
+#define TRACEFS_MAGIC 0x74726163
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#define CAP_PERFMON 38
+#endif
+
+static bool libbpf_verbose;
+
+static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	/* Warnings are only useful with -v too: our own one-line errors say what failed. */
+	if (level == LIBBPF_WARN && !libbpf_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+void hk_libbpf_setup(bool verbose)
+{
+	libbpf_verbose = verbose;
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	libbpf_set_print(print_fn);
+}
+
+static bool has_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+int hk_check_privilege(void)
+{
+	if (geteuid() == 0 || has_cap(CAP_SYS_ADMIN) || (has_cap(CAP_BPF) && has_cap(CAP_PERFMON)))
+		return 0;
+	hk_err("need root (CAP_BPF/CAP_PERFMON)");
+	return 1;
+}
+
+int hk_bpf_fail(const char *what, int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == EPERM || err == EACCES)
+		hk_err("need root (CAP_BPF/CAP_PERFMON): cannot %s", what);
+	else
+		hk_err("cannot %s: %s%s", what, strerror(err), libbpf_verbose ? "" : " (-v for details)");
+	return 1;
+}
+
+int hk_usdt_attach(struct hk_links *l, struct bpf_program *prog, const char *binary,
+		   const char *probe)
+{
+	struct bpf_link *link;
+
+	if (l->n >= HK_MAX_LINKS)
+		return -E2BIG;
+	link = bpf_program__attach_usdt(prog, -1, binary, HK_PROBE_PROVIDER, probe, NULL);
+	if (!link)
+		return -errno;
+	l->link[l->n++] = link;
+	return 0;
+}
+
+void hk_links_destroy(struct hk_links *l)
+{
+	for (int i = 0; i < l->n; i++)
+		bpf_link__destroy(l->link[i]);
+	l->n = 0;
+}
+
+static bool tracefs_mounted(const char *dir)
+{
+	struct statfs st;
+	char probe[256];
+
+	snprintf(probe, sizeof(probe), "%s/events", dir);
+	return !statfs(dir, &st) && st.f_type == TRACEFS_MAGIC && !access(probe, F_OK);
+}
+
+int hk_tracefs_ensure(void)
+{
+	const char *dir = "/sys/kernel/tracing";
+
+	if (tracefs_mounted(dir) || tracefs_mounted("/sys/kernel/debug/tracing"))
+		return 0;
+	if (!mount("tracefs", dir, "tracefs", 0, NULL))
+		return 0;
+	hk_err("tracefs is not mounted and mounting it on %s failed: %s", dir, strerror(errno));
+	return 1;
+}
+
+int hk_ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	if (n <= 0) {
+		hk_err("cannot count CPUs: %s", strerror(-n));
+		exit(1);
+	}
+	return n;
+}

@@ -1,0 +1,227 @@
+/* hk_discover.c — find the file carrying hakmem's USDT notes (see hk_discover.h). */
+#include "hk_discover.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define HK_PROBES_NAMES_ONLY 1 /* enums and provider name only, no probe emission */
+#include "hakmem_probes.h"
+#include "hk_util.h"
+
+#define STAPSDT_NOTE_TYPE 3
+
+/* True when one stapsdt note descriptor names provider (desc: 3 addresses, provider, name, args). */
+static bool note_matches(const char *desc, size_t len, size_t addr_size, const char *provider)
+{
+	size_t off = 3 * addr_size;
+
+	return len > off && strnlen(desc + off, len - off) < len - off &&
+	       !strcmp(desc + off, provider);
+}
+
+static bool scan_notes(Elf *elf, Elf_Scn *scn, size_t addr_size, const char *provider)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t off = 0, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	(void)elf;
+	while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *base = data->d_buf;
+
+		if (nh.n_type == STAPSDT_NOTE_TYPE && nh.n_namesz == 8 &&
+		    !memcmp(base + name_off, "stapsdt", 8) &&
+		    note_matches(base + desc_off, nh.n_descsz, addr_size, provider))
+			return true;
+	}
+	return false;
+}
+
+static bool elf_has_provider(Elf *elf, const char *provider)
+{
+	size_t shstrndx, addr_size = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".note.stapsdt") && scan_notes(elf, scn, addr_size, provider))
+			return true;
+	}
+	return false;
+}
+
+bool hk_elf_has_provider(const char *path, const char *provider)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool found = false;
+	Elf *elf;
+
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		found = elf_has_provider(elf, provider);
+	elf_end(elf);
+	close(fd);
+	return found;
+}
+
+static bool is_exec_file(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+int hk_resolve_command(const char *name, char *out, size_t outsz)
+{
+	const char *path = getenv("PATH");
+	int err = -ENOENT;
+
+	if (strchr(name, '/')) {
+		if (access(name, F_OK))
+			return -ENOENT;
+		snprintf(out, outsz, "%s", name);
+		return is_exec_file(name) ? 0 : -EACCES;
+	}
+	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(out, outsz, "%.*s%s%s", (int)n, p, n ? "/" : "", name);
+		if (is_exec_file(out))
+			return 0;
+		if (!access(out, F_OK))
+			err = -EACCES;
+		p += n + (p[n] == ':');
+	}
+	return err;
+}
+
+/* Copies the canonical path of candidate into out when it carries the notes. */
+static bool accept(const char *candidate, char *out, size_t outsz)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(candidate, real) || !hk_elf_has_provider(real, HK_PROBE_PROVIDER))
+		return false;
+	snprintf(out, outsz, "%s", real);
+	return true;
+}
+
+/* A mapped file whose name contains "libhakmem" in /proc/PID/maps. */
+static bool from_maps(pid_t pid, char *out, size_t outsz)
+{
+	char path[64], line[PATH_MAX + 128];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+
+		if (!file || !strstr(file, "libhakmem"))
+			continue;
+		file[strcspn(file, "\n")] = 0;
+		found = accept(file, out, outsz);
+	}
+	fclose(f);
+	return found;
+}
+
+/* An entry of an LD_PRELOAD value (space or colon separated) that carries the notes. */
+static bool from_preload_value(const char *env, char *out, size_t outsz)
+{
+	char buf[4096], *save = NULL;
+
+	if (!env)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (char *tok = strtok_r(buf, ": ", &save); tok; tok = strtok_r(NULL, ": ", &save))
+		if (accept(tok, out, outsz))
+			return true;
+	return false;
+}
+
+/* The command's LD_PRELOAD: ours, or set by a leading `env VAR=VALUE ...`. */
+static bool from_preload(char *const cmd[], char *out, size_t outsz)
+{
+	const char *base = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+
+	if (strcmp(base, "env") == 0)
+		for (int i = 1; cmd[i] && strchr(cmd[i], '='); i++)
+			if (strncmp(cmd[i], "LD_PRELOAD=", 11) == 0)
+				return from_preload_value(cmd[i] + 11, out, outsz);
+	return from_preload_value(getenv("LD_PRELOAD"), out, outsz);
+}
+
+/* ../lib/libhakmem.so relative to this tool (the build tree and PREFIX/bin alike). */
+static bool from_default(char *out, size_t outsz)
+{
+	char self[PATH_MAX], cand[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	*slash = 0;
+	snprintf(cand, sizeof(cand), "%s/../lib/libhakmem.so", self);
+	return accept(cand, out, outsz);
+}
+
+static enum hk_lib_source from_explicit(const char *path, char *out, size_t outsz)
+{
+	if (accept(path, out, outsz))
+		return HK_LIB_EXPLICIT;
+	hk_err("%s: no \"%s\" USDT probes in this file", path, HK_PROBE_PROVIDER);
+	return HK_LIB_NONE;
+}
+
+enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *const cmd[],
+				   char *out, size_t outsz)
+{
+	char exe[PATH_MAX];
+
+	if (explicit_path)
+		return from_explicit(explicit_path, out, outsz);
+	if (pid > 0) {
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+		if (from_maps(pid, out, outsz))
+			return HK_LIB_MAPPED;
+		if (accept(exe, out, outsz))
+			return HK_LIB_STATIC;
+	}
+	if (cmd && from_preload(cmd, out, outsz))
+		return HK_LIB_PRELOAD;
+	if (cmd && !hk_resolve_command(cmd[0], exe, sizeof(exe)) && accept(exe, out, outsz))
+		return HK_LIB_STATIC;
+	return from_default(out, outsz) ? HK_LIB_DEFAULT : HK_LIB_NONE;
+}
+
+const char *hk_lib_source_name(enum hk_lib_source s)
+{
+	static const char *names[] = { "none", "--lib", "mapped", "LD_PRELOAD", "static", "default" };
+
+	return s <= HK_LIB_DEFAULT ? names[s] : "?";
+}

@@ -1,0 +1,35 @@
+/*
+ * hk_discover.h — where hakmem's USDT probes live for a target: the file to
+ * attach them to (for all processes, pid -1; BPF filters by tracked tgid).
+ */
+#ifndef HK_DISCOVER_H
+#define HK_DISCOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum hk_lib_source {
+	HK_LIB_NONE = 0, /* nothing found */
+	HK_LIB_EXPLICIT, /* -L/--lib PATH */
+	HK_LIB_MAPPED, /* mapped in /proc/PID/maps (running target) */
+	HK_LIB_PRELOAD, /* named in LD_PRELOAD of the command's environment */
+	HK_LIB_STATIC, /* the executable itself carries provider "hakmem" notes */
+	HK_LIB_DEFAULT, /* fallback: ../lib/libhakmem.so next to the tool (built or installed) */
+};
+
+/* Finds the file carrying hakmem's probes: explicit path, else (pid) its maps
+ * or executable, else (cmd) LD_PRELOAD or the static executable, else the
+ * default.  Writes an absolute path to out; returns the source (HK_LIB_NONE
+ * when nothing has the notes; an explicit path without notes is an error
+ * printed here and also HK_LIB_NONE). */
+enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *const cmd[],
+				   char *out, size_t outsz);
+/* True when the ELF file has a .note.stapsdt note of provider `provider`. */
+bool hk_elf_has_provider(const char *path, const char *provider);
+/* Resolves a command name through PATH like execvp; 0 and out filled, or -errno. */
+int hk_resolve_command(const char *name, char *out, size_t outsz);
+/* Human name of a source ("LD_PRELOAD", "static", ...). */
+const char *hk_lib_source_name(enum hk_lib_source s);
+
+#endif

@@ -1,0 +1,218 @@
+/* hk_target.c — launch a command held before exec, or watch a PID (see hk_target.h). */
+#include "hk_target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "hk_discover.h"
+#include "hk_util.h"
+
+#define STOP_GRACE_S 0.2 /* a terminal Ctrl-C reaches the child by itself */
+#define KILL_GRACE_S 2.0 /* then we forward the signal and wait this long */
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void init(struct hk_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->pidfd = t->go_fd = t->err_fd = -1;
+}
+
+int hk_target_check_command(char *const argv[])
+{
+	char path[PATH_MAX];
+	int err = hk_resolve_command(argv[0], path, sizeof(path));
+
+	if (err == -EACCES) {
+		hk_err("cannot execute: %s: permission denied", argv[0]);
+		return 126;
+	}
+	if (err) {
+		hk_err("command not found: %s", argv[0]);
+		return 127;
+	}
+	return 0;
+}
+
+/* Child side: wait for the go byte, then become the command. */
+static void child_run(int go_rd, int err_wr, char *const argv[])
+{
+	char c;
+	int e;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (read(go_rd, &c, 1) != 1)
+		_exit(127); /* the tool gave up before attaching */
+	execvp(argv[0], argv);
+	e = errno;
+	if (write(err_wr, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(e == ENOENT ? 127 : 126);
+}
+
+int hk_target_launch(struct hk_target *t, char *const argv[])
+{
+	int go[2], er[2];
+
+	init(t);
+	if (pipe2(go, O_CLOEXEC) || pipe2(er, O_CLOEXEC)) {
+		hk_err("pipe: %s", strerror(errno));
+		return 1;
+	}
+	t->pid = fork();
+	if (t->pid < 0) {
+		hk_err("fork: %s", strerror(errno));
+		return 1;
+	}
+	if (t->pid == 0)
+		child_run(go[0], er[1], argv);
+	close(go[0]);
+	close(er[1]);
+	t->go_fd = go[1];
+	t->err_fd = er[0];
+	t->launched = true;
+	t->name = argv[0];
+	t->pidfd = pidfd_open_(t->pid);
+	return 0;
+}
+
+static void reap(struct hk_target *t)
+{
+	if (t->launched && waitpid(t->pid, &t->status, 0) < 0)
+		t->status = 0;
+	t->exited = true;
+	t->end = hk_now();
+}
+
+int hk_target_release(struct hk_target *t)
+{
+	int e;
+	ssize_t n;
+
+	t->start = hk_now();
+	if (write(t->go_fd, "g", 1) != 1) {
+		hk_err("cannot start the command: %s", strerror(errno));
+		return 1;
+	}
+	close(t->go_fd);
+	t->go_fd = -1;
+	do
+		n = read(t->err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(t->err_fd);
+	t->err_fd = -1;
+	if (n != (ssize_t)sizeof(e))
+		return 0; /* EOF: execvp succeeded and closed the pipe */
+	reap(t);
+	if (e == ENOENT)
+		hk_err("command not found: %s", t->name);
+	else
+		hk_err("cannot execute: %s: %s", t->name, strerror(e));
+	return e == ENOENT ? 127 : 126;
+}
+
+int hk_target_open(struct hk_target *t, pid_t pid)
+{
+	init(t);
+	t->pid = pid;
+	t->pidfd = pidfd_open_(pid);
+	if (t->pidfd < 0 && errno == ESRCH) {
+		hk_err("no such process: %d", (int)pid);
+		return 1;
+	}
+	t->start = hk_now();
+	return 0;
+}
+
+/* Without a pidfd (kernel < 5.3): 1 when pid is gone, else sleep a little. */
+static int probe_gone(pid_t pid, int ms)
+{
+	if (kill(pid, 0) && errno == ESRCH)
+		return 1;
+	poll(NULL, 0, ms > 100 ? 100 : ms);
+	return 0;
+}
+
+/* Polls for exit up to secs (<0: forever); true when it exited. */
+static bool poll_exit(struct hk_target *t, double secs, bool stop_on_signal)
+{
+	double deadline = hk_now() + secs;
+
+	for (;;) {
+		struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+		double left = secs < 0 ? 1.0 : deadline - hk_now();
+		int ms = left > 1.0 ? 1000 : (int)(left * 1000);
+		int r;
+
+		if (secs >= 0 && left <= 0)
+			return false;
+		if (stop_on_signal && hk_stopping())
+			return false;
+		r = t->pidfd < 0 ? probe_gone(t->pid, ms) : poll(&p, 1, ms);
+		if (r > 0) {
+			reap(t);
+			return true;
+		}
+	}
+}
+
+bool hk_target_wait(struct hk_target *t, double timeout_s)
+{
+	if (t->exited)
+		return true;
+	if (poll_exit(t, timeout_s > 0 ? timeout_s : -1, true))
+		return true;
+	t->end = hk_now();
+	if (!hk_stopping() || !t->launched)
+		return false;
+	if (poll_exit(t, STOP_GRACE_S, false))
+		return true;
+	kill(t->pid, hk_stop_signal);
+	if (poll_exit(t, KILL_GRACE_S, false))
+		return true;
+	t->end = hk_now();
+	return false;
+}
+
+int hk_target_exit_code(const struct hk_target *t)
+{
+	if (!t->launched)
+		return 0;
+	if (!t->exited)
+		return 128 + (hk_stop_signal ? hk_stop_signal : SIGTERM);
+	if (WIFEXITED(t->status))
+		return WEXITSTATUS(t->status);
+	if (WIFSIGNALED(t->status))
+		return 128 + WTERMSIG(t->status);
+	return 1;
+}
+
+void hk_target_abort(struct hk_target *t)
+{
+	if (!t->launched || t->exited)
+		return;
+	kill(t->pid, SIGKILL);
+	reap(t);
+}
+
+void hk_target_close(struct hk_target *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->go_fd >= 0)
+		close(t->go_fd);
+	if (t->err_fd >= 0)
+		close(t->err_fd);
+	t->pidfd = t->go_fd = t->err_fd = -1;
+}

@@ -1,0 +1,49 @@
+/*
+ * hk_target.h — the process a tool watches: a command it launches itself
+ * (blocked before execvp until the BPF side is attached) or a running PID.
+ *
+ *   hk_target_launch(&t, hk_opts.cmd)    fork; child waits on a pipe
+ *   ... load BPF, hk_track_add(map, t.pid), attach ...
+ *   hk_target_release(&t)                child execvp()s now
+ *   hk_target_wait(&t, duration)         until exit, Ctrl-C or timeout
+ *   exit(hk_target_exit_code(&t))
+ */
+#ifndef HK_TARGET_H
+#define HK_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct hk_target {
+	pid_t pid; /* the launched child or the -p PID */
+	int pidfd; /* pollable: readable once the process has exited */
+	int go_fd; /* launched: write end of the release pipe (-1 after release) */
+	int err_fd; /* launched: read end that receives execvp's errno (EOF = exec ok) */
+	const char *name; /* launched: argv[0], for messages */
+	bool launched; /* we forked it (we reap it and know its exit status) */
+	bool exited; /* it has exited (status valid when launched) */
+	int status; /* waitpid status when launched */
+	double start, end; /* hk_now() at release/open and at exit/stop */
+};
+
+/* Resolves argv[0] via PATH like execvp; 0 when executable, else prints
+ * "command not found: X" / "cannot execute: X" and returns 127 / 126. */
+int hk_target_check_command(char *const argv[]);
+/* Forks the command (after hk_target_check_command); the child blocks until released. 0 or exit code. */
+int hk_target_launch(struct hk_target *t, char *const argv[]);
+/* Lets the child exec; 0 on success, 127/126 with a one-line error when execvp failed. */
+int hk_target_release(struct hk_target *t);
+/* Watches an existing PID (-p); prints "no such process: PID" and returns 1 when it does not exist. */
+int hk_target_open(struct hk_target *t, pid_t pid);
+/* Waits until the target exits, a stop signal arrives, or timeout_s (0: none)
+ * passes.  On a stop signal a launched child gets the signal forwarded and a
+ * short grace period.  Returns true when the target has exited. */
+bool hk_target_wait(struct hk_target *t, double timeout_s);
+/* Shell-style exit code of a launched target: its status, or 128+signal; 0 for -p targets. */
+int hk_target_exit_code(const struct hk_target *t);
+/* Kills and reaps a launched child that must not run (setup failed before release). */
+void hk_target_abort(struct hk_target *t);
+/* Closes the descriptors (does not touch the process). */
+void hk_target_close(struct hk_target *t);
+
+#endif

@@ -1,0 +1,121 @@
+/* hk_track.c — seed and read the tracked-process map (see hk_track.h). */
+#include "hk_track.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+/* Reads /proc/PID/comm into comm (may stay empty if the process is gone). */
+static void read_comm(pid_t pid, char *comm)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(comm, HK_COMM_LEN, f))
+		comm[strcspn(comm, "\n")] = 0;
+	fclose(f);
+}
+
+static int add(int fd, pid_t tgid, pid_t ppid)
+{
+	struct hk_proc p = { .ppid = (__u32)ppid };
+	__u32 key = (__u32)tgid;
+
+	read_comm(tgid, p.comm);
+	return bpf_map_update_elem(fd, &key, &p, BPF_ANY) ? -errno : 0;
+}
+
+int hk_track_add(int procs_map_fd, pid_t tgid)
+{
+	return add(procs_map_fd, tgid, 0);
+}
+
+/* Parent of pid from /proc/PID/stat (after the parenthesised comm); -1 if gone. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int ppid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* One pass over /proc adding children of tracked processes; returns how many were added. */
+static int add_children_pass(int fd)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	struct hk_proc p;
+	int added = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		__u32 pid, ppid;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid = (__u32)atoi(e->d_name);
+		ppid = (__u32)parent_of((pid_t)pid);
+		if ((int)ppid <= 0 || !bpf_map_lookup_elem(fd, &pid, &p))
+			continue;
+		if (bpf_map_lookup_elem(fd, &ppid, &p) || p.exited)
+			continue;
+		added += add(fd, (pid_t)pid, (pid_t)ppid) == 0;
+	}
+	closedir(d);
+	return added;
+}
+
+int hk_track_add_tree(int procs_map_fd, pid_t pid)
+{
+	int err = add(procs_map_fd, pid, 0);
+
+	if (err)
+		return err;
+	/* Repeat until stable: /proc order does not put parents first. */
+	while (add_children_pass(procs_map_fd) > 0)
+		;
+	return 0;
+}
+
+int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out)
+{
+	__u32 key = (__u32)tgid;
+
+	return bpf_map_lookup_elem(procs_map_fd, &key, out) ? -ENOENT : 0;
+}
+
+int hk_track_prune(int procs_map_fd)
+{
+	__u32 key, next, *prev = NULL;
+	struct hk_proc p;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(procs_map_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(procs_map_fd, &key, &p) || !p.exited)
+			continue;
+		/* Deleting the current key restarts iteration safely from the beginning. */
+		bpf_map_delete_elem(procs_map_fd, &key);
+		prev = NULL;
+		n++;
+	}
+	return n;
+}

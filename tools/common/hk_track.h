@@ -1,0 +1,21 @@
+/*
+ * hk_track.h — user side of process tracking (see hk_track.bpf.h): seeds
+ * map hk_procs with the target, and reads it back for reports.
+ */
+#ifndef HK_TRACK_H
+#define HK_TRACK_H
+
+#include <linux/types.h>
+#include <sys/types.h>
+#include "hk_track_types.h"
+
+/* Marks tgid tracked (ppid 0, comm from /proc); 0 or -errno. */
+int hk_track_add(int procs_map_fd, pid_t tgid);
+/* Marks pid and all its live descendants (from /proc) tracked; 0 or -errno. */
+int hk_track_add_tree(int procs_map_fd, pid_t pid);
+/* Looks up tgid in the map; 0 and *out filled, or -ENOENT. */
+int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out);
+/* Deletes exited entries (long-running tools); returns how many. */
+int hk_track_prune(int procs_map_fd);
+
+#endif

@@ -1,0 +1,161 @@
+/* hk_util.c — errors, signals, time, parsing, output file (see hk_util.h). */
+#include "hk_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+volatile sig_atomic_t hk_stop_signal;
+static const char *progname;
+
+void hk_set_progname(const char *name)
+{
+	progname = name;
+}
+
+const char *hk_progname(void)
+{
+	return progname ? progname : program_invocation_short_name;
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", hk_progname());
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void hk_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void hk_dbg(bool verbose, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+static void on_stop(int sig)
+{
+	hk_stop_signal = sig;
+}
+
+int hk_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll/waitpid/nanosleep must return so we can report. */
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	return 0;
+}
+
+double hk_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+bool hk_sleep(double secs)
+{
+	struct timespec ts;
+
+	if (secs <= 0)
+		return !hk_stopping();
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - ts.tv_sec) * 1e9);
+	while (!hk_stopping() && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	return !hk_stopping();
+}
+
+int hk_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int hk_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+FILE *hk_open_output(const char *path)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "w");
+	if (!f)
+		hk_err("cannot write %s: %s", path, strerror(errno));
+	return f;
+}
+
+int hk_close_output(FILE *f)
+{
+	int bad;
+
+	if (!f)
+		return 0;
+	bad = ferror(f);
+	if (f == stdout)
+		bad |= fflush(f);
+	else
+		bad |= fclose(f);
+	if (bad)
+		hk_err("error writing the report");
+	return bad ? -1 : 0;
+}
+
+const char *hk_fmt_bytes(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%.1f %s", v, unit[u]);
+	return buf;
+}

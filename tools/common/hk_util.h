@@ -1,0 +1,51 @@
+/*
+ * hk_util.h — small pieces every hakmem tool needs: one-line errors, signal
+ * handling, monotonic time, number parsing, the report output file.
+ */
+#ifndef HK_UTIL_H
+#define HK_UTIL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Set by SIGINT/SIGTERM (hk_signals_install); holds the signal number. */
+extern volatile sig_atomic_t hk_stop_signal;
+
+/* Name used in messages ("hakmem-sys"); defaults to the executable's name. */
+void hk_set_progname(const char *name);
+/* The name set above. */
+const char *hk_progname(void);
+/* Prints "PROGNAME: MESSAGE\n" on stderr (one line, printf format). */
+void hk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints like hk_err only when verbose is true (debug detail for -v). */
+void hk_dbg(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* SIGINT/SIGTERM set hk_stop_signal; no SA_RESTART, so blocking calls return EINTR. */
+int hk_signals_install(void);
+/* True once SIGINT/SIGTERM arrived. */
+static inline bool hk_stopping(void)
+{
+	return hk_stop_signal != 0;
+}
+
+/* CLOCK_MONOTONIC in seconds. */
+double hk_now(void);
+/* Sleeps up to secs; returns early (false) when a stop signal arrives. */
+bool hk_sleep(double secs);
+
+/* Parses a whole decimal string into *out; 0 on success, -1 on junk/overflow. */
+int hk_parse_u64(const char *s, uint64_t *out);
+/* Parses a positive number of seconds ("2", "0.5"); 0 on success, -1 otherwise. */
+int hk_parse_seconds(const char *s, double *out);
+
+/* Opens the report destination: path NULL or "-" gives stdout; error printed on failure. */
+FILE *hk_open_output(const char *path);
+/* Closes what hk_open_output returned (not stdout); -1 with a message on write error. */
+int hk_close_output(FILE *f);
+
+/* "1.5 MiB"-style human size into buf (returns buf). */
+const char *hk_fmt_bytes(uint64_t bytes, char *buf, size_t len);
+
+#endif
