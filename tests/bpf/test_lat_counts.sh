@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# hakmem-lat's sample counts equal hakmem's own counters exactly: for a command
+# traced from its exec (LD_PRELOAD), `cold` == cold_starts, `refill` ==
+# refills, `drain` == drains, `grow` == arena_grows (HAKMEM_STATS_FILE), on
+# workloads that make each of them non-zero: pool threads (grows), a
+# producer/consumer (drains), and pool threads with pre-warm on (grows that
+# happen outside any refill).
+set -u
+. "$(dirname "$0")/workloads/lat_common.sh"
+lat_setup test_lat_counts
+
+status=0
+# check NAME ENV... -- COMMAND... then EVENT...: one traced run; the four
+# equalities; the EVENTs after "then" must be non-zero (else the workload
+# did not exercise them and 0 == 0 would prove nothing).
+check() {
+	local name=$1 env=() cmd=()
+	shift
+	while [ "$1" != "--" ]; do env+=("$1"); shift; done
+	shift
+	while [ "$1" != "then" ]; do cmd+=("$1"); shift; done
+	shift
+	"$LAT" --json -o "$tmp/$name.json" -- env LD_PRELOAD="$PWD/lib/libhakmem.so" \
+		HAKMEM_STATS_FILE="$tmp/$name.stats" "${env[@]}" "${cmd[@]}" >/dev/null ||
+		fail "$name: hakmem-lat or the workload failed"
+	python3 - "$name" "$tmp/$name.json" "$tmp/$name.stats" "$@" <<'PY' || status=1
+import json, sys
+name, lat, st, nonzero = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), sys.argv[4:]
+ok = lat["library_source"] != "none" and lat["lost_samples"] == 0
+print(f"{name}: probes from {lat['library_source']}")
+for event, counter in [("cold", "cold_starts"), ("refill", "refills"), ("drain", "drains"), ("grow", "arena_grows")]:
+    e = lat["events"][event]
+    good = e["count"] == st[counter] and e["unmatched"] == 0 and (event not in nonzero or e["count"] > 0)
+    print(f"  {event:7} {e['count']:7} samples   {counter:12} {st[counter]:7}   unmatched {e['unmatched']}"
+          f"{'' if good else '   FAIL'}")
+    ok &= good
+sys.exit(0 if ok else 1)
+PY
+}
+
+check mid_large -- bench/bench_mid_large_mt 2 20000 256 7 then cold refill grow
+check cross_pc -- bench/bench_cross_thread pc 2 20000 7 then cold refill drain
+check cross_sym -- bench/bench_cross_thread sym 2 20000 7 then cold refill drain
+check prewarm HAKMEM_POOL_TLS_PREWARM=4 -- bench/bench_mid_large_mt 2 5000 64 7 then cold refill grow
+exit $status
