@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Summed over the intervals of a run, hakmem-top's per-process counts equal
+# each workload's HAKMEM_STATS_FILE counters exactly — for two processes
+# running at once (per-process separation): top_remote (remote frees,
+# drains, arena grows, large map/unmap) and bench_cross_thread (threads that
+# exit and hand their heaps over, 100 % remote frees).  hakmem-top only sees
+# events after it attached, so the workloads start once it is attached.
+# Gauges checked too: arena_bytes == arena bytes mapped (arenas are never
+# unmapped) and mapped_bytes == mapped - unmapped, at the process's exit.
+source "$(dirname "$0")/test_top_lib.sh"
+top_setup
+BENCH=$ROOT/bench/bench_cross_thread
+[ -x "$BENCH" ] || fail "missing $BENCH (run make)"
+
+start_top -d 0.1
+env LD_PRELOAD="$LIB" HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$TMP/a.json" \
+	"$WORKLOAD" 2000 &
+a=$!
+env LD_PRELOAD="$LIB" HAKMEM_STATS_FILE="$TMP/b.json" \
+	"$BENCH" pc 4 20000 7 16 4000 >/dev/null &
+b=$!
+wait "$a" || fail "top_remote failed"
+wait "$b" || fail "bench_cross_thread failed"
+wait_exited "$a"
+wait_exited "$b"
+stop_top
+no_top_programs
+[ "$(lines "$TMP/top.jsonl")" -ge 3 ] || fail "expected several intervals"
+
+A="S('$TMP/a.json')" B="S('$TMP/b.json')"
+top_verify <<EOF || fail "hakmem-top's counts differ from HAKMEM_STATS_FILE"
+sum $a refills $A['refills']
+sum $a drains $A['drains']
+sum $a remote_frees $A['remote_frees']
+sum $a arena_grows $A['arena_grows']
+sum $a mmap $A['os_map_calls']
+sum $a munmap $A['os_unmap_calls']
+sum $a madvise $A['os_advise_calls'] ?
+sum $a mmap_bytes $A['os_map_bytes']
+sum $a munmap_bytes $A['os_unmap_bytes']
+last $a arena_bytes $A['os_map_bytes_by_purpose']['arena']
+last $a mapped_bytes $A['os_map_bytes'] - $A['os_unmap_bytes']
+sum $b refills $B['refills']
+sum $b drains $B['drains']
+sum $b remote_frees $B['remote_frees']
+sum $b arena_grows $B['arena_grows'] ?
+sum $b mmap $B['os_map_calls']
+sum $b munmap $B['os_unmap_calls'] ?
+sum $b madvise $B['os_advise_calls'] ?
+EOF
+echo "PASS"
