@@ -27,14 +27,14 @@ deps:
 	@scripts/install-deps
 
 test: deps
-	@$(MAKE) --no-print-directory all tests-build
+	@$(MAKE) -s --no-print-directory all tests-build
 	@tests/run
 
 bench: all
 	@scripts/bench-compare
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/demo
 
 clean:

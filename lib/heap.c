@@ -18,7 +18,10 @@ static pthread_key_t heap_key;
 
 /* Metadata bump allocator, under heap_lock. */
 #define META_CHUNK ((size_t)256 << 10)
-static char *meta_pos, *meta_end;
+/* The first chunk is static: a process with a few dozen threads never maps
+ * metadata at all. */
+static char meta_first[META_CHUNK] __attribute__((aligned(64)));
+static char *meta_pos = meta_first, *meta_end = meta_first + META_CHUNK;
 
 static void *meta_alloc_locked(size_t size)
 {

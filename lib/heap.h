@@ -43,6 +43,7 @@ struct hk_heap {
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
 	struct hk_superslab *superslab; /* superslab handing out slabs */
+	uintptr_t ss_reserve, ss_reserve_end; /* mapped chunks not yet made superslabs */
 	/* pool tier */
 	struct hk_arena *arena; /* arena being carved */
 	size_t arena_bytes; /* all arenas of this heap */

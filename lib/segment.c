@@ -5,6 +5,10 @@
 
 hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
 static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The first leaf (16 GiB of address space) costs no syscall: most processes
+ * never need a second one. */
+static hk_reg_leaf first_leaf;
+static int first_leaf_used;
 
 static hk_reg_leaf *leaf_for(uintptr_t chunk)
 {
@@ -14,6 +18,11 @@ static hk_reg_leaf *leaf_for(uintptr_t chunk)
 		return leaf;
 	pthread_mutex_lock(&leaf_lock);
 	leaf = hk_registry[i1];
+	if (!leaf && !first_leaf_used) {
+		first_leaf_used = 1;
+		leaf = &first_leaf;
+		__atomic_store_n(&hk_registry[i1], leaf, __ATOMIC_RELEASE);
+	}
 	if (!leaf) {
 		leaf = hk_os_map(sizeof(hk_reg_leaf), HK_PURPOSE_METADATA);
 		if (leaf)
@@ -55,17 +64,23 @@ void hk_registry_atfork_release(void)
 	pthread_mutex_unlock(&leaf_lock);
 }
 
-void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
-		     enum hk_purpose purpose)
+int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_heap *owner)
 {
-	struct hk_segment *seg = hk_os_map_aligned(size, align, purpose);
-	if (!seg)
-		return NULL;
+	struct hk_segment *seg = base;
 	/* fresh mappings are zero: only the non-zero fields are set */
 	seg->kind = kind;
 	seg->owner = owner;
 	seg->size = size;
-	if (hk_registry_set(seg, size) == 0)
+	return hk_registry_set(seg, size);
+}
+
+void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
+		     enum hk_purpose purpose)
+{
+	void *seg = hk_os_map_aligned(size, align, purpose);
+	if (!seg)
+		return NULL;
+	if (hk_segment_init(seg, size, kind, owner) == 0)
 		return seg;
 	hk_os_unmap(seg, size, purpose);
 	return NULL;

@@ -3,12 +3,29 @@
 #include "os.h"
 #include "tiny.h"
 
+/* Superslabs are mapped four at a time: untouched chunks cost only address
+ * space, and a thread that needs several pays one syscall. */
+#define RESERVE_CHUNKS 4
+
+static int reserve_chunks(struct hk_heap *h)
+{
+	size_t len = RESERVE_CHUNKS * HK_CHUNK;
+	void *base = hk_os_map_aligned(len, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+	if (!base)
+		return -1;
+	h->ss_reserve = (uintptr_t)base;
+	h->ss_reserve_end = (uintptr_t)base + len;
+	return 0;
+}
+
 static struct hk_superslab *superslab_new(struct hk_heap *h)
 {
-	struct hk_superslab *ss =
-		hk_segment_new(HK_CHUNK, HK_CHUNK, HK_SEG_TINY, h, HK_PURPOSE_SUPERSLAB);
-	if (!ss)
+	if (h->ss_reserve == h->ss_reserve_end && reserve_chunks(h) != 0)
 		return NULL;
+	struct hk_superslab *ss = (struct hk_superslab *)h->ss_reserve;
+	if (hk_segment_init(ss, HK_CHUNK, HK_SEG_TINY, h) != 0)
+		return NULL;
+	h->ss_reserve += HK_CHUNK;
 	ss->next_slab = 1; /* slab 0 holds this header */
 	ss->next = h->superslab;
 	h->superslab = ss;

@@ -186,16 +186,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	}
 }
 
-static const struct argp_child children[] = {
-	{ &hk_common_argp, 0, "Common options:", 0 },
-	{ 0 },
-};
-
 static const struct argp argp = {
 	.options = options,
 	.parser = parse_arg,
 	.doc = doc,
-	.children = children,
+	.children = hk_common_children,
 };
 
 static bool wanted(int e)

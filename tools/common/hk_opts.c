@@ -68,6 +68,11 @@ const struct argp hk_common_argp = {
 	.parser = parse_common,
 };
 
+const struct argp_child hk_common_children[] = {
+	{ &hk_common_argp, 0, "Common options:", 0 },
+	{ 0 },
+};
+
 int hk_opts_split_command(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -35,6 +35,8 @@ extern struct hk_opts hk_opts;
 
 /* The argp child parsing the options above (add it to the tool's children). */
 extern const struct argp hk_common_argp;
+/* The children list of a tool that adds nothing else: .children = hk_common_children. */
+extern const struct argp_child hk_common_children[];
 
 /* Cuts argv at the first "--": stores the rest in hk_opts.cmd and returns the new argc for argp_parse. */
 int hk_opts_split_command(int argc, char **argv);
