@@ -14,6 +14,11 @@ K=800
 
 env HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$TMP/s.json" "$TMP/top_remote_static" "$K" "$TMP/go" &
 pid=$!
+# -p looks at the process's executable: wait until the fork has exec'd it
+for _ in $(seq 200); do
+	[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$TMP/top_remote_static" ] && break
+	sleep 0.05
+done
 "$TOP" -p "$pid" --json -d 0.2 -o "$TMP/top.jsonl" 2>"$TMP/top.err" &
 TOP_PID=$!
 wait_lines "$TMP/top.jsonl" 1
