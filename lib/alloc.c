@@ -52,6 +52,8 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
 	unsigned want = refill_batch(cls), got = 0;
 	struct hk_block *list;
+	if (HK_PROBE_ACTIVE(remote_push))
+		hk_heap_tid(h); /* so that frees by other threads can name this owner */
 	hk_probe_refill_start(tier, cls, want);
 	if (hk_remote_pending(h, cls))
 		list = drain(h, cls, tier, &got);

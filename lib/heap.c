@@ -69,6 +69,29 @@ static struct hk_heap *heap_take_locked(int *fresh)
 	return heap_new_locked();
 }
 
+/*
+ * The kernel tid of the heap's thread is only a probe argument (thread_init,
+ * thread_exit, and remote_push's owner), and gettid() is a real syscall that
+ * costs ~1 us here, most of a new thread's first malloc.  So it is taken only
+ * while a tracer is attached to one of those probes, by the heap's own thread
+ * (here and at its refills); 0 means "not known yet".
+ */
+static int tid_wanted(void)
+{
+	return HK_PROBE_ACTIVE(thread_init) || HK_PROBE_ACTIVE(thread_exit) ||
+	       HK_PROBE_ACTIVE(remote_push);
+}
+
+long hk_heap_tid(struct hk_heap *h)
+{
+	long tid = __atomic_load_n(&h->tid, __ATOMIC_RELAXED);
+	if (tid || !tid_wanted())
+		return tid;
+	tid = gettid();
+	__atomic_store_n(&h->tid, tid, __ATOMIC_RELAXED); /* read by remote frees */
+	return tid;
+}
+
 struct hk_heap *hk_heap_acquire(void)
 {
 	int fresh;
@@ -79,12 +102,11 @@ struct hk_heap *hk_heap_acquire(void)
 	pthread_mutex_unlock(&heap_lock);
 	if (!h)
 		return NULL;
-	long tid = gettid();
-	__atomic_store_n(&h->tid, tid, __ATOMIC_RELAXED); /* read by remote frees */
+	__atomic_store_n(&h->tid, 0, __ATOMIC_RELAXED); /* a new thread: not known yet */
 	hk_tl_heap = h;
 	pthread_setspecific(heap_key, h);
-	hk_stats_thread_init();
-	hk_probe_thread_init(tid);
+	h->counters.thread_inits++;
+	hk_probe_thread_init(hk_heap_tid(h));
 	if (fresh)
 		hk_pool_prewarm(h);
 	return h;
@@ -105,8 +127,8 @@ void hk_heap_release(void *heap)
 {
 	struct hk_heap *h = heap;
 	long blocks = HK_PROBE_ACTIVE(thread_exit) ? free_blocks(h) : 0;
-	hk_probe_thread_exit(h->tid, blocks);
-	hk_stats_thread_exit();
+	hk_probe_thread_exit(hk_heap_tid(h), blocks);
+	h->counters.thread_exits++;
 	hk_tl_heap = NULL;
 	hk_tl_cold = 0;
 	pthread_mutex_lock(&heap_lock);
@@ -152,5 +174,5 @@ void hk_heap_atfork_child(void)
 		abandoned = h;
 	}
 	if (hk_tl_heap)
-		__atomic_store_n(&hk_tl_heap->tid, (long)gettid(), __ATOMIC_RELAXED);
+		__atomic_store_n(&hk_tl_heap->tid, 0, __ATOMIC_RELAXED);
 }

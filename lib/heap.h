@@ -34,11 +34,12 @@ struct hk_heap_counters {
 	uint64_t drains[HK_TIER_COUNT], drained_blocks[HK_TIER_COUNT];
 	uint64_t remote_frees[HK_TIER_COUNT], cold_starts[HK_TIER_COUNT];
 	uint64_t arena_grows;
+	uint64_t thread_inits, thread_exits; /* of the threads that used this heap */
 };
 
 struct hk_heap {
 	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
-	long tid; /* thread now using the heap (atomic: remote frees read it) */
+	long tid; /* kernel tid of its thread, or 0 (atomic: remote frees read it) */
 	int in_use;
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
@@ -63,6 +64,9 @@ extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
 /* Random per-process value stored in word 1 of free blocks. */
 extern uintptr_t hk_free_key;
 
+/* Kernel tid of h's thread, for probe arguments; call from that thread.
+ * 0 when no tracer wants it (see heap.c). */
+long hk_heap_tid(struct hk_heap *h);
 /* The calling thread's heap, creating or adopting one; NULL when out of memory. */
 struct hk_heap *hk_heap_acquire(void);
 /* pthread key destructor: hands the heap over. */

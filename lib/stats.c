@@ -7,22 +7,12 @@
 #include "out.h"
 #include "stats.h"
 
-static uint64_t thread_inits, thread_exits, orphan_remote_frees[HK_TIER_COUNT];
+static uint64_t orphan_remote_frees[HK_TIER_COUNT];
 static uint64_t large_hits, large_misses;
 
 static void bump(uint64_t *c)
 {
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
-}
-
-void hk_stats_thread_init(void)
-{
-	bump(&thread_inits);
-}
-
-void hk_stats_thread_exit(void)
-{
-	bump(&thread_exits);
 }
 
 void hk_stats_orphan_remote_free(int tier)
@@ -48,6 +38,8 @@ static void add_heap(struct hk_heap *h, void *arg)
 		s->cold_starts[t] += c->cold_starts[t];
 	}
 	s->arena_grows += c->arena_grows;
+	s->thread_inits += c->thread_inits;
+	s->thread_exits += c->thread_exits;
 }
 
 __attribute__((visibility("default"))) void hakmem_stats_get(struct hakmem_stats *s)
@@ -56,8 +48,6 @@ __attribute__((visibility("default"))) void hakmem_stats_get(struct hakmem_stats
 	hk_heap_for_each(add_heap, s);
 	for (int t = 0; t < HK_TIER_COUNT; t++)
 		s->remote_frees[t] += __atomic_load_n(&orphan_remote_frees[t], __ATOMIC_RELAXED);
-	s->thread_inits = __atomic_load_n(&thread_inits, __ATOMIC_RELAXED);
-	s->thread_exits = __atomic_load_n(&thread_exits, __ATOMIC_RELAXED);
 	s->large_cache_hits = __atomic_load_n(&large_hits, __ATOMIC_RELAXED);
 	s->large_cache_misses = __atomic_load_n(&large_misses, __ATOMIC_RELAXED);
 	struct hk_os_counters os;
@@ -205,7 +195,7 @@ void hk_stats_atfork_child(void)
 {
 	hk_heap_for_each(reset_heap, NULL);
 	hk_os_counters_reset();
-	thread_inits = thread_exits = large_hits = large_misses = 0;
+	large_hits = large_misses = 0;
 	for (int t = 0; t < HK_TIER_COUNT; t++)
 		orphan_remote_frees[t] = 0;
 }

@@ -9,8 +9,6 @@
 
 #include "hakmem.h"
 
-void hk_stats_thread_init(void);
-void hk_stats_thread_exit(void);
 /* A remote free by a thread that has no heap (after its hand-over). */
 void hk_stats_orphan_remote_free(int tier);
 void hk_stats_large_cache(int hit);
