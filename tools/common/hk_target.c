@@ -89,7 +89,12 @@ int hk_target_launch(struct hk_target *t, char *const argv[])
 
 static void reap(struct hk_target *t)
 {
-	if (t->launched && waitpid(t->pid, &t->status, 0) < 0)
+	int r = 0;
+
+	/* our SIGINT handler has no SA_RESTART: a Ctrl-C must not lose the status */
+	while (t->launched && (r = waitpid(t->pid, &t->status, 0)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
 		t->status = 0;
 	t->exited = true;
 	t->end = hk_now();
