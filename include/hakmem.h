@@ -71,6 +71,15 @@ struct hakmem_ptr_info {
  * -1 when hakmem does not know p. */
 int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
 
+/*
+ * Hand the calling thread's pending remote frees to their owners now.  Blocks
+ * freed by a thread that does not own them are queued to the owner in chains
+ * of up to 32 per owner and class; a chain is pushed when full, when the
+ * thread refills a class, and when it exits.  Call this where a thread that
+ * freed other threads' blocks goes idle for long.
+ */
+void hakmem_flush(void);
+
 /* Opaque id of the calling thread's heap (0 before its first allocation). */
 uint64_t hakmem_heap_id(void);
 
@@ -78,7 +87,8 @@ uint64_t hakmem_heap_id(void);
  * Census of the calling thread's heap, per size class: blocks carved from
  * slabs/arenas, blocks sitting in the thread's free lists and blocks waiting
  * in its remote queues.  carved - free_local - remote_pending == live blocks
- * of that class owned by this heap.  Walking the lists also validates every
+ * of that class owned by this heap, counting as live the blocks other
+ * threads freed but still hold in their batches (see hakmem_flush).  Walking the lists also validates every
  * entry (class, stride offset, owner); a corrupt list aborts.
  */
 #define HAKMEM_MAX_CLASSES 64

@@ -54,6 +54,7 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	struct hk_block *list;
 	if (HK_PROBE_ACTIVE(remote_push))
 		hk_heap_tid(h); /* so that frees by other threads can name this owner */
+	hk_remote_flush_all(h); /* our own outgoing remote frees wait no longer */
 	hk_probe_refill_start(tier, cls, want);
 	if (hk_remote_pending(h, cls))
 		list = drain(h, cls, tier, &got);

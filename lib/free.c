@@ -9,7 +9,6 @@
 #include "large.h"
 #include "out.h"
 #include "remote.h"
-#include "stats.h"
 
 void hk_dealloc(void *p)
 {
@@ -29,17 +28,21 @@ void hk_dealloc(void *p)
 }
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 
-static void remote_free(struct hk_heap *owner, unsigned cls, struct hk_block *b)
+/* A block of another heap.  A thread that only frees still gets a heap: its
+ * outgoing batches and counters live there (and it may be the very heap that
+ * owns the block, adopted just now). */
+static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
-	int tier = hk_class_tier(cls);
 	struct hk_heap *h = hk_tl_heap;
+	if (!h && !(h = hk_heap_acquire()))
+		hk_fatal_ptr("free", "no memory for a heap to free", b);
+	if (owner != h) {
+		hk_remote_free(h, owner, cls, b);
+		return;
+	}
+	b->next = h->free[cls];
 	b->key = hk_free_key;
-	long depth = hk_remote_push(owner, cls, b);
-	if (h)
-		h->counters.remote_frees[tier]++;
-	else
-		hk_stats_orphan_remote_free(tier);
-	hk_probe_remote_push(tier, cls, __atomic_load_n(&owner->tid, __ATOMIC_RELAXED), depth);
+	h->free[cls] = b;
 }
 
 static void large_free(struct hk_large *l, void *p, const char *func)
@@ -66,6 +69,6 @@ void hk_dealloc_slow(void *p, const char *func)
 	struct hk_block *b = p;
 	if (b->key == hk_free_key)
 		hk_fatal_ptr(func, "double free", p);
-	/* the fast path takes every valid block this thread owns */
-	remote_free(s->owner, (unsigned)cls, b);
+	/* the fast path took every valid block of this thread's heap */
+	free_elsewhere(s->owner, (unsigned)cls, b);
 }

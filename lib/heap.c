@@ -5,6 +5,7 @@
 #include "heap.h"
 #include "os.h"
 #include "pool.h"
+#include "remote.h"
 #include "stats.h"
 
 __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec")));
@@ -126,6 +127,7 @@ static long free_blocks(const struct hk_heap *h)
 void hk_heap_release(void *heap)
 {
 	struct hk_heap *h = heap;
+	hk_remote_flush_all(h);
 	long blocks = HK_PROBE_ACTIVE(thread_exit) ? free_blocks(h) : 0;
 	hk_probe_thread_exit(hk_heap_tid(h), blocks);
 	h->counters.thread_exits++;

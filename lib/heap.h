@@ -24,6 +24,16 @@ struct hk_remote_queue {
 	long depth;
 };
 
+/* Blocks this heap's thread freed for one (owner, class), not yet queued:
+ * remote frees are pushed a chain at a time, one CAS per chain. */
+#define HK_REMOTE_BATCH_SLOTS 8
+#define HK_REMOTE_BATCH_MAX 32
+struct hk_remote_batch {
+	struct hk_heap *owner; /* NULL when empty */
+	unsigned cls, n;
+	struct hk_block *head, *tail;
+};
+
 struct hk_slab_meta;
 struct hk_superslab;
 struct hk_arena;
@@ -50,6 +60,8 @@ struct hk_heap {
 	size_t arena_bytes; /* all arenas of this heap */
 	unsigned arena_level;
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
+	struct hk_remote_batch batch[HK_REMOTE_BATCH_SLOTS]; /* outgoing remote frees */
+	unsigned batch_used; /* bit i: batch[i] holds blocks */
 	struct hk_heap_counters counters;
 	struct hk_heap *next_all; /* every heap ever made */
 	struct hk_heap *next_abandoned;

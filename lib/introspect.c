@@ -8,10 +8,17 @@
 #include "hakmem.h"
 #include "large.h"
 #include "out.h"
+#include "remote.h"
 
 HK_EXPORT const char *hakmem_version(void)
 {
 	return HAKMEM_VERSION_STRING;
+}
+
+HK_EXPORT void hakmem_flush(void)
+{
+	if (hk_tl_heap)
+		hk_remote_flush_all(hk_tl_heap);
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)

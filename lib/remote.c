@@ -1,17 +1,64 @@
-/* remote.c — the per-class remote-free queues (see remote.h). */
+/* remote.c — batched remote frees and the per-class MPSC queues (see remote.h). */
 #include "remote.h"
 
-long hk_remote_push(struct hk_heap *owner, unsigned cls, struct hk_block *b)
+/* Push the chain head..tail of n blocks; returns the queue depth after it. */
+static long push_chain(struct hk_heap *owner, unsigned cls, struct hk_block *head,
+		       struct hk_block *tail, unsigned n)
 {
 	struct hk_remote_queue *q = &owner->remote[cls];
 	/* count first: the depth counter never runs below the blocks queued */
-	long depth = __atomic_add_fetch(&q->depth, 1, __ATOMIC_RELAXED);
-	struct hk_block *head = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+	long depth = __atomic_add_fetch(&q->depth, (long)n, __ATOMIC_RELAXED);
+	struct hk_block *old = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
 	do {
-		b->next = head;
-	} while (!__atomic_compare_exchange_n(&q->head, &head, b, 1, __ATOMIC_RELEASE,
+		tail->next = old;
+	} while (!__atomic_compare_exchange_n(&q->head, &old, head, 1, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
 	return depth;
+}
+
+static void flush(struct hk_heap *h, unsigned slot)
+{
+	struct hk_remote_batch *bt = &h->batch[slot];
+	int tier = hk_class_tier(bt->cls);
+	long depth = push_chain(bt->owner, bt->cls, bt->head, bt->tail, bt->n);
+	h->counters.remote_frees[tier] += bt->n;
+	if (HK_PROBE_ACTIVE(remote_push)) { /* one event per block, as if pushed one by one */
+		long tid = __atomic_load_n(&bt->owner->tid, __ATOMIC_RELAXED);
+		for (long d = depth - bt->n + 1; d <= depth; d++)
+			hk_probe_remote_push(tier, bt->cls, tid, d);
+	}
+	bt->owner = NULL;
+	bt->n = 0;
+	h->batch_used &= ~(1u << slot);
+}
+
+static unsigned slot_of(const struct hk_heap *owner, unsigned cls)
+{
+	uintptr_t x = ((uintptr_t)owner >> 6) ^ cls;
+	return (unsigned)(x ^ (x >> 3)) % HK_REMOTE_BATCH_SLOTS;
+}
+
+void hk_remote_free(struct hk_heap *h, struct hk_heap *owner, unsigned cls, struct hk_block *b)
+{
+	unsigned slot = slot_of(owner, cls);
+	struct hk_remote_batch *bt = &h->batch[slot];
+	if (bt->owner && (bt->owner != owner || bt->cls != cls))
+		flush(h, slot);
+	b->key = hk_free_key;
+	b->next = bt->head;
+	if (!bt->owner) {
+		*bt = (struct hk_remote_batch){.owner = owner, .cls = cls, .tail = b};
+		h->batch_used |= 1u << slot;
+	}
+	bt->head = b;
+	if (++bt->n == HK_REMOTE_BATCH_MAX)
+		flush(h, slot);
+}
+
+void hk_remote_flush_all(struct hk_heap *h)
+{
+	while (h->batch_used)
+		flush(h, (unsigned)__builtin_ctz(h->batch_used));
 }
 
 struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, long *depth_before)

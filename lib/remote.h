@@ -1,15 +1,20 @@
 /*
  * remote.h — blocks freed by a thread that does not own them.  Each heap has
- * one lock-free MPSC queue per class: any thread pushes with a CAS, the owner
- * takes the whole queue with one exchange when it refills that class.
+ * one lock-free MPSC queue per class: a freeing thread gathers up to
+ * HK_REMOTE_BATCH_MAX blocks per (owner, class) in its own heap and pushes
+ * the chain with one CAS; the owner takes the whole queue with one exchange
+ * when it refills that class.  Batches are flushed when full, when their slot
+ * is needed, when the freeing thread refills, and when it exits.
  */
 #ifndef HK_REMOTE_H
 #define HK_REMOTE_H
 
 #include "heap.h"
 
-/* Queue block b (class cls) to owner; returns the queue depth after the push. */
-long hk_remote_push(struct hk_heap *owner, unsigned cls, struct hk_block *b);
+/* Block b of class cls, owned by owner, freed by the thread of heap h. */
+void hk_remote_free(struct hk_heap *h, struct hk_heap *owner, unsigned cls, struct hk_block *b);
+/* Push every batch h holds. */
+void hk_remote_flush_all(struct hk_heap *h);
 /* Take everything queued for class cls; *n gets the count, *depth_before the
  * queue's depth counter when taken. */
 struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, long *depth_before);

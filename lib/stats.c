@@ -7,17 +7,11 @@
 #include "out.h"
 #include "stats.h"
 
-static uint64_t orphan_remote_frees[HK_TIER_COUNT];
 static uint64_t large_hits, large_misses;
 
 static void bump(uint64_t *c)
 {
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
-}
-
-void hk_stats_orphan_remote_free(int tier)
-{
-	bump(&orphan_remote_frees[tier]);
 }
 
 void hk_stats_large_cache(int hit)
@@ -46,8 +40,6 @@ __attribute__((visibility("default"))) void hakmem_stats_get(struct hakmem_stats
 {
 	*s = (struct hakmem_stats){0};
 	hk_heap_for_each(add_heap, s);
-	for (int t = 0; t < HK_TIER_COUNT; t++)
-		s->remote_frees[t] += __atomic_load_n(&orphan_remote_frees[t], __ATOMIC_RELAXED);
 	s->large_cache_hits = __atomic_load_n(&large_hits, __ATOMIC_RELAXED);
 	s->large_cache_misses = __atomic_load_n(&large_misses, __ATOMIC_RELAXED);
 	struct hk_os_counters os;
@@ -196,8 +188,6 @@ void hk_stats_atfork_child(void)
 	hk_heap_for_each(reset_heap, NULL);
 	hk_os_counters_reset();
 	large_hits = large_misses = 0;
-	for (int t = 0; t < HK_TIER_COUNT; t++)
-		orphan_remote_frees[t] = 0;
 }
 
 /* HAKMEM_STATS_FILE with every "%p" replaced by the pid, so that the

@@ -9,8 +9,6 @@
 
 #include "hakmem.h"
 
-/* A remote free by a thread that has no heap (after its hand-over). */
-void hk_stats_orphan_remote_free(int tier);
 void hk_stats_large_cache(int hit);
 /* In a forked child: start from zero, so each process reports its own events. */
 void hk_stats_atfork_child(void);

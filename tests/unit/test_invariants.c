@@ -50,6 +50,9 @@ static void *helper(void *arg)
 			break;
 		for (int i = 0; i < batch_len; i++)
 			free(batch[i]);
+		/* remote frees are batched per owner and class: hand them over now,
+		 * so the census sees them queued rather than still live */
+		hakmem_flush();
 		batch_len = -1;
 		pthread_cond_broadcast(&cv);
 	}
