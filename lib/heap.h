@@ -40,17 +40,23 @@ struct hk_arena;
 
 /* Per-heap counters behind HAKMEM_STATS; bumped on slow paths only. */
 struct hk_heap_counters {
+	/* first: a new thread's first malloc touches these (see struct hk_heap) */
+	uint64_t thread_inits, thread_exits; /* of the threads that used this heap */
+	uint64_t cold_starts[HK_TIER_COUNT];
 	uint64_t refills[HK_TIER_COUNT], refill_blocks[HK_TIER_COUNT];
 	uint64_t drains[HK_TIER_COUNT], drained_blocks[HK_TIER_COUNT];
-	uint64_t remote_frees[HK_TIER_COUNT], cold_starts[HK_TIER_COUNT];
+	uint64_t remote_frees[HK_TIER_COUNT];
 	uint64_t arena_grows;
-	uint64_t thread_inits, thread_exits; /* of the threads that used this heap */
 };
 
 struct hk_heap {
-	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
+	/* One cache line holds all a thread touches to adopt the heap, so that a
+	 * new thread's first malloc pulls in few lines from another core. */
+	struct hk_heap *next_abandoned;
 	long tid; /* kernel tid of its thread, or 0 (atomic: remote frees read it) */
 	int in_use;
+	struct hk_heap_counters counters;
+	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
 	struct hk_superslab *superslab; /* superslab handing out slabs */
@@ -62,9 +68,7 @@ struct hk_heap {
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_REMOTE_BATCH_SLOTS]; /* outgoing remote frees */
 	unsigned batch_used; /* bit i: batch[i] holds blocks */
-	struct hk_heap_counters counters;
 	struct hk_heap *next_all; /* every heap ever made */
-	struct hk_heap *next_abandoned;
 	struct hk_remote_queue remote[HK_CLASSES] __attribute__((aligned(64)));
 };
 
