@@ -44,9 +44,11 @@ rc=$?
 
 # Ctrl-C: the report of what was gathered, then exit; nothing left behind.
 "$LAT" -e cold,refill,map --json -o "$tmp/int.json" -- env LD_PRELOAD="$PWD/lib/libhakmem.so" \
-	bench/bench_mid_large_mt 2 100000000 256 1 >/dev/null &
+	bench/bench_mid_large_mt 2 4000000000 256 1 >/dev/null &
 pid=$!
-sleep 1.5
+# wait for the command to run (the tool attached and released it), then a bit
+for _ in $(seq 300); do pgrep -P $pid -x bench_mid_large >/dev/null && break; sleep 0.1; done
+sleep 1
 kill -INT $pid
 wait $pid
 rc=$?
@@ -58,7 +60,7 @@ else
 	echo "FAIL: no report (or no refills) after SIGINT" >&2
 	status=1
 fi
-pgrep -f 'bench_mid_large_mt 2 100000000' >/dev/null && { echo "FAIL: the command survived" >&2; status=1; }
+pgrep -f 'bench_mid_large_mt 2 4000000000' >/dev/null && { echo "FAIL: the command survived" >&2; status=1; }
 [ "$(lat_progs_left)" = 0 ] || { echo "FAIL: programs left loaded after SIGINT" >&2; status=1; }
 # (a link keeps its program loaded: no hl_ program left means no link left)
 exit $status

@@ -43,10 +43,11 @@ echo "svg: $panels panels, $stats with samples, PNG $(stat -c %s "$tmp/lat.png")
 [ "$panels" = 7 ] && [ "$stats" -ge 4 ] || { echo "FAIL: svg panels $panels/$stats" >&2; status=1; }
 
 # Periodic JSON Lines vs one-shot: same deterministic events, same totals.
+# (20M cycles: long enough for several 50 ms intervals even at ~100M ops/s.)
 "$LAT" -e cold,refill,grow --json -o "$tmp/lines.json" 0.05 -- "${preload[@]}" \
-	bench/bench_mid_large_mt 2 200000 256 3 >/dev/null || fail "periodic run failed"
+	bench/bench_mid_large_mt 2 20000000 256 3 >/dev/null || fail "periodic run failed"
 "$LAT" -e cold,refill,grow --json -o "$tmp/one_long.json" -- "${preload[@]}" \
-	bench/bench_mid_large_mt 2 200000 256 3 >/dev/null || fail "one-shot run failed"
+	bench/bench_mid_large_mt 2 20000000 256 3 >/dev/null || fail "one-shot run failed"
 python3 - "$tmp/lines.json" "$tmp/one_long.json" <<'PY' || status=1
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]

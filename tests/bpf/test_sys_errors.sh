@@ -51,7 +51,8 @@ assert_eq "counts without tracefs" 50 "$(jget "$TMP/nt.json" "j['total']['madvis
 for sig in INT TERM; do
 	"$SYS" -o "$TMP/sig.txt" -- sh -c 'bench/bench_syscall_loop 20 >/dev/null; exec sleep 30' &
 	tool=$!
-	sleep 2
+	# the command reaching `sleep` proves the tool attached and released it
+	for _ in $(seq 300); do pgrep -P "$tool" -x sleep >/dev/null && break; sleep 0.1; done
 	kill -"$sig" "$tool"
 	set +e
 	wait "$tool"
