@@ -122,14 +122,15 @@ int BPF_USDT(ht_drain, long tier, long cls, long blocks, long depth_before)
 	return 0;
 }
 
-/* Fires in the freeing thread; depth_after is the owner's queue depth. */
+/* Fires in the freeing thread, once per chain of `blocks` blocks; depth_after
+ * is the owner's queue depth after the chain. */
 SEC("usdt")
-int BPF_USDT(ht_remote_push, long tier, long cls, long owner_tid, long depth_after)
+int BPF_USDT(ht_remote_push, long tier, long cls, long owner_tid, long depth_after, long blocks)
 {
 	struct ht_counts *c = counts();
 
 	if (c)
-		add(&c->remote_frees, 1);
+		add(&c->remote_frees, blocks);
 	queue_seen(owner_tid, cls, depth_after);
 	return 0;
 }

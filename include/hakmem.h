@@ -34,7 +34,8 @@ struct hakmem_stats {
 	uint64_t refill_blocks[HAKMEM_TIERS];
 	uint64_t drains[HAKMEM_TIERS];
 	uint64_t drained_blocks[HAKMEM_TIERS];
-	uint64_t remote_frees[HAKMEM_TIERS];
+	uint64_t remote_frees[HAKMEM_TIERS]; /* blocks freed by a thread not owning them */
+	uint64_t remote_pushes[HAKMEM_TIERS]; /* chains of them queued (remote_push hits) */
 	uint64_t cold_starts[HAKMEM_TIERS];
 	uint64_t arena_grows;
 	uint64_t thread_inits;

@@ -75,12 +75,14 @@ HK_SEMAPHORE(os_advise);
 #define HK_SDT2(n, a, b) STAP_PROBE2(hakmem, n, a, b)
 #define HK_SDT3(n, a, b, c) STAP_PROBE3(hakmem, n, a, b, c)
 #define HK_SDT4(n, a, b, c, d) STAP_PROBE4(hakmem, n, a, b, c, d)
+#define HK_SDT5(n, a, b, c, d, e) STAP_PROBE5(hakmem, n, a, b, c, d, e)
 #else
 #define HK_PROBE_ACTIVE(name) 0
 #define HK_SDT1(n, a) ((void)(a))
 #define HK_SDT2(n, a, b) ((void)(a), (void)(b))
 #define HK_SDT3(n, a, b, c) ((void)(a), (void)(b), (void)(c))
 #define HK_SDT4(n, a, b, c, d) ((void)(a), (void)(b), (void)(c), (void)(d))
+#define HK_SDT5(n, a, b, c, d, e) ((void)(a), (void)(b), (void)(c), (void)(d), (void)(e))
 #endif
 
 /* The catalogue.  Arguments are copied into long locals by the parameter
@@ -113,9 +115,10 @@ static inline void hk_probe_drain(long tier, long cls, long blocks, long depth_b
 {
 	HK_SDT4(drain, tier, cls, blocks, depth_before);
 }
-static inline void hk_probe_remote_push(long tier, long cls, long owner_tid, long depth_after)
+/* One chain of `blocks` blocks queued at once (remote frees are batched). */
+static inline void hk_probe_remote_push(long tier, long cls, long owner_tid, long depth_after, long blocks)
 {
-	HK_SDT4(remote_push, tier, cls, owner_tid, depth_after);
+	HK_SDT5(remote_push, tier, cls, owner_tid, depth_after, blocks);
 }
 static inline void hk_probe_arena_grow(long tier, long old_bytes, long new_bytes, long addr)
 {

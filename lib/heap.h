@@ -24,13 +24,12 @@ struct hk_remote_queue {
 	long depth;
 };
 
-/* Blocks this heap's thread freed for one (owner, class), not yet queued:
- * remote frees are pushed a chain at a time, one CAS per chain. */
-#define HK_REMOTE_BATCH_SLOTS 8
+/* Blocks this heap's thread freed for one owner in one class, not yet
+ * queued: remote frees are pushed a chain at a time, one CAS per chain. */
 #define HK_REMOTE_BATCH_MAX 32
 struct hk_remote_batch {
 	struct hk_heap *owner; /* NULL when empty */
-	unsigned cls, n;
+	unsigned n;
 	struct hk_block *head, *tail;
 };
 
@@ -45,7 +44,7 @@ struct hk_heap_counters {
 	uint64_t cold_starts[HK_TIER_COUNT];
 	uint64_t refills[HK_TIER_COUNT], refill_blocks[HK_TIER_COUNT];
 	uint64_t drains[HK_TIER_COUNT], drained_blocks[HK_TIER_COUNT];
-	uint64_t remote_frees[HK_TIER_COUNT];
+	uint64_t remote_frees[HK_TIER_COUNT], remote_pushes[HK_TIER_COUNT]; /* blocks, chains */
 	uint64_t arena_grows;
 };
 
@@ -66,8 +65,8 @@ struct hk_heap {
 	size_t arena_bytes; /* all arenas of this heap */
 	unsigned arena_level;
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
-	struct hk_remote_batch batch[HK_REMOTE_BATCH_SLOTS]; /* outgoing remote frees */
-	unsigned batch_used; /* bit i: batch[i] holds blocks */
+	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */
+	uint64_t batch_used; /* bit c: batch[c] holds blocks */
 	struct hk_heap *next_all; /* every heap ever made */
 	struct hk_remote_queue remote[HK_CLASSES] __attribute__((aligned(64)));
 };

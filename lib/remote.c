@@ -16,49 +16,53 @@ static long push_chain(struct hk_heap *owner, unsigned cls, struct hk_block *hea
 	return depth;
 }
 
-static void flush(struct hk_heap *h, unsigned slot)
+__attribute__((noinline)) static void flush(struct hk_heap *h, unsigned cls)
 {
-	struct hk_remote_batch *bt = &h->batch[slot];
-	int tier = hk_class_tier(bt->cls);
-	long depth = push_chain(bt->owner, bt->cls, bt->head, bt->tail, bt->n);
+	struct hk_remote_batch *bt = &h->batch[cls];
+	int tier = hk_class_tier(cls);
+	long depth = push_chain(bt->owner, cls, bt->head, bt->tail, bt->n);
 	h->counters.remote_frees[tier] += bt->n;
-	if (HK_PROBE_ACTIVE(remote_push)) { /* one event per block, as if pushed one by one */
-		long tid = __atomic_load_n(&bt->owner->tid, __ATOMIC_RELAXED);
-		for (long d = depth - bt->n + 1; d <= depth; d++)
-			hk_probe_remote_push(tier, bt->cls, tid, d);
-	}
+	h->counters.remote_pushes[tier]++;
+	hk_probe_remote_push(tier, cls, __atomic_load_n(&bt->owner->tid, __ATOMIC_RELAXED), depth,
+			     bt->n);
 	bt->owner = NULL;
 	bt->n = 0;
-	h->batch_used &= ~(1u << slot);
+	h->batch_used &= ~(1ull << cls);
 }
 
-static unsigned slot_of(const struct hk_heap *owner, unsigned cls)
+/* The first block of a chain, after pushing the chain of another owner. */
+__attribute__((noinline)) static void start_chain(struct hk_heap *h, struct hk_heap *owner,
+						  unsigned cls, struct hk_block *b)
 {
-	uintptr_t x = ((uintptr_t)owner >> 6) ^ cls;
-	return (unsigned)(x ^ (x >> 3)) % HK_REMOTE_BATCH_SLOTS;
+	struct hk_remote_batch *bt = &h->batch[cls];
+	if (bt->owner)
+		flush(h, cls);
+	b->key = hk_free_key;
+	b->next = NULL;
+	*bt = (struct hk_remote_batch){.owner = owner, .n = 1, .head = b, .tail = b};
+	h->batch_used |= 1ull << cls;
 }
 
+/* Both calls are tail calls: nothing stays live across them, so the probe's
+ * registers in flush() cost the per-block path nothing. */
 void hk_remote_free(struct hk_heap *h, struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
-	unsigned slot = slot_of(owner, cls);
-	struct hk_remote_batch *bt = &h->batch[slot];
-	if (bt->owner && (bt->owner != owner || bt->cls != cls))
-		flush(h, slot);
+	struct hk_remote_batch *bt = &h->batch[cls];
+	if (__builtin_expect(bt->owner != owner, 0)) {
+		start_chain(h, owner, cls, b);
+		return;
+	}
 	b->key = hk_free_key;
 	b->next = bt->head;
-	if (!bt->owner) {
-		*bt = (struct hk_remote_batch){.owner = owner, .cls = cls, .tail = b};
-		h->batch_used |= 1u << slot;
-	}
 	bt->head = b;
 	if (++bt->n == HK_REMOTE_BATCH_MAX)
-		flush(h, slot);
+		flush(h, cls);
 }
 
 void hk_remote_flush_all(struct hk_heap *h)
 {
 	while (h->batch_used)
-		flush(h, (unsigned)__builtin_ctz(h->batch_used));
+		flush(h, (unsigned)__builtin_ctzll(h->batch_used));
 }
 
 struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, long *depth_before)

@@ -29,6 +29,7 @@ static void add_heap(struct hk_heap *h, void *arg)
 		s->drains[t] += c->drains[t];
 		s->drained_blocks[t] += c->drained_blocks[t];
 		s->remote_frees[t] += c->remote_frees[t];
+		s->remote_pushes[t] += c->remote_pushes[t];
 		s->cold_starts[t] += c->cold_starts[t];
 	}
 	s->arena_grows += c->arena_grows;
@@ -77,6 +78,7 @@ static void rows_of(const struct hakmem_stats *s, struct row *r, int *count)
 		{"drains", s->drains, 3},
 		{"drained_blocks", s->drained_blocks, 3},
 		{"remote_frees", s->remote_frees, 3},
+		{"remote_pushes", s->remote_pushes, 3},
 		{"cold_starts", s->cold_starts, 3},
 		{"arena_grows", &s->arena_grows, 1},
 		{"thread_inits", &s->thread_inits, 1},

@@ -15,7 +15,10 @@ set -euo pipefail
 source "$(dirname "$0")/workloads/probe_common.sh"
 
 PAIRS=(cold_start=cold_starts cold_done=cold_starts refill_start=refills refill_done=refills
-	drain=drains remote_push=remote_frees arena_grow=arena_grows)
+	drain=drains remote_push=remote_pushes arena_grow=arena_grows)
+# remote_push fires once per chain of remote-freed blocks; its 5th argument
+# (blocks) summed over the hits must equal the blocks freed remotely.
+SUMS=(remote_blocks=remote_frees)
 
 # bpftrace ends itself when the workload's stats file is written (see below).
 # Signals are the fall-back only: bpftrace 0.17 started with & from a script
@@ -57,6 +60,7 @@ for pair in "${PAIRS[@]}"; do
 	probe=${pair%%=*}
 	prog+=" usdt:$LIB:hakmem:$probe { @$probe = count(); }"
 done
+prog+=" usdt:$LIB:hakmem:remote_push { @remote_blocks = sum(arg4); }"
 bpftrace -e "$prog" >"$tmp/bt.out" 2>"$tmp/bt.err" &
 bt_pid=$!
 for _ in $(seq 300); do # BEGIN runs once every probe is attached
@@ -73,5 +77,5 @@ awk '/^@[a-z_]+: [0-9]+$/ { sub(/^@/, "", $1); sub(/:$/, "", $1); print $1, $2 }
 	"$tmp/bt.out" >"$tmp/hits"
 
 echo "probe hits counted by bpftrace vs HAKMEM_STATS_FILE:"
-check_pairs "$STATS" "$tmp/hits" "${PAIRS[@]}" || exit 1
+check_pairs "$STATS" "$tmp/hits" "${PAIRS[@]}" "${SUMS[@]}" || exit 1
 echo "PASS: bpftrace counts equal hakmem's counters"
