@@ -104,10 +104,7 @@ static const struct argp_option options[] = {
 
 static int event_index(const char *name, size_t len)
 {
-	for (int i = 0; i < HL_NEVENTS; i++)
-		if (strlen(event_names[i]) == len && !strncmp(name, event_names[i], len))
-			return i;
-	return -1;
+	return hk_name_index(event_names, HL_NEVENTS, name, len);
 }
 
 /* "cold,refill" into a mask; 0 on junk. */

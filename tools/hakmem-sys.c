@@ -97,10 +97,7 @@ static const struct argp_option options[] = {
 
 static int call_index(const char *name, size_t len)
 {
-	for (int i = 0; i < HS_NCALLS; i++)
-		if (strlen(call_names[i]) == len && !strncmp(name, call_names[i], len))
-			return i;
-	return -1;
+	return hk_name_index(call_names, HS_NCALLS, name, len);
 }
 
 /* "mmap=10,madvise=0" into env.max. */

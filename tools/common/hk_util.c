@@ -159,3 +159,11 @@ const char *hk_fmt_bytes(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, unit[u]);
 	return buf;
 }
+
+int hk_name_index(const char *const *names, int n, const char *name, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strlen(names[i]) == len && !strncmp(name, names[i], len))
+			return i;
+	return -1;
+}

@@ -35,6 +35,8 @@ double hk_now(void);
 /* Sleeps up to secs; returns early (false) when a stop signal arrives. */
 bool hk_sleep(double secs);
 
+/* Index of the first len bytes of name in names[0..n), or -1 (for "a,b" lists). */
+int hk_name_index(const char *const *names, int n, const char *name, size_t len);
 /* Parses a whole decimal string into *out; 0 on success, -1 on junk/overflow. */
 int hk_parse_u64(const char *s, uint64_t *out);
 /* Parses a positive number of seconds ("2", "0.5"); 0 on success, -1 otherwise. */
