@@ -123,8 +123,7 @@ static bool accept(const char *candidate, char *out, size_t outsz)
 	return true;
 }
 
-/* A mapped file whose name contains "libhakmem" in /proc/PID/maps. */
-static bool from_maps(pid_t pid, char *out, size_t outsz)
+bool hk_maps_any(pid_t pid, bool (*match)(char *line, void *arg), void *arg)
 {
 	char path[64], line[PATH_MAX + 128];
 	bool found = false;
@@ -134,16 +133,34 @@ static bool from_maps(pid_t pid, char *out, size_t outsz)
 	f = fopen(path, "r");
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *file = strchr(line, '/');
-
-		if (!file || !strstr(file, "libhakmem"))
-			continue;
-		file[strcspn(file, "\n")] = 0;
-		found = accept(file, out, outsz);
-	}
+	while (!found && fgets(line, sizeof(line), f))
+		found = match(line, arg);
 	fclose(f);
 	return found;
+}
+
+struct found_lib {
+	char *out;
+	size_t outsz;
+};
+
+/* A maps line whose file name contains "libhakmem" and carries the notes. */
+static bool maps_line_is_lib(char *line, void *arg)
+{
+	struct found_lib *fl = arg;
+	char *file = strchr(line, '/');
+
+	if (!file || !strstr(file, "libhakmem"))
+		return false;
+	file[strcspn(file, "\n")] = 0;
+	return accept(file, fl->out, fl->outsz);
+}
+
+static bool from_maps(pid_t pid, char *out, size_t outsz)
+{
+	struct found_lib fl = { out, outsz };
+
+	return hk_maps_any(pid, maps_line_is_lib, &fl);
 }
 
 /* An entry of an LD_PRELOAD value (space or colon separated) that carries the notes. */

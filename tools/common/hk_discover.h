@@ -25,6 +25,8 @@ enum hk_lib_source {
  * printed here and also HK_LIB_NONE). */
 enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *const cmd[],
 				   char *out, size_t outsz);
+/* True when match(line, arg) holds for a line of /proc/PID/maps (false when unreadable). */
+bool hk_maps_any(pid_t pid, bool (*match)(char *line, void *arg), void *arg);
 /* True when the ELF file has a .note.stapsdt note of provider `provider`. */
 bool hk_elf_has_provider(const char *path, const char *provider);
 /* Resolves a command name through PATH like execvp; 0 and out filled, or -errno. */

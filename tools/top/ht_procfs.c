@@ -1,5 +1,6 @@
 /* ht_procfs.c — /proc readers for hakmem-top (see ht_procfs.h). */
 #include "ht_procfs.h"
+#include "hk_discover.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -99,20 +100,23 @@ static bool line_maps(const char *line, const struct ht_file_id *files, int n)
 	return false;
 }
 
+struct file_set {
+	const struct ht_file_id *files;
+	int n;
+};
+
+static bool maps_line_matches(char *line, void *arg)
+{
+	const struct file_set *fs = arg;
+
+	return line_maps(line, fs->files, fs->n);
+}
+
 static bool maps_any(pid_t pid, const struct ht_file_id *files, int n)
 {
-	char path[64], line[4352];
-	bool found = false;
-	FILE *f;
+	struct file_set fs = { files, n };
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = line_maps(line, files, n);
-	fclose(f);
-	return found;
+	return hk_maps_any(pid, maps_line_matches, &fs);
 }
 
 void ht_proc_scan(const struct ht_file_id *files, int n, void (*fn)(pid_t, void *), void *arg)
