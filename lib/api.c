@@ -86,9 +86,11 @@ HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
 	size_t old = usable_size(p, "realloc");
 	if (fits_in_place(p, old, n) || grows_in_place(p, n))
 		return p;
-	void *q = hk_alloc(n);
-	if (!q)
+	void *q = n > HK_POOL_MAX && n > old ? hk_large_alloc_growing(n) : hk_alloc(n);
+	if (!q) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	memcpy(q, p, old < n ? old : n);
 	hk_dealloc(p);
 	return q;

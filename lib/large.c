@@ -92,7 +92,7 @@ static void mark_dirty(struct hk_large *l)
 		l->dirty = end;
 }
 
-void *hk_large_alloc(size_t n, size_t align, size_t *dirty)
+static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 {
 	size_t off = align > HDR ? align : HDR; /* the header sits in front of the block */
 	if (n > ((size_t)1 << 46) || off > ((size_t)1 << 40))
@@ -104,11 +104,22 @@ void *hk_large_alloc(size_t n, size_t align, size_t *dirty)
 	/* a cached span keeps its header; its size may exceed the request */
 	l->user = (uintptr_t)l + off;
 	l->usable = hk_align_up(n, HK_PAGE); /* not the whole span: callers may fill what we report */
-	decommit_tail(l, off + l->usable);
+	if (!growing) /* a growing buffer will soon use the slack */
+		decommit_tail(l, off + l->usable);
 	if (dirty)
 		*dirty = l->dirty > off ? l->dirty - off : 0;
 	mark_dirty(l);
 	return (void *)l->user;
+}
+
+void *hk_large_alloc(size_t n, size_t align, size_t *dirty)
+{
+	return large_alloc(n, align, dirty, 0);
+}
+
+void *hk_large_alloc_growing(size_t n)
+{
+	return large_alloc(n, 0, NULL, 1);
 }
 
 static void span_release(void *base, size_t size)

@@ -21,6 +21,9 @@ struct hk_large {
  * *dirty (when not NULL) gets how many bytes from the returned pointer may
  * hold old data: calloc clears only those, the rest is known zero. */
 void *hk_large_alloc(size_t n, size_t align, size_t *dirty);
+/* For realloc moving a block up to n bytes: a reused span keeps its dirty
+ * pages, since a buffer that grows will soon touch them again. */
+void *hk_large_alloc_growing(size_t n);
 void hk_large_free(struct hk_large *l);
 /* Resize in place if the span allows it; 0 on success. */
 int hk_large_resize(struct hk_large *l, size_t n);
