@@ -72,12 +72,8 @@ static __always_inline struct hl_hist *hist_of(enum hl_event e, long tier, long 
 		.tier = (hl_by_tier || hl_by_class) && tier >= 0 && tier < HL_ALL ? tier : HL_ALL,
 		.cls = hl_by_class && cls >= 0 && cls < HL_ALL ? cls : HL_ALL,
 	};
-	struct hl_hist *h = bpf_map_lookup_elem(&hl_hists, &k);
 
-	if (h)
-		return h;
-	bpf_map_update_elem(&hl_hists, &k, &zero_hist, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&hl_hists, &k);
+	return hk_lookup_or_init(&hl_hists, &k, &zero_hist);
 }
 
 /* Raises *max to v atomically (several CPUs may record at once). */
@@ -132,11 +128,7 @@ static __always_inline struct hl_thread *thread_new(void)
 
 	if (!hk_tracked_current())
 		return NULL;
-	t = bpf_map_lookup_elem(&hl_threads, &tid);
-	if (t)
-		return t;
-	bpf_map_update_elem(&hl_threads, &tid, &zero_thread, BPF_NOEXIST);
-	t = bpf_map_lookup_elem(&hl_threads, &tid);
+	t = hk_lookup_or_init(&hl_threads, &tid, &zero_thread);
 	if (!t)
 		__sync_fetch_and_add(&hl_dropped, 1);
 	return t;

@@ -12,6 +12,7 @@
 #include "hakmem_probes.h"
 #include "sys.h"
 #include "hk_track.bpf.h"
+#include "hk_bits.bpf.h"
 
 /* x86_64 syscall numbers. */
 #define NR_MMAP 9
@@ -42,12 +43,8 @@ __u64 hs_dropped; /* events lost because hs_stats was full */
 
 static __always_inline struct hs_stats *stats_of(__u32 tgid)
 {
-	struct hs_stats *s = bpf_map_lookup_elem(&hs_stats, &tgid);
+	struct hs_stats *s = hk_lookup_or_init(&hs_stats, &tgid, &zero_stats);
 
-	if (s)
-		return s;
-	bpf_map_update_elem(&hs_stats, &tgid, &zero_stats, BPF_NOEXIST);
-	s = bpf_map_lookup_elem(&hs_stats, &tgid);
 	if (!s)
 		__sync_fetch_and_add(&hs_dropped, 1);
 	return s;

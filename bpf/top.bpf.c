@@ -11,6 +11,7 @@
 #include <bpf/usdt.bpf.h>
 #include "hakmem_probes.h"
 #include "top.h"
+#include "hk_bits.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -52,12 +53,8 @@ static const struct ht_queue zero_queue;
 static __always_inline struct ht_counts *counts(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct ht_counts *c = bpf_map_lookup_elem(&ht_counts, &tgid);
+	struct ht_counts *c = hk_lookup_or_init(&ht_counts, &tgid, &zero_counts);
 
-	if (c)
-		return c;
-	bpf_map_update_elem(&ht_counts, &tgid, &zero_counts, BPF_NOEXIST);
-	c = bpf_map_lookup_elem(&ht_counts, &tgid);
 	if (!c)
 		__sync_fetch_and_add(&ht_dropped, 1);
 	return c;
@@ -86,12 +83,8 @@ static __always_inline void queue_seen(__u32 tid, long cls, long depth)
 {
 	struct ht_qkey k = { .tgid = bpf_get_current_pid_tgid() >> 32, .tid = tid, .cls = cls };
 	__u32 gen = ht_gen, slot = gen & 1;
-	struct ht_queue *q = bpf_map_lookup_elem(&ht_queues, &k);
+	struct ht_queue *q = hk_lookup_or_init(&ht_queues, &k, &zero_queue);
 
-	if (!q) {
-		bpf_map_update_elem(&ht_queues, &k, &zero_queue, BPF_NOEXIST);
-		q = bpf_map_lookup_elem(&ht_queues, &k);
-	}
 	if (!q) {
 		__sync_fetch_and_add(&ht_dropped, 1);
 		return;

@@ -4,6 +4,18 @@
 #ifndef HK_BITS_BPF_H
 #define HK_BITS_BPF_H
 
+/* The value of key in a hash map, created from *zero when missing; NULL when
+ * the map is full (callers count that as a drop). */
+static __always_inline void *hk_lookup_or_init(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* floor(log2(v)) for v > 0; 0 for 0. */
 static __always_inline __u32 hk_log2_floor(__u64 v)
 {
