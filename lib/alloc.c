@@ -17,12 +17,8 @@ void *hk_alloc(size_t n)
 	struct hk_heap *h = hk_tl_heap;
 	if (__builtin_expect(n <= HK_POOL_MAX && h != NULL, 1)) {
 		unsigned cls = hk_size_class(n);
-		struct hk_block *b = h->free[cls];
-		if (__builtin_expect(b != NULL, 1)) {
-			h->free[cls] = b->next;
-			b->key = 0;
-			return b;
-		}
+		if (__builtin_expect(h->free[cls] != NULL, 1))
+			return hk_free_list_pop(h, cls);
 	}
 	return hk_alloc_slow(n);
 }
@@ -74,12 +70,9 @@ static struct hk_block *pop_or_refill(unsigned cls)
 	struct hk_heap *h = hk_tl_heap;
 	if (!h && !(h = hk_heap_acquire()))
 		return NULL;
-	struct hk_block *b = h->free[cls];
-	if (!b && !(b = refill(h, cls)))
+	if (!h->free[cls] && !refill(h, cls))
 		return NULL;
-	h->free[cls] = b->next;
-	b->key = 0;
-	return b;
+	return hk_free_list_pop(h, cls);
 }
 
 void *hk_alloc_class(unsigned cls, size_t n)

@@ -18,9 +18,7 @@ void hk_dealloc(void *p)
 		int cls = hk_small_class(s, p);
 		struct hk_block *b = p;
 		if (__builtin_expect(cls >= 0 && b->key != hk_free_key, 1)) {
-			b->next = h->free[cls];
-			b->key = hk_free_key;
-			h->free[cls] = b;
+			hk_free_list_push(h, (unsigned)cls, b);
 			return;
 		}
 	}
@@ -40,9 +38,7 @@ static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block 
 		hk_remote_free(h, owner, cls, b);
 		return;
 	}
-	b->next = h->free[cls];
-	b->key = hk_free_key;
-	h->free[cls] = b;
+	hk_free_list_push(h, cls, b);
 }
 
 static void large_free(struct hk_large *l, void *p, const char *func)

@@ -49,13 +49,14 @@ struct hk_heap_counters {
 };
 
 struct hk_heap {
+	/* First, at offset 0: the fast paths index it with no displacement. */
+	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
 	/* One cache line holds all a thread touches to adopt the heap, so that a
 	 * new thread's first malloc pulls in few lines from another core. */
-	struct hk_heap *next_abandoned;
+	struct hk_heap *next_abandoned __attribute__((aligned(64)));
 	long tid; /* kernel tid of its thread, or 0 (atomic: remote frees read it) */
 	int in_use;
 	struct hk_heap_counters counters;
-	struct hk_block *free[HK_CLASSES]; /* the thread cache: hot */
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
 	struct hk_superslab *superslab; /* superslab handing out slabs */
@@ -78,6 +79,24 @@ extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
 
 /* Random per-process value stored in word 1 of free blocks. */
 extern uintptr_t hk_free_key;
+
+/* Take the first block of h's free list of class cls (non-empty); its free
+ * key is cleared so that a later free of it is not taken for a double free. */
+static inline struct hk_block *hk_free_list_pop(struct hk_heap *h, unsigned cls)
+{
+	struct hk_block *b = h->free[cls];
+	h->free[cls] = b->next;
+	b->key = 0;
+	return b;
+}
+
+/* Put b on h's free list of class cls, marked free. */
+static inline void hk_free_list_push(struct hk_heap *h, unsigned cls, struct hk_block *b)
+{
+	b->next = h->free[cls];
+	b->key = hk_free_key;
+	h->free[cls] = b;
+}
 
 /* Kernel tid of h's thread, for probe arguments; call from that thread.
  * 0 when no tracer wants it (see heap.c). */
