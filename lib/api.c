@@ -56,23 +56,14 @@ HK_EXPORT void *HK_API(calloc)(size_t n, size_t size)
 	return memset(p, 0, dirty < total ? dirty : total); /* beyond dirty: already zero */
 }
 
-/* Keep p when n still fits and would not waste more than half of it. */
-static int fits_in_place(void *p, size_t old, size_t n)
+/* Keep p when a small block still fits n without wasting more than half of
+ * it, or when a large span (old > HK_POOL_MAX) resizes to a large n within
+ * its own chunks. */
+static int resize_in_place(void *p, size_t old, size_t n)
 {
-	if (n > old)
-		return 0;
 	if (old <= HK_POOL_MAX)
-		return n >= old / 2;
-	struct hk_large *l = (struct hk_large *)hk_segment_of(p);
-	return n > HK_POOL_MAX && hk_large_resize(l, n) == 0;
-}
-
-static int grows_in_place(void *p, size_t n)
-{
-	if (n <= HK_POOL_MAX)
-		return 0;
-	struct hk_segment *s = hk_segment_of(p);
-	return s->kind == HK_SEG_LARGE && hk_large_resize((struct hk_large *)s, n) == 0;
+		return n <= old && n >= old / 2;
+	return n > HK_POOL_MAX && hk_large_resize((struct hk_large *)hk_segment_of(p), n) == 0;
 }
 
 HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
@@ -84,7 +75,7 @@ HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
 		return NULL;
 	}
 	size_t old = usable_size(p, "realloc");
-	if (fits_in_place(p, old, n) || grows_in_place(p, n))
+	if (resize_in_place(p, old, n))
 		return p;
 	void *q = n > HK_POOL_MAX && n > old ? hk_large_alloc_growing(n) : hk_alloc(n);
 	if (!q) {
@@ -115,11 +106,8 @@ static void *pool_aligned(size_t n, size_t align)
 	if (!h && !(h = hk_heap_acquire()))
 		return NULL;
 	struct hk_block *b = h->free[cls];
-	if (b && ((uintptr_t)b & (align - 1)) == 0) {
-		h->free[cls] = b->next;
-		b->key = 0;
-		return b;
-	}
+	if (b && ((uintptr_t)b & (align - 1)) == 0)
+		return hk_free_list_pop(h, cls);
 	return hk_pool_carve_aligned(h, cls, align);
 }
 

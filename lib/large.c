@@ -72,7 +72,6 @@ static void decommit_tail(struct hk_large *l, size_t end)
 {
 	end = hk_align_up(end, HK_PAGE);
 	size_t slack = l->dirty > end ? l->dirty - end : 0;
-	l->charged = 0;
 	if (slack < DECOMMIT_MIN)
 		return;
 	size_t budget = hk_config.large_cache / 8;
