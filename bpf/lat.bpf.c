@@ -8,7 +8,7 @@
  *   cold    cold_start -> cold_done
  *   refill  refill_start -> refill_done
  *   drain   refill_start -> refill_done of refills inside which drain fired
- *   grow    sys_enter of the mmap whose memory became the new arena -> arena_grow
+ *   grow    arena_grow_start -> arena_grow
  *   map/unmap/advise   sys_enter -> sys_exit of mmap/munmap/madvise
  */
 #include "vmlinux.h"
@@ -217,22 +217,13 @@ int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 	return 0;
 }
 
-/* An arena mapping just returned: remember since when it ran, for arena_grow.
- * The last successful one before arena_grow is the one that holds the arena
- * (the aligned-mapping fallbacks map, unmap and map again). */
 SEC("usdt")
-int BPF_USDT(hl_os_map, long addr, long len, long purpose)
+int BPF_USDT(hl_arena_grow_start, long tier, long old_bytes, long want_bytes)
 {
-	struct hl_thread *t;
+	struct hl_thread *t = thread_new();
 
-	if (purpose != HK_PURPOSE_ARENA || addr == -1 || len <= 0)
-		return 0;
-	t = thread_get();
-	if (!t || !t->last_mmap_t0)
-		return 0;
-	t->grow_t0 = t->last_mmap_t0;
-	t->grow_lo = addr;
-	t->grow_hi = addr + len;
+	if (t)
+		t->grow_t0 = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -243,7 +234,7 @@ int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr
 
 	if (!hk_tracked_current())
 		return 0;
-	if (!t || !t->grow_t0 || (__u64)addr < t->grow_lo || (__u64)addr >= t->grow_hi) {
+	if (!t || !t->grow_t0) {
 		unmatched(HL_GROW);
 		return 0;
 	}
@@ -263,12 +254,11 @@ static __always_inline int event_of(long nr)
 	}
 }
 
-/* mmap entries are needed for grow even when map itself is not shown. */
 static __always_inline bool timed(long nr)
 {
 	int e = event_of(nr);
 
-	return e >= 0 && (wanted(e) || (e == HL_MAP && wanted(HL_GROW)));
+	return e >= 0 && wanted(e);
 }
 
 SEC("tp_btf/sys_enter")
@@ -304,8 +294,6 @@ int BPF_PROG(hl_sys_exit, struct pt_regs *regs, long ret)
 	e = event_of(nr);
 	if (wanted(e))
 		record(e, HL_ALL, HL_ALL, t->sc_t0);
-	if (e == HL_MAP)
-		t->last_mmap_t0 = t->sc_t0;
 	t->sc_t0 = 0;
 	return 0;
 }

@@ -15,7 +15,7 @@ enum hl_event {
 	HL_COLD, /* cold_start -> cold_done */
 	HL_REFILL, /* refill_start -> refill_done */
 	HL_DRAIN, /* refill_start -> refill_done of a refill that drained (drain fired inside) */
-	HL_GROW, /* entry of the mmap(2) that got the new arena -> arena_grow */
+	HL_GROW, /* arena_grow_start -> arena_grow */
 	HL_MAP, /* mmap(2) entry -> exit */
 	HL_UNMAP, /* munmap(2) entry -> exit */
 	HL_ADVISE, /* madvise(2) entry -> exit */
@@ -51,9 +51,7 @@ struct hl_thread {
 	__u32 refill_drained; /* a drain fired inside the open refill */
 	__u32 sc_nr; /* syscall in flight (number), valid while sc_t0 != 0 */
 	__u64 sc_t0; /* its sys_enter time */
-	__u64 last_mmap_t0; /* sys_enter time of this thread's last finished mmap */
-	__u64 grow_t0; /* start of the arena mapping awaiting arena_grow, 0 when none */
-	__u64 grow_lo, grow_hi; /* that mapping's [addr, addr+len) */
+	__u64 grow_t0; /* arena_grow_start time, 0 when none open */
 };
 
 #endif

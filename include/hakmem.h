@@ -23,7 +23,7 @@ const char *hakmem_version(void);
 
 /* Tier indices used by the per-tier counters (same as the probes' tier). */
 #define HAKMEM_TIERS 3 /* 0 tiny, 1 pool, 2 large */
-#define HAKMEM_PURPOSES 4 /* 0 superslab, 1 arena, 2 large, 3 metadata */
+#define HAKMEM_PURPOSES 5 /* 0 superslab, 1 arena, 2 large, 3 metadata, 4 region */
 
 /*
  * Every counter the probes also report, summed over all threads (live and
@@ -38,6 +38,7 @@ struct hakmem_stats {
 	uint64_t remote_pushes[HAKMEM_TIERS]; /* chains of them queued (remote_push hits) */
 	uint64_t cold_starts[HAKMEM_TIERS];
 	uint64_t arena_grows;
+	uint64_t arena_bytes; /* all pool arenas now (arenas are never given back) */
 	uint64_t thread_inits;
 	uint64_t thread_exits;
 	uint64_t os_map_calls[HAKMEM_PURPOSES];

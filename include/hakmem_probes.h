@@ -30,8 +30,18 @@ enum hk_purpose {
 	HK_PURPOSE_ARENA = 1,
 	HK_PURPOSE_LARGE = 2,
 	HK_PURPOSE_METADATA = 3,
-	HK_PURPOSE_COUNT = 4,
+	HK_PURPOSE_REGION = 4, /* address space reserved for all of the above */
+	HK_PURPOSE_COUNT = 5,
 };
+
+#ifndef __bpf__
+static inline const char *hk_purpose_name(int purpose)
+{
+	static const char *const names[HK_PURPOSE_COUNT] = {"superslab", "arena", "large",
+							    "metadata", "region"};
+	return purpose >= 0 && purpose < HK_PURPOSE_COUNT ? names[purpose] : "unknown";
+}
+#endif
 
 #if !defined(__bpf__) && !defined(HK_PROBES_NAMES_ONLY)
 
@@ -62,6 +72,7 @@ HK_SEMAPHORE(refill_start);
 HK_SEMAPHORE(refill_done);
 HK_SEMAPHORE(drain);
 HK_SEMAPHORE(remote_push);
+HK_SEMAPHORE(arena_grow_start);
 HK_SEMAPHORE(arena_grow);
 HK_SEMAPHORE(os_map);
 HK_SEMAPHORE(os_unmap);
@@ -119,6 +130,10 @@ static inline void hk_probe_drain(long tier, long cls, long blocks, long depth_b
 static inline void hk_probe_remote_push(long tier, long cls, long owner_tid, long depth_after, long blocks)
 {
 	HK_SDT5(remote_push, tier, cls, owner_tid, depth_after, blocks);
+}
+static inline void hk_probe_arena_grow_start(long tier, long old_bytes, long want_bytes)
+{
+	HK_SDT3(arena_grow_start, tier, old_bytes, want_bytes);
 }
 static inline void hk_probe_arena_grow(long tier, long old_bytes, long new_bytes, long addr)
 {

@@ -5,6 +5,7 @@
 #include "heap.h"
 #include "os.h"
 #include "pool.h"
+#include "region.h"
 #include "remote.h"
 #include "stats.h"
 
@@ -28,8 +29,8 @@ static void *meta_alloc_locked(size_t size)
 {
 	size = hk_align_up(size, 64);
 	if (meta_end - meta_pos < (ptrdiff_t)size) {
-		size_t len = size > META_CHUNK ? hk_align_up(size, HK_PAGE) : META_CHUNK;
-		char *p = hk_os_map(len, HK_PURPOSE_METADATA);
+		size_t len = hk_align_up(size, HK_CHUNK);
+		char *p = hk_region_take(len, HK_CHUNK, HK_PURPOSE_METADATA);
 		if (!p)
 			return NULL;
 		meta_pos = p;

@@ -11,6 +11,7 @@
 #include "heap.h"
 #include "large.h"
 #include "pool.h"
+#include "region.h"
 #include "segment.h"
 #include "stats.h"
 
@@ -58,10 +59,12 @@ static void fork_prepare(void)
 	hk_heap_atfork_prepare();
 	hk_large_atfork_prepare();
 	hk_registry_atfork_prepare();
+	hk_region_atfork_prepare(); /* innermost: taken under the heap lock */
 }
 
 static void fork_parent(void)
 {
+	hk_region_atfork_release();
 	hk_registry_atfork_release();
 	hk_large_atfork_release();
 	hk_heap_atfork_parent();
@@ -69,6 +72,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+	hk_region_atfork_release();
 	hk_registry_atfork_release();
 	hk_large_atfork_release();
 	hk_heap_atfork_child();

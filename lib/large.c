@@ -4,6 +4,7 @@
 #include "config.h"
 #include "large.h"
 #include "os.h"
+#include "region.h"
 #include "stats.h"
 
 #define HDR 64u
@@ -123,8 +124,9 @@ void *hk_large_alloc_growing(size_t n)
 
 static void span_release(void *base, size_t size)
 {
+	size_t dirty = ((struct hk_large *)base)->dirty;
 	hk_registry_clear(base, size);
-	hk_os_unmap(base, size, HK_PURPOSE_LARGE);
+	hk_region_give(base, size, dirty, HK_PURPOSE_LARGE);
 }
 
 static void evict_locked(struct cached_span *v, struct cached_span *out, int *n)
@@ -180,7 +182,8 @@ int hk_large_resize(struct hk_large *l, size_t n)
 	size_t keep = span_size(off + n);
 	if (keep <= l->seg.size / 2) { /* give the tail chunks back */
 		hk_registry_clear((char *)l + keep, l->seg.size - keep);
-		hk_os_unmap((char *)l + keep, l->seg.size - keep, HK_PURPOSE_LARGE);
+		hk_region_give((char *)l + keep, l->seg.size - keep, l->dirty > keep ? l->dirty - keep : 0,
+			       HK_PURPOSE_LARGE);
 		l->seg.size = keep;
 		if (l->dirty > keep)
 			l->dirty = keep;

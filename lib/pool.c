@@ -21,6 +21,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	size_t size = next_arena_size(h);
 	if (size < need + HK_PAGE)
 		size = hk_align_up(need + HK_PAGE, HK_CHUNK);
+	hk_probe_arena_grow_start(HK_TIER_POOL, (long)h->arena_bytes, (long)size);
 	struct hk_arena *a = hk_segment_new(size, HK_CHUNK, HK_SEG_POOL, h, HK_PURPOSE_ARENA);
 	if (!a)
 		return NULL;

@@ -1,6 +1,7 @@
 /* segment.c — mapping segments and the address -> segment registry (see segment.h). */
 #include <pthread.h>
 #include "os.h"
+#include "region.h"
 #include "segment.h"
 
 hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
@@ -77,11 +78,11 @@ int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_he
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
 		     enum hk_purpose purpose)
 {
-	void *seg = hk_os_map_aligned(size, align, purpose);
+	void *seg = hk_region_take(size, align, purpose);
 	if (!seg)
 		return NULL;
 	if (hk_segment_init(seg, size, kind, owner) == 0)
 		return seg;
-	hk_os_unmap(seg, size, purpose);
+	hk_region_give(seg, size, HK_PAGE, purpose);
 	return NULL;
 }

@@ -33,6 +33,7 @@ static void add_heap(struct hk_heap *h, void *arg)
 		s->cold_starts[t] += c->cold_starts[t];
 	}
 	s->arena_grows += c->arena_grows;
+	s->arena_bytes += h->arena_bytes;
 	s->thread_inits += c->thread_inits;
 	s->thread_exits += c->thread_exits;
 }
@@ -67,7 +68,7 @@ static uint64_t sum(const uint64_t *v, int n)
 struct row {
 	const char *name;
 	const uint64_t *v;
-	int n; /* 3 per tier, 4 per purpose, 1 scalar */
+	int n; /* 3 per tier, HK_PURPOSE_COUNT per purpose, 1 scalar */
 };
 
 static void rows_of(const struct hakmem_stats *s, struct row *r, int *count)
@@ -81,14 +82,15 @@ static void rows_of(const struct hakmem_stats *s, struct row *r, int *count)
 		{"remote_pushes", s->remote_pushes, 3},
 		{"cold_starts", s->cold_starts, 3},
 		{"arena_grows", &s->arena_grows, 1},
+		{"arena_bytes", &s->arena_bytes, 1},
 		{"thread_inits", &s->thread_inits, 1},
 		{"thread_exits", &s->thread_exits, 1},
-		{"os_map_calls", s->os_map_calls, 4},
-		{"os_map_bytes", s->os_map_bytes, 4},
-		{"os_unmap_calls", s->os_unmap_calls, 4},
-		{"os_unmap_bytes", s->os_unmap_bytes, 4},
-		{"os_advise_calls", s->os_advise_calls, 4},
-		{"os_advise_bytes", s->os_advise_bytes, 4},
+		{"os_map_calls", s->os_map_calls, HK_PURPOSE_COUNT},
+		{"os_map_bytes", s->os_map_bytes, HK_PURPOSE_COUNT},
+		{"os_unmap_calls", s->os_unmap_calls, HK_PURPOSE_COUNT},
+		{"os_unmap_bytes", s->os_unmap_bytes, HK_PURPOSE_COUNT},
+		{"os_advise_calls", s->os_advise_calls, HK_PURPOSE_COUNT},
+		{"os_advise_bytes", s->os_advise_bytes, HK_PURPOSE_COUNT},
 		{"large_cache_hits", &s->large_cache_hits, 1},
 		{"large_cache_misses", &s->large_cache_misses, 1},
 	};
@@ -98,7 +100,11 @@ static void rows_of(const struct hakmem_stats *s, struct row *r, int *count)
 }
 
 static const char *const tier_names[] = {"tiny", "pool", "large"};
-static const char *const purpose_names[] = {"superslab", "arena", "large", "metadata"};
+
+static const char *row_label(const struct row *r, int i)
+{
+	return r->n == 3 ? tier_names[i] : hk_purpose_name(i);
+}
 
 static void print_row(struct hk_out *o, const struct row *r)
 {
@@ -108,11 +114,10 @@ static void print_row(struct hk_out *o, const struct row *r)
 		hk_out_str(o, " ");
 	hk_out_u64w(o, sum(r->v, r->n), 14);
 	if (r->n > 1) {
-		const char *const *names = r->n == 3 ? tier_names : purpose_names;
 		hk_out_str(o, "  (");
 		for (int i = 0; i < r->n; i++) {
 			hk_out_str(o, i ? ", " : "");
-			hk_out_str(o, names[i]);
+			hk_out_str(o, row_label(r, i));
 			hk_out_str(o, " ");
 			hk_out_u64(o, r->v[i]);
 		}
@@ -145,13 +150,12 @@ static void json_row(struct hk_out *o, const struct row *r, int first)
 	hk_out_u64(o, sum(r->v, r->n));
 	if (r->n == 1)
 		return;
-	const char *const *names = r->n == 3 ? tier_names : purpose_names;
 	hk_out_str(o, ",\"");
 	hk_out_str(o, r->name);
 	hk_out_str(o, r->n == 3 ? "_by_tier\":{" : "_by_purpose\":{");
 	for (int i = 0; i < r->n; i++) {
 		hk_out_str(o, i ? ",\"" : "\"");
-		hk_out_str(o, names[i]);
+		hk_out_str(o, row_label(r, i));
 		hk_out_str(o, "\":");
 		hk_out_u64(o, r->v[i]);
 	}

@@ -1,16 +1,17 @@
 /* tiny.c — superslabs and slab carving for the Tiny tier (see tiny.h). */
 #include "block.h"
 #include "os.h"
+#include "region.h"
 #include "tiny.h"
 
-/* Superslabs are mapped four at a time: untouched chunks cost only address
- * space, and a thread that needs several pays one syscall. */
+/* Superslabs are taken four at a time: a thread that needs several takes the
+ * region lock once. */
 #define RESERVE_CHUNKS 4
 
 static int reserve_chunks(struct hk_heap *h)
 {
 	size_t len = RESERVE_CHUNKS * HK_CHUNK;
-	void *base = hk_os_map_aligned(len, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+	void *base = hk_region_take(len, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
 	if (!base)
 		return -1;
 	h->ss_reserve = (uintptr_t)base;

@@ -46,7 +46,7 @@ static const char *const event_spans[HL_NEVENTS] = {
 	"cold_start -> cold_done",
 	"refill_start -> refill_done",
 	"refill_start -> refill_done, refills that drained",
-	"mmap(2) entry of the new arena -> arena_grow",
+	"arena_grow_start -> arena_grow",
 	"sys_enter -> sys_exit",
 	"sys_enter -> sys_exit",
 	"sys_enter -> sys_exit",
@@ -79,7 +79,7 @@ static const char doc[] =
 	"  cold    a thread's first allocation of a class: cold_start -> cold_done\n"
 	"  refill  a thread cache refill: refill_start -> refill_done\n"
 	"  drain   refills that drained the remote queue (drain fired inside)\n"
-	"  grow    pool arena growth: entry of the mmap(2) that got the arena -> arena_grow\n"
+	"  grow    pool arena growth: arena_grow_start -> arena_grow\n"
 	"  map, unmap, advise   mmap/munmap/madvise(2) of the traced processes, any caller\n"
 	"Buckets are (2^(k-1), 2^k] ns (Prometheus le=2^k); pNN are interpolated inside\n"
 	"their bucket and never above the exact max.\n"
@@ -306,7 +306,7 @@ static int usdt_progs(struct lat_bpf *skel, struct usdt_prog *out)
 		{ skel->progs.hl_refill_start, "refill_start", (1u << HL_REFILL) | (1u << HL_DRAIN) },
 		{ skel->progs.hl_refill_done, "refill_done", (1u << HL_REFILL) | (1u << HL_DRAIN) },
 		{ skel->progs.hl_drain, "drain", 1u << HL_DRAIN },
-		{ skel->progs.hl_os_map, "os_map", 1u << HL_GROW },
+		{ skel->progs.hl_arena_grow_start, "arena_grow_start", 1u << HL_GROW },
 		{ skel->progs.hl_arena_grow, "arena_grow", 1u << HL_GROW },
 	};
 	int n = (int)(sizeof(progs) / sizeof(progs[0]));

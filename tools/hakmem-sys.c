@@ -31,8 +31,6 @@
 #define EXIT_OVER_BUDGET 3
 
 static const char *const call_names[HS_NCALLS] = { "mmap", "munmap", "madvise", "mremap", "brk" };
-static const char *const purpose_names[HS_NPURPOSES] = { "superslab", "arena", "large",
-							  "metadata", "unknown" };
 static const char *const kind_probes[HS_NKINDS] = { "os_map", "os_unmap", "os_advise" };
 static const enum hs_call kind_call[HS_NKINDS] = { HS_MMAP, HS_MUNMAP, HS_MADVISE };
 
@@ -381,7 +379,7 @@ static void print_boundary(FILE *f, const struct report *r)
 			continue; /* the "unknown" row only when the library sent one */
 		for (int k = 0; k < HS_NKINDS; k++)
 			hk_fmt_bytes(s->bnd_bytes[p][k], b[k], sizeof(b[k]));
-		fprintf(f, "%-10s %8llu %8llu %8llu %12s %12s %12s\n", purpose_names[p],
+		fprintf(f, "%-10s %8llu %8llu %8llu %12s %12s %12s\n", hk_purpose_name(p),
 			(unsigned long long)s->bnd_calls[p][0], (unsigned long long)s->bnd_calls[p][1],
 			(unsigned long long)s->bnd_calls[p][2], b[0], b[1], b[2]);
 	}
@@ -447,7 +445,7 @@ static void json_boundary(struct hk_json *j, const struct report *r)
 	hk_json_str(j, "source", hk_lib_source_name(r->lib_src));
 	hk_json_obj_begin(j, "purposes");
 	for (int p = 0; p < HS_NPURPOSES; p++) {
-		hk_json_obj_begin(j, purpose_names[p]);
+		hk_json_obj_begin(j, hk_purpose_name(p));
 		json_kinds(j, "calls", s->bnd_calls[p]);
 		json_kinds(j, "bytes", s->bnd_bytes[p]);
 		hk_json_obj_end(j);

@@ -15,7 +15,7 @@ set -euo pipefail
 source "$(dirname "$0")/workloads/probe_common.sh"
 
 PAIRS=(cold_start=cold_starts cold_done=cold_starts refill_start=refills refill_done=refills
-	drain=drains remote_push=remote_pushes arena_grow=arena_grows)
+	drain=drains remote_push=remote_pushes arena_grow_start=arena_grows arena_grow=arena_grows)
 # remote_push fires once per chain of remote-freed blocks; its 5th argument
 # (blocks) summed over the hits must equal the blocks freed remotely.
 SUMS=(remote_blocks=remote_frees)

@@ -5,8 +5,8 @@
 # drains, arena grows, large map/unmap) and bench_cross_thread (threads that
 # exit and hand their heaps over, 100 % remote frees).  hakmem-top only sees
 # events after it attached, so the workloads start once it is attached.
-# Gauges checked too: arena_bytes == arena bytes mapped (arenas are never
-# unmapped) and mapped_bytes == mapped - unmapped, at the process's exit.
+# Gauges checked too: arena_bytes == the arena_bytes counter (arenas are never
+# given back) and mapped_bytes == mapped - unmapped, at the process's exit.
 source "$(dirname "$0")/test_top_lib.sh"
 top_setup
 BENCH=$ROOT/bench/bench_cross_thread
@@ -38,7 +38,7 @@ sum $a munmap $A['os_unmap_calls']
 sum $a madvise $A['os_advise_calls'] ?
 sum $a mmap_bytes $A['os_map_bytes']
 sum $a munmap_bytes $A['os_unmap_bytes']
-last $a arena_bytes $A['os_map_bytes_by_purpose']['arena']
+last $a arena_bytes $A['arena_bytes']
 last $a mapped_bytes $A['os_map_bytes'] - $A['os_unmap_bytes']
 sum $b refills $B['refills']
 sum $b drains $B['drains']

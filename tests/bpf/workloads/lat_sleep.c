@@ -13,7 +13,7 @@
  *   cold    class 1: cold_start, sleep 10 ms, cold_done
  *   refill  class 0: refill_start, sleep 1.1 ms, refill_done
  *   drain   class 1: refill_start, sleep 10 ms, drain, refill_done (also a refill)
- *   grow         -: mmap, os_map(arena), sleep 1.1 ms, arena_grow, munmap
+ *   grow         -: arena_grow_start, sleep 1.1 ms, arena_grow
  *
  * A warm-up round first fires every probe once as tier 3 without sleeping:
  * the first hit of a uprobe in a process costs milliseconds of set-up, which
@@ -28,7 +28,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <time.h>
 #include "hakmem_probes.h"
 
@@ -37,6 +36,7 @@
 #define TIER 2
 #define WARM_TIER 3
 #define GROW_LEN (1L << 20)
+#define GROW_ADDR 0x200000000000L /* any: nothing reads it */
 
 static uint64_t now_ns(void)
 {
@@ -82,37 +82,26 @@ static void refill(int cls, long ns, int drained)
 	report(drained ? "drain" : "refill", cls, ns, t0);
 }
 
-/* hakmem-lat times a grow from the entry of the mmap that got the arena. */
-static int grow(long ns)
+static void grow(long ns)
 {
 	uint64_t t0 = now_ns();
-	void *p = mmap(NULL, GROW_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p == MAP_FAILED)
-		return -1;
-	hk_probe_os_map((long)p, GROW_LEN, HK_PURPOSE_ARENA);
+	hk_probe_arena_grow_start(TIER, 0, GROW_LEN);
 	sleep_ns(ns);
-	hk_probe_arena_grow(TIER, 0, GROW_LEN, (long)p + 4096);
+	hk_probe_arena_grow(TIER, 0, GROW_LEN, GROW_ADDR);
 	report("grow", 0, ns, t0);
-	munmap(p, GROW_LEN);
-	return 0;
 }
 
 /* Every probe once, outside the measured tier (see the top comment). */
 static void warm_up(void)
 {
-	void *p = mmap(NULL, GROW_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
 	hk_probe_cold_start(WARM_TIER, 0, 64);
 	hk_probe_cold_done(WARM_TIER, 0, 0);
 	hk_probe_refill_start(WARM_TIER, 0, 8);
 	hk_probe_drain(WARM_TIER, 0, 8, 8);
 	hk_probe_refill_done(WARM_TIER, 0, 8, HK_SRC_REMOTE);
-	if (p == MAP_FAILED)
-		return;
-	hk_probe_os_map((long)p, GROW_LEN, HK_PURPOSE_ARENA);
-	hk_probe_arena_grow(WARM_TIER, 0, GROW_LEN, (long)p);
-	munmap(p, GROW_LEN);
+	hk_probe_arena_grow_start(WARM_TIER, 0, GROW_LEN);
+	hk_probe_arena_grow(WARM_TIER, 0, GROW_LEN, GROW_ADDR);
 	(void)now_ns();
 }
 
@@ -131,8 +120,7 @@ int main(int argc, char **argv)
 		cold(1, LONG_NS);
 		refill(0, SHORT_NS, 0);
 		refill(1, LONG_NS, 1);
-		if (grow(SHORT_NS))
-			return 1;
+		grow(SHORT_NS);
 	}
 	return 0;
 }

@@ -22,8 +22,9 @@
 
 #define MAX_THREADS 16
 /* Blocks per thread and batch: several refills' worth of each small class,
- * ~2.6 MiB of pool blocks (the arena grows past its first MiB), and a few
- * large ones so that peak memory stays small. */
+ * ~2.6 MiB of pool blocks (the arena grows past its first MiB), a few
+ * large ones and one huge one (only its ends are written, so peak memory
+ * stays small). */
 static const struct {
 	size_t size, count;
 } mix[] = {
@@ -32,6 +33,7 @@ static const struct {
 	{1100, 16}, {2048, 16}, {4096, 16}, {8192, 16}, {16384, 16}, {32768, 16},
 	{49152, 16}, {53248, 16}, /* pool */
 	{65536, 4}, {200000, 2}, {1 << 20, 2}, /* large */
+	{128 << 20, 1}, /* past hakmem's regions: mapped and unmapped on its own */
 };
 #define NMIX (sizeof(mix) / sizeof(mix[0]))
 #define BATCH 1024 /* >= the sum of the counts above */

@@ -10,8 +10,9 @@
  * A waits in pthread_join: K remote pushes onto A's queue of that class, so
  * that queue reaches depth K exactly.  A then allocates more than a refill's
  * worth of the same class, which drains the queue.  Finally some pool blocks
- * (the arena grows) and large blocks (mmap; munmap with
- * HAKMEM_LARGE_CACHE_MB=0) so that every counter hakmem-top shows moves.
+ * (the arena grows), large blocks (their pages are given back, madvise, with
+ * HAKMEM_LARGE_CACHE_MB=0) and a huge one (mmap and munmap of its own) so
+ * that every counter hakmem-top shows moves.
  * Exits 0 when every block read back what was written.
  */
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #define POOL_N 96 /* 3 MiB: past the first arena */
 #define LARGE (1 << 20)
 #define LARGE_N 4
+#define HUGE ((size_t)128 << 20) /* past hakmem's regions: a mapping of its own */
 
 struct batch {
 	unsigned char **blocks;
@@ -107,6 +109,19 @@ static void size_phase(size_t size, size_t n)
 		check_free(p[i], size, (unsigned char)(i + 1));
 }
 
+/* Only the ends are touched: the block costs two pages. */
+static void huge_phase(void)
+{
+	unsigned char *p = malloc(HUGE);
+
+	if (!p) {
+		perror("malloc");
+		exit(1);
+	}
+	p[0] = p[HUGE - 1] = 0x77;
+	check_free(p, HUGE, 0x77);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -142,6 +157,7 @@ int main(int argc, char **argv)
 		repeat(k, strtod(argv[3], NULL));
 	size_phase(POOL, POOL_N);
 	size_phase(LARGE, LARGE_N);
+	huge_phase();
 	if (failed)
 		fprintf(stderr, "top_remote: a block did not read back what was written\n");
 	return failed;

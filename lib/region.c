@@ -1,0 +1,137 @@
+/* region.c — reserved address space, carved into chunk runs (see region.h). */
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include "os.h"
+#include "region.h"
+#include "segment.h"
+
+#define REGION_CHUNKS 128 /* 256 MiB of address space per reservation */
+#define REGION_SIZE (REGION_CHUNKS * HK_CHUNK)
+#define MAX_REGIONS 64
+/* Bigger requests get a mapping of their own: they would strand the rest of a
+ * region, and a mapping that size is rare enough to pay its own syscall. */
+#define DIRECT_MIN (REGION_SIZE / 4)
+
+struct region {
+	uintptr_t base;
+	uint64_t used[REGION_CHUNKS / 64]; /* bit i: chunk i is handed out */
+};
+
+static pthread_mutex_t region_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct region regions[MAX_REGIONS];
+static unsigned region_count;
+
+static unsigned chunks(size_t size)
+{
+	return (unsigned)(hk_align_up(size, HK_CHUNK) / HK_CHUNK);
+}
+
+static int chunk_used(const struct region *r, unsigned i)
+{
+	return (r->used[i / 64] >> (i % 64)) & 1;
+}
+
+static void mark(struct region *r, unsigned first, unsigned n, int used)
+{
+	for (unsigned i = first; i < first + n; i++) {
+		uint64_t bit = (uint64_t)1 << (i % 64);
+		r->used[i / 64] = used ? r->used[i / 64] | bit : r->used[i / 64] & ~bit;
+	}
+}
+
+static int run_free(const struct region *r, unsigned first, unsigned n)
+{
+	for (unsigned i = first; i < first + n; i++)
+		if (chunk_used(r, i))
+			return 0;
+	return 1;
+}
+
+/* First fit: the lowest aligned run of n free chunks, or -1. */
+static int find_run(const struct region *r, unsigned n, size_t align)
+{
+	unsigned step = (unsigned)(align / HK_CHUNK);
+	unsigned first = (unsigned)((hk_align_up(r->base, align) - r->base) / HK_CHUNK);
+	for (unsigned i = first; i + n <= REGION_CHUNKS; i += step)
+		if (run_free(r, i, n))
+			return (int)i;
+	return -1;
+}
+
+static void *take_from(struct region *r, unsigned n, size_t align)
+{
+	int i = find_run(r, n, align);
+	if (i < 0)
+		return NULL;
+	mark(r, (unsigned)i, n, 1);
+	return (void *)(r->base + (uintptr_t)i * HK_CHUNK);
+}
+
+static struct region *reserve_locked(void)
+{
+	if (region_count == MAX_REGIONS)
+		return NULL;
+	void *base = hk_os_map_aligned(REGION_SIZE, HK_CHUNK, HK_PURPOSE_REGION);
+	if (!base)
+		return NULL;
+	struct region *r = &regions[region_count];
+	*r = (struct region){.base = (uintptr_t)base};
+	__atomic_store_n(&region_count, region_count + 1, __ATOMIC_RELEASE);
+	return r;
+}
+
+static void *take_locked(unsigned n, size_t align)
+{
+	for (unsigned i = 0; i < region_count; i++) {
+		void *p = take_from(&regions[i], n, align);
+		if (p)
+			return p;
+	}
+	struct region *r = reserve_locked();
+	return r ? take_from(r, n, align) : NULL;
+}
+
+void *hk_region_take(size_t size, size_t align, enum hk_purpose purpose)
+{
+	if (size >= DIRECT_MIN || align >= DIRECT_MIN)
+		return hk_os_map_aligned(size, align, purpose);
+	pthread_mutex_lock(&region_lock);
+	void *p = take_locked(chunks(size), align);
+	pthread_mutex_unlock(&region_lock);
+	return p;
+}
+
+static struct region *region_of(uintptr_t p)
+{
+	unsigned n = __atomic_load_n(&region_count, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < n; i++)
+		if (p - regions[i].base < REGION_SIZE)
+			return &regions[i];
+	return NULL;
+}
+
+void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpose)
+{
+	struct region *r = region_of((uintptr_t)base);
+	if (!r) {
+		hk_os_unmap(base, size, purpose);
+		return;
+	}
+	dirty = hk_align_up(dirty < size ? dirty : size, HK_PAGE);
+	if (dirty) /* before the chunks are free: nobody else may see old data */
+		hk_os_advise(base, dirty, MADV_DONTNEED, purpose);
+	pthread_mutex_lock(&region_lock);
+	mark(r, (unsigned)(((uintptr_t)base - r->base) / HK_CHUNK), chunks(size), 0);
+	pthread_mutex_unlock(&region_lock);
+}
+
+void hk_region_atfork_prepare(void)
+{
+	pthread_mutex_lock(&region_lock);
+}
+
+void hk_region_atfork_release(void)
+{
+	pthread_mutex_unlock(&region_lock);
+}
