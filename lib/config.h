@@ -19,7 +19,7 @@ struct hk_config {
 	size_t large_cache; /* HAKMEM_LARGE_CACHE_MB, bytes */
 };
 
-extern struct hk_config hk_config;
+extern struct hk_config hk_config __attribute__((visibility("hidden")));
 
 void hk_config_load(void);
 

@@ -10,19 +10,31 @@
 #include "out.h"
 #include "remote.h"
 
+/* cls: the block's class, or -1 when p is no block start of this heap. */
+static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
+{
+	if (__builtin_expect(cls >= 0 && b->key != hk_free_key, 1))
+		hk_free_list_push(h, (unsigned)cls, b);
+	else
+		hk_dealloc_slow(b, "free");
+}
+
 void hk_dealloc(void *p)
 {
 	struct hk_segment *s = hk_segment_of(p);
 	struct hk_heap *h = hk_tl_heap;
-	if (__builtin_expect(s != NULL && s->owner == h, 1)) {
-		int cls = hk_small_class(s, p);
-		struct hk_block *b = p;
-		if (__builtin_expect(cls >= 0 && b->key != hk_free_key, 1)) {
-			hk_free_list_push(h, (unsigned)cls, b);
-			return;
-		}
+	if (__builtin_expect(s == NULL, 0)) {
+		hk_dealloc_slow(p, "free");
+		return;
 	}
-	hk_dealloc_slow(p, "free");
+	/* one compare tells this thread's tiny or pool segment from the rest */
+	uintptr_t tag = s->owner_kind;
+	if (__builtin_expect(tag == hk_owner_kind(h, HK_SEG_TINY), 1))
+		push_if_valid(h, hk_tiny_block_class((struct hk_superslab *)s, p), p);
+	else if (tag == hk_owner_kind(h, HK_SEG_POOL))
+		push_if_valid(h, hk_pool_block_class((struct hk_arena *)s, p), p);
+	else
+		hk_dealloc_slow(p, "free");
 }
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 

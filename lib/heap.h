@@ -77,8 +77,9 @@ extern __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exe
 /* Per-thread bitmap of classes whose first slow path already ran. */
 extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
 
-/* Random per-process value stored in word 1 of free blocks. */
-extern uintptr_t hk_free_key;
+/* Random per-process value stored in word 1 of free blocks.  Hidden, like
+ * every extern here: code in the library then reads it with one instruction. */
+extern uintptr_t hk_free_key __attribute__((visibility("hidden")));
 
 /* Take the first block of h's free list of class cls (non-empty); its free
  * key is cleared so that a later free of it is not taken for a double free. */

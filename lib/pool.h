@@ -24,7 +24,7 @@ struct hk_arena {
 	struct hk_arena *next; /* the heap's arenas */
 };
 
-extern uint32_t hk_pool_secret;
+extern uint32_t hk_pool_secret __attribute__((visibility("hidden")));
 
 static inline uint32_t hk_pool_check(const struct hk_pool_hdr *hdr)
 {

@@ -72,6 +72,7 @@ int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_he
 	seg->kind = kind;
 	seg->owner = owner;
 	seg->size = size;
+	seg->owner_kind = hk_owner_kind(owner, kind);
 	return hk_registry_set(seg, size);
 }
 

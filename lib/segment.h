@@ -28,10 +28,16 @@ struct hk_segment {
 	uint32_t reserved;
 	struct hk_heap *owner; /* NULL for large spans: any thread frees them */
 	size_t size; /* bytes mapped */
+	uintptr_t owner_kind; /* owner | kind (heaps are 64-aligned): free's one compare */
 };
 
+static inline uintptr_t hk_owner_kind(const struct hk_heap *owner, enum hk_seg_kind kind)
+{
+	return (uintptr_t)owner | kind;
+}
+
 typedef struct hk_segment *hk_reg_leaf[1u << HK_REG_L2_BITS];
-extern hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
+extern hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS] __attribute__((visibility("hidden")));
 
 static inline struct hk_segment *hk_segment_of(const void *p)
 {

@@ -18,9 +18,9 @@
 #define HK_POOL_HDR 16u /* bytes of header in front of every pool block */
 #define HK_ALIGN 16u /* malloc's guaranteed alignment */
 
-extern uint8_t hk_class_of16[HK_POOL_MAX / 16 + 1];
-extern uint32_t hk_class_size[HK_CLASSES];
-extern uint32_t hk_class_stride[HK_CLASSES];
+extern uint8_t hk_class_of16[HK_POOL_MAX / 16 + 1] __attribute__((visibility("hidden")));
+extern uint32_t hk_class_size[HK_CLASSES] __attribute__((visibility("hidden")));
+extern uint32_t hk_class_stride[HK_CLASSES] __attribute__((visibility("hidden")));
 
 void hk_size_class_init(void);
 

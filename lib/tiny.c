@@ -45,9 +45,8 @@ static struct hk_slab_meta *slab_assign(struct hk_heap *h, unsigned cls, int *so
 	struct hk_slab_meta *m = &ss->slabs[ss->next_slab++];
 	uint32_t stride = hk_class_stride[cls];
 	m->stride = (uint16_t)stride;
-	m->recip = (uint32_t)(((1ull << 32) + stride - 1) / stride);
-	m->capacity = HK_SLAB_SIZE / stride;
-	m->cls1 = (uint16_t)(cls + 1);
+	m->multiple = UINT64_MAX / stride + 1;
+	m->cls = (uint16_t)cls;
 	h->slab[cls] = m;
 	return m;
 }
@@ -64,12 +63,12 @@ struct hk_block *hk_tiny_carve(struct hk_heap *h, unsigned cls, unsigned want, u
 {
 	*source = HK_SRC_EXISTING;
 	struct hk_slab_meta *m = h->slab[cls];
-	if (!m || m->carved / m->stride == m->capacity) {
+	if (!m || m->carved + m->stride > HK_SLAB_SIZE) {
 		m = slab_assign(h, cls, source);
 		if (!m)
 			return NULL;
 	}
-	unsigned left = m->capacity - m->carved / m->stride;
+	unsigned left = (HK_SLAB_SIZE - m->carved) / m->stride;
 	unsigned n = want < left ? want : left;
 	struct hk_block *list = hk_link_blocks(slab_base(m) + m->carved, m->stride, n);
 	__atomic_store_n(&m->carved, m->carved + n * m->stride, __ATOMIC_RELEASE);
