@@ -20,7 +20,7 @@ struct hk_block {
 
 /* Lock-free MPSC queue of blocks freed by other threads (see remote.c). */
 struct hk_remote_queue {
-	struct hk_block *head;
+	uintptr_t head; /* first block | blocks in the queue << 48 (see remote.c) */
 	long depth;
 };
 

@@ -1,6 +1,30 @@
 /* remote.c — batched remote frees and the per-class MPSC queues (see remote.h). */
 #include "remote.h"
 
+/* A queue's head word holds the first block and, in the bits above a
+ * user-space pointer (the registry assumes 47 bits too), how many blocks the
+ * queue holds: the owner then takes the queue without walking it, which
+ * would pull every block's line from the freeing thread's cache twice (read
+ * now, written when it is handed out).  The count saturates; a saturated
+ * queue is walked. */
+#define COUNT_SHIFT 48
+#define COUNT_MAX ((uintptr_t)0xffff)
+
+static struct hk_block *queue_first(uintptr_t head)
+{
+	return (struct hk_block *)(head & (((uintptr_t)1 << COUNT_SHIFT) - 1));
+}
+
+static uintptr_t queue_count(uintptr_t head)
+{
+	return head >> COUNT_SHIFT;
+}
+
+static uintptr_t queue_head(struct hk_block *first, uintptr_t count)
+{
+	return (uintptr_t)first | (count < COUNT_MAX ? count : COUNT_MAX) << COUNT_SHIFT;
+}
+
 /* Push the chain head..tail of n blocks; returns the queue depth after it. */
 static long push_chain(struct hk_heap *owner, unsigned cls, struct hk_block *head,
 		       struct hk_block *tail, unsigned n)
@@ -8,10 +32,11 @@ static long push_chain(struct hk_heap *owner, unsigned cls, struct hk_block *hea
 	struct hk_remote_queue *q = &owner->remote[cls];
 	/* count first: the depth counter never runs below the blocks queued */
 	long depth = __atomic_add_fetch(&q->depth, (long)n, __ATOMIC_RELAXED);
-	struct hk_block *old = __atomic_load_n(&q->head, __ATOMIC_RELAXED);
+	uintptr_t old = __atomic_load_n(&q->head, __ATOMIC_RELAXED), new;
 	do {
-		tail->next = old;
-	} while (!__atomic_compare_exchange_n(&q->head, &old, head, 1, __ATOMIC_RELEASE,
+		tail->next = queue_first(old);
+		new = queue_head(head, queue_count(old) + n);
+	} while (!__atomic_compare_exchange_n(&q->head, &old, new, 1, __ATOMIC_RELEASE,
 					      __ATOMIC_RELAXED));
 	return depth;
 }
@@ -68,11 +93,15 @@ void hk_remote_flush_all(struct hk_heap *h)
 struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, long *depth_before)
 {
 	struct hk_remote_queue *q = &h->remote[cls];
-	struct hk_block *list = __atomic_exchange_n(&q->head, NULL, __ATOMIC_ACQUIRE);
-	unsigned count = 0;
-	for (struct hk_block *b = list; b; b = b->next)
-		count++;
+	uintptr_t head = __atomic_exchange_n(&q->head, 0, __ATOMIC_ACQUIRE);
+	struct hk_block *list = queue_first(head);
+	uintptr_t count = queue_count(head);
+	if (count == COUNT_MAX) {
+		count = 0;
+		for (struct hk_block *b = list; b; b = b->next)
+			count++;
+	}
 	*depth_before = __atomic_fetch_sub(&q->depth, (long)count, __ATOMIC_RELAXED);
-	*n = count;
+	*n = (unsigned)count;
 	return list;
 }

@@ -22,7 +22,7 @@ struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, lo
 
 static inline int hk_remote_pending(const struct hk_heap *h, unsigned cls)
 {
-	return __atomic_load_n(&h->remote[cls].head, __ATOMIC_RELAXED) != NULL;
+	return __atomic_load_n(&h->remote[cls].head, __ATOMIC_RELAXED) != 0;
 }
 
 #endif
