@@ -15,7 +15,7 @@
 void *hk_alloc(size_t n)
 {
 	struct hk_heap *h = hk_tl_heap;
-	if (__builtin_expect(n <= HK_POOL_MAX && h != NULL, 1)) {
+	if (__builtin_expect(n <= HK_POOL_MAX, 1)) {
 		unsigned cls = hk_size_class(n);
 		if (__builtin_expect(h->free[cls] != NULL, 1))
 			return hk_free_list_pop(h, cls);
@@ -67,7 +67,7 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 
 static struct hk_block *pop_or_refill(unsigned cls)
 {
-	struct hk_heap *h = hk_tl_heap;
+	struct hk_heap *h = hk_heap_current();
 	if (!h && !(h = hk_heap_acquire()))
 		return NULL;
 	if (!h->free[cls] && !refill(h, cls))

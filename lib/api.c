@@ -102,7 +102,7 @@ HK_EXPORT void *HK_API(reallocarray)(void *p, size_t n, size_t size)
 static void *pool_aligned(size_t n, size_t align)
 {
 	unsigned cls = hk_size_class(n > HK_TINY_MAX ? n : HK_TINY_MAX + 1);
-	struct hk_heap *h = hk_tl_heap;
+	struct hk_heap *h = hk_heap_current();
 	if (!h && !(h = hk_heap_acquire()))
 		return NULL;
 	struct hk_block *b = h->free[cls];

@@ -43,7 +43,7 @@ HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
  * owns the block, adopted just now). */
 static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
-	struct hk_heap *h = hk_tl_heap;
+	struct hk_heap *h = hk_heap_current();
 	if (!h && !(h = hk_heap_acquire()))
 		hk_fatal_ptr("free", "no memory for a heap to free", b);
 	if (owner != h) {

@@ -9,7 +9,8 @@
 #include "remote.h"
 #include "stats.h"
 
-__thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec")));
+struct hk_heap hk_heap_none; /* never written: nothing owns or refills it */
+__thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec"))) = &hk_heap_none;
 __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
 uintptr_t hk_free_key;
 
@@ -132,7 +133,7 @@ void hk_heap_release(void *heap)
 	long blocks = HK_PROBE_ACTIVE(thread_exit) ? free_blocks(h) : 0;
 	hk_probe_thread_exit(hk_heap_tid(h), blocks);
 	h->counters.thread_exits++;
-	hk_tl_heap = NULL;
+	hk_tl_heap = &hk_heap_none;
 	hk_tl_cold = 0;
 	pthread_mutex_lock(&heap_lock);
 	h->in_use = 0;
@@ -169,13 +170,14 @@ void hk_heap_atfork_parent(void)
 void hk_heap_atfork_child(void)
 {
 	pthread_mutex_init(&heap_lock, NULL);
+	struct hk_heap *mine = hk_heap_current();
 	for (struct hk_heap *h = all_heaps; h; h = h->next_all) {
-		if (!h->in_use || h == hk_tl_heap)
+		if (!h->in_use || h == mine)
 			continue;
 		h->in_use = 0;
 		h->next_abandoned = abandoned;
 		abandoned = h;
 	}
-	if (hk_tl_heap)
-		__atomic_store_n(&hk_tl_heap->tid, 0, __ATOMIC_RELAXED);
+	if (mine)
+		__atomic_store_n(&mine->tid, 0, __ATOMIC_RELAXED);
 }

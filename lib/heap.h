@@ -72,8 +72,12 @@ struct hk_heap {
 	struct hk_remote_queue remote[HK_CLASSES] __attribute__((aligned(64)));
 };
 
-/* The calling thread's heap, NULL before its first allocation. */
+/* The calling thread's heap; before its first allocation (and after its
+ * exit) &hk_heap_none, a heap whose free lists are all empty, so that the
+ * malloc fast path needs no NULL check.  Only the fast paths read hk_tl_heap;
+ * the rest asks hk_heap_current(). */
 extern __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec")));
+extern struct hk_heap hk_heap_none __attribute__((visibility("hidden")));
 /* Per-thread bitmap of classes whose first slow path already ran. */
 extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
 
@@ -95,6 +99,13 @@ static inline struct hk_block *hk_free_list_pop(struct hk_heap *h, unsigned cls)
 	 * instruction on every malloc. */
 	__builtin_prefetch(next, 1);
 	return b;
+}
+
+/* The calling thread's heap, NULL before its first allocation. */
+static inline struct hk_heap *hk_heap_current(void)
+{
+	struct hk_heap *h = hk_tl_heap;
+	return h == &hk_heap_none ? NULL : h;
 }
 
 /* Put b on h's free list of class cls, marked free. */

@@ -17,13 +17,14 @@ HK_EXPORT const char *hakmem_version(void)
 
 HK_EXPORT void hakmem_flush(void)
 {
-	if (hk_tl_heap)
-		hk_remote_flush_all(hk_tl_heap);
+	struct hk_heap *h = hk_heap_current();
+	if (h)
+		hk_remote_flush_all(h);
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)
 {
-	return (uint64_t)(uintptr_t)hk_tl_heap;
+	return (uint64_t)(uintptr_t)hk_heap_current();
 }
 
 static void large_info(const struct hk_large *l, struct hakmem_ptr_info *out)
@@ -82,7 +83,7 @@ HK_EXPORT void hakmem_census(struct hakmem_census *out)
 {
 	hk_init();
 	*out = (struct hakmem_census){.classes = HK_CLASSES, .tiny_classes = HK_TINY_CLASSES};
-	const struct hk_heap *h = hk_tl_heap;
+	const struct hk_heap *h = hk_heap_current();
 	for (unsigned c = 0; c < HK_CLASSES; c++) {
 		out->class_size[c] = hk_class_size[c];
 		if (!h)
