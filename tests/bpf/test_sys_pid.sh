@@ -17,9 +17,11 @@ wait_ready() {
 	fail "hakmem-sys -p never attached: $(cat "$1")"
 }
 
-# The target blocks on the fifo, then runs 300 loop iterations in itself
-# (exec) and 200 in a child it forks after the attach.
-bash -c 'read -r _ <"$1"; bench/bench_syscall_loop 200 >/dev/null & exec bench/bench_syscall_loop 300 >/dev/null' \
+# The target blocks on the fifo, then runs 200 loop iterations in a child it
+# forks after the attach and 300 in itself (exec).  It waits for the child
+# first: -p ends when the target exits, and a child still running then would
+# make the count a race.
+bash -c 'read -r _ <"$1"; bench/bench_syscall_loop 200 >/dev/null & wait $!; exec bench/bench_syscall_loop 300 >/dev/null' \
 	_ "$TMP/go" &
 target=$!
 "$SYS" -p "$target" --json -o "$TMP/r.json" 2>"$TMP/err.txt" &
