@@ -14,6 +14,8 @@ need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root for BPF"; }
 # Built artefacts must exist: a missing build is a failure, not a skip.
 need_built() { for f in "$@"; do [ -x "$f" ] || [ -f "$f" ] || fail "missing $f (run make)"; done; }
 
+. tests/bpf/workloads/bpf_progs.sh
+
 TMP=$(mktemp -d /tmp/hksys-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -31,13 +33,9 @@ assert_eq() { # what expected actual
 # Our BPF programs (names from bpf/sys.bpf.c) must all be gone.  Program
 # release after the last close is deferred by the kernel, so allow 3 s.
 assert_nothing_attached() {
-	local left i
-	for i in $(seq 30); do
-		left=$(bpftool prog show 2>/dev/null |
-			grep -Ec 'name hs_(sys_enter|sys_exit|os_map|os_unmap|os_advise) ' || true)
-		[ "$left" -eq 0 ] && { echo "ok: nothing attached after $1"; return 0; }
-		sleep 0.1
-	done
+	local left
+	left=$(bpf_progs_left 'hs_(sys_enter|sys_exit|os_map|os_unmap|os_advise)')
+	[ "$left" -eq 0 ] && { echo "ok: nothing attached after $1"; return 0; }
 	bpftool prog show | grep -E 'name hs_' >&2 || true
 	fail "$left hakmem-sys BPF programs still loaded after $1"
 }

@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 TOP=$ROOT/tools/hakmem-top
+. tests/bpf/workloads/bpf_progs.sh
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -113,6 +114,6 @@ sys.exit(1 if bad else 0)
 # no_top_programs: nothing of hakmem-top is left loaded in the kernel.
 no_top_programs() {
 	local left
-	left=$(bpftool prog show 2>/dev/null | grep -cE 'name ht_(refill_done|drain|remote_push|arena_grow|thread_exit|os_)' || true)
+	left=$(bpf_progs_left 'ht_(refill_done|drain|remote_push|arena_grow|thread_exit|os_[a-z_]*)')
 	[ "$left" -eq 0 ] || fail "$left hakmem-top BPF programs still loaded after exit"
 }

@@ -5,6 +5,8 @@
 # library and the benchmarks are built, $tmp is a private directory removed
 # at exit, $LAT is the tool.
 
+. "$(dirname "${BASH_SOURCE[0]}")/bpf_progs.sh"
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 lat_setup() {
@@ -30,5 +32,5 @@ json_get() {
 
 # hakmem-lat's BPF programs (names hl_*) still loaded: none may be left.
 lat_progs_left() {
-	bpftool prog show | awk '/ name hl_/ { n++ } END { print n + 0 }'
+	bpf_progs_left 'hl_[a-z_]*'
 }
