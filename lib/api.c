@@ -18,7 +18,7 @@ static size_t usable_size(void *p, const char *func)
 	struct hk_segment *s = hk_segment_of(p);
 	if (!s)
 		hk_fatal_ptr(func, "invalid pointer", p);
-	if (s->kind == HK_SEG_LARGE) {
+	if (hk_segment_kind(s) == HK_SEG_LARGE) {
 		struct hk_large *l = (struct hk_large *)s;
 		if (!hk_large_owns(l, p))
 			hk_fatal_ptr(func, "invalid pointer", p);

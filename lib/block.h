@@ -9,9 +9,9 @@
  * block hakmem carved there (large segments are never small blocks). */
 static inline int hk_small_class(const struct hk_segment *s, const void *p)
 {
-	if (s->kind == HK_SEG_TINY)
+	if (hk_segment_kind(s) == HK_SEG_TINY)
 		return hk_tiny_block_class((const struct hk_superslab *)s, p);
-	if (s->kind == HK_SEG_POOL)
+	if (hk_segment_kind(s) == HK_SEG_POOL)
 		return hk_pool_block_class((const struct hk_arena *)s, p);
 	return -1;
 }

@@ -67,7 +67,7 @@ void hk_dealloc_slow(void *p, const char *func)
 	struct hk_segment *s = hk_segment_of(p);
 	if (!s)
 		hk_fatal_ptr(func, "invalid pointer", p);
-	if (s->kind == HK_SEG_LARGE) {
+	if (hk_segment_kind(s) == HK_SEG_LARGE) {
 		large_free((struct hk_large *)s, p, func);
 		return;
 	}
@@ -78,5 +78,5 @@ void hk_dealloc_slow(void *p, const char *func)
 	if (b->key == hk_free_key)
 		hk_fatal_ptr(func, "double free", p);
 	/* the fast path took every valid block of this thread's heap */
-	free_elsewhere(s->owner, (unsigned)cls, b);
+	free_elsewhere(hk_segment_owner(s), (unsigned)cls, b);
 }

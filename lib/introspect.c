@@ -39,12 +39,12 @@ static void small_info(const struct hk_segment *s, const void *p, int cls,
 		       struct hakmem_ptr_info *out)
 {
 	uintptr_t region = (uintptr_t)s, u = (uintptr_t)p;
-	if (s->kind == HK_SEG_TINY)
+	if (hk_segment_kind(s) == HK_SEG_TINY)
 		region = u & ~(uintptr_t)(HK_SLAB_SIZE - 1);
 	*out = (struct hakmem_ptr_info){
 		.tier = hk_class_tier((unsigned)cls), .size_class = cls,
 		.usable = hk_class_size[cls], .stride = hk_class_stride[cls], .region = region,
-		.offset = u - region, .owner = (uint64_t)(uintptr_t)s->owner,
+		.offset = u - region, .owner = (uint64_t)(uintptr_t)hk_segment_owner(s),
 	};
 }
 
@@ -53,7 +53,7 @@ HK_EXPORT int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out)
 	const struct hk_segment *s = p ? hk_segment_of(p) : NULL;
 	if (!s)
 		return -1;
-	if (s->kind == HK_SEG_LARGE) {
+	if (hk_segment_kind(s) == HK_SEG_LARGE) {
 		const struct hk_large *l = (const struct hk_large *)s;
 		if (!hk_large_owns(l, p))
 			return -1;
@@ -73,7 +73,7 @@ static uint64_t walk_list(const struct hk_heap *h, unsigned cls)
 	uint64_t n = 0;
 	for (const struct hk_block *b = h->free[cls]; b; b = b->next, n++) {
 		const struct hk_segment *s = hk_segment_of(b);
-		if (!s || s->owner != h || hk_small_class(s, b) != (int)cls || b->key != hk_free_key)
+		if (!s || hk_segment_owner(s) != h || hk_small_class(s, b) != (int)cls || b->key != hk_free_key)
 			hk_fatal_ptr("hakmem_census", "corrupt free list entry", b);
 	}
 	return n;

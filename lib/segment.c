@@ -69,10 +69,8 @@ int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_he
 {
 	struct hk_segment *seg = base;
 	/* fresh mappings are zero: only the non-zero fields are set */
-	seg->kind = kind;
-	seg->owner = owner;
-	seg->size = size;
 	seg->owner_kind = hk_owner_kind(owner, kind);
+	seg->size = size;
 	return hk_registry_set(seg, size);
 }
 

@@ -23,17 +23,28 @@ enum hk_seg_kind { HK_SEG_TINY = 1, HK_SEG_POOL = 2, HK_SEG_LARGE = 3 };
 
 struct hk_heap;
 
+/* Owner and kind share one word (heaps are 64-byte aligned): free's fast
+ * path tells "a tiny segment of this thread's heap" with one compare. */
+#define HK_SEG_KIND_MASK ((uintptr_t)63)
+
 struct hk_segment {
-	uint32_t kind;
-	uint32_t reserved;
-	struct hk_heap *owner; /* NULL for large spans: any thread frees them */
+	uintptr_t owner_kind; /* owner (NULL for large spans: any thread frees them) | kind */
 	size_t size; /* bytes mapped */
-	uintptr_t owner_kind; /* owner | kind (heaps are 64-aligned): free's one compare */
 };
 
 static inline uintptr_t hk_owner_kind(const struct hk_heap *owner, enum hk_seg_kind kind)
 {
 	return (uintptr_t)owner | kind;
+}
+
+static inline enum hk_seg_kind hk_segment_kind(const struct hk_segment *s)
+{
+	return (enum hk_seg_kind)(s->owner_kind & HK_SEG_KIND_MASK);
+}
+
+static inline struct hk_heap *hk_segment_owner(const struct hk_segment *s)
+{
+	return (struct hk_heap *)(s->owner_kind & ~HK_SEG_KIND_MASK);
 }
 
 typedef struct hk_segment *hk_reg_leaf[1u << HK_REG_L2_BITS];
