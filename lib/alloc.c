@@ -68,7 +68,7 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 static struct hk_block *pop_or_refill(unsigned cls)
 {
 	struct hk_heap *h = hk_heap_current();
-	if (!h && !(h = hk_heap_acquire()))
+	if (!h && !(h = hk_heap_acquire(NULL)))
 		return NULL;
 	if (!h->free[cls] && !refill(h, cls))
 		return NULL;

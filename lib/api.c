@@ -103,7 +103,7 @@ static void *pool_aligned(size_t n, size_t align)
 {
 	unsigned cls = hk_size_class(n > HK_TINY_MAX ? n : HK_TINY_MAX + 1);
 	struct hk_heap *h = hk_heap_current();
-	if (!h && !(h = hk_heap_acquire()))
+	if (!h && !(h = hk_heap_acquire(NULL)))
 		return NULL;
 	struct hk_block *b = h->free[cls];
 	if (b && ((uintptr_t)b & (align - 1)) == 0)

@@ -39,12 +39,12 @@ void hk_dealloc(void *p)
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 
 /* A block of another heap.  A thread that only frees still gets a heap: its
- * outgoing batches and counters live there (and it may be the very heap that
- * owns the block, adopted just now). */
+ * outgoing batches and counters live there (and it is the very heap that owns
+ * the block when that one was abandoned: adopted just now). */
 static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
 	struct hk_heap *h = hk_heap_current();
-	if (!h && !(h = hk_heap_acquire()))
+	if (!h && !(h = hk_heap_acquire(owner)))
 		hk_fatal_ptr("free", "no memory for a heap to free", b);
 	if (owner != h) {
 		hk_remote_free(h, owner, cls, b);

@@ -1,5 +1,6 @@
 /* heap.c — heap creation, adoption and hand-over (see heap.h). */
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include "heap.h"
@@ -60,10 +61,24 @@ static struct hk_heap *heap_new_locked(void)
 	return h;
 }
 
-static struct hk_heap *heap_take_locked(int *fresh)
+/* Unlinks h from the abandoned list; false when it is not there (in use). */
+static bool unabandon_locked(struct hk_heap *h)
 {
-	struct hk_heap *h = abandoned;
+	for (struct hk_heap **pp = &abandoned; *pp; pp = &(*pp)->next_abandoned) {
+		if (*pp == h) {
+			*pp = h->next_abandoned;
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct hk_heap *heap_take_locked(struct hk_heap *prefer, int *fresh)
+{
 	*fresh = 0;
+	if (prefer && !prefer->in_use && unabandon_locked(prefer))
+		return prefer;
+	struct hk_heap *h = abandoned;
 	if (h) {
 		abandoned = h->next_abandoned;
 		return h;
@@ -95,11 +110,11 @@ long hk_heap_tid(struct hk_heap *h)
 	return tid;
 }
 
-struct hk_heap *hk_heap_acquire(void)
+struct hk_heap *hk_heap_acquire(struct hk_heap *prefer)
 {
 	int fresh;
 	pthread_mutex_lock(&heap_lock);
-	struct hk_heap *h = heap_take_locked(&fresh);
+	struct hk_heap *h = heap_take_locked(prefer, &fresh);
 	if (h)
 		h->in_use = 1;
 	pthread_mutex_unlock(&heap_lock);

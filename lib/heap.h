@@ -119,8 +119,12 @@ static inline void hk_free_list_push(struct hk_heap *h, unsigned cls, struct hk_
 /* Kernel tid of h's thread, for probe arguments; call from that thread.
  * 0 when no tracer wants it (see heap.c). */
 long hk_heap_tid(struct hk_heap *h);
-/* The calling thread's heap, creating or adopting one; NULL when out of memory. */
-struct hk_heap *hk_heap_acquire(void);
+/* The calling thread's heap, creating or adopting one; NULL when out of memory.
+ * prefer (may be NULL) is taken when it is abandoned: a new thread whose
+ * first act is to free an exited thread's block carries on that thread's
+ * work (a server's retired worker, larson), and with its heap those frees
+ * are local instead of remote to a heap nobody drains until it is adopted. */
+struct hk_heap *hk_heap_acquire(struct hk_heap *prefer);
 /* pthread key destructor: hands the heap over. */
 void hk_heap_release(void *heap);
 /* Call fn on every heap ever made (stats, census). */
