@@ -384,6 +384,7 @@ static int attach_all(struct run *r)
 
 	if (err)
 		return hk_bpf_fail("track the target", err);
+	hk_target_follow(r->t, pfd);
 	err = lat_bpf__attach(r->skel);
 	if (err)
 		return hk_bpf_fail("attach the tracepoints", err);
@@ -910,7 +911,7 @@ static int trace(struct run *r)
 
 int main(int argc, char **argv)
 {
-	struct hk_target t = { .pid = 0, .pidfd = -1, .go_fd = -1, .err_fd = -1 };
+	struct hk_target t = { .pid = 0, .pidfd = -1, .go_fd = -1, .err_fd = -1, .procs_fd = -1 };
 	struct run r = { .t = &t };
 	int rc;
 

@@ -224,7 +224,7 @@ static int attach_usdt(struct sys_bpf *skel, struct hk_links *links, const char 
 }
 
 /* Seeds tracking with the target and attaches everything; returns an exit code. */
-static int attach_all(struct sys_bpf *skel, struct hk_links *links, const struct hk_target *t,
+static int attach_all(struct sys_bpf *skel, struct hk_links *links, struct hk_target *t,
 		      const struct report *r)
 {
 	int pfd = bpf_map__fd(skel->maps.hk_procs);
@@ -232,6 +232,7 @@ static int attach_all(struct sys_bpf *skel, struct hk_links *links, const struct
 
 	if (err)
 		return hk_bpf_fail("track the target", err);
+	hk_target_follow(t, pfd);
 	err = sys_bpf__attach(skel);
 	if (err)
 		return hk_bpf_fail("attach the syscall tracepoints", err);
@@ -345,6 +346,8 @@ static void print_status(FILE *f, const struct report *r)
 		fprintf(f, "exited");
 	else
 		fprintf(f, hk_stopping() ? "interrupted, partial" : "still running");
+	if (t->exited && !t->done)
+		fprintf(f, hk_stopping() ? ", its children interrupted" : ", its children still running");
 	fprintf(f, ", %.3f s, %d process%s)\n", r->secs, r->n, r->n == 1 ? "" : "es");
 }
 
@@ -499,7 +502,7 @@ static void print_json(FILE *f, const struct report *r)
 		hk_json_i64(&j, "exit_status", hk_target_exit_code(t));
 	else
 		hk_json_null(&j, "exit_status");
-	hk_json_bool(&j, "complete", t->exited);
+	hk_json_bool(&j, "complete", t->done);
 	hk_json_double(&j, "duration_s", r->secs);
 	json_calls(&j, "total", r->total.calls);
 	json_calls(&j, "bytes", r->total.bytes);
@@ -647,7 +650,7 @@ static int compare(void)
 int main(int argc, char **argv)
 {
 	struct report r = { 0 };
-	struct hk_target t = { .pid = 0, .pidfd = -1, .go_fd = -1, .err_fd = -1 };
+	struct hk_target t = { .pid = 0, .pidfd = -1, .go_fd = -1, .err_fd = -1, .procs_fd = -1 };
 	int rc;
 
 	hk_set_progname("hakmem-sys");

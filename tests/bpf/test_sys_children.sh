@@ -32,4 +32,15 @@ check(sorted(r["calls"]["madvise"] for r in rows.values() if r["ppid"] == inner[
 for sc in j["total"]:
     check(sum(r["calls"][sc] for r in rows.values()) == j["total"][sc], f"rows add up: {sc}")
 PY
+# A child left running in the background is counted to its end, as strace -f
+# counts it; the exit status stays the command's.
+bg='(sleep 0.3; exec bench/bench_syscall_loop 40 >/dev/null) & exit 3'
+rc=0
+"$SYS" --json -o "$TMP/bg.json" -- sh -c "$bg" >/dev/null || rc=$?
+assert_eq "exit status of a command that leaves a child running" 3 "$rc"
+assert_eq "complete once the child ended" True "$(jget "$TMP/bg.json" "j['complete']")"
+strace -f -c -o "$TMP/bg.txt" -e trace=mmap,munmap,madvise,mremap,brk sh -c "$bg" || [ $? -eq 3 ]
+check_counts "background child" "$TMP/bg.txt" "$TMP/bg.json" || fail "background child"
+assert_eq "the background child's 40 madvise" 40 "$(jget "$TMP/bg.json" "j['total']['madvise']")"
+
 assert_nothing_attached "the process-tree runs"

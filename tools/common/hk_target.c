@@ -12,10 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "hk_discover.h"
+#include "hk_track.h"
 #include "hk_util.h"
 
 #define STOP_GRACE_S 0.2 /* a terminal Ctrl-C reaches the child by itself */
 #define KILL_GRACE_S 2.0 /* then we forward the signal and wait this long */
+#define FOLLOW_POLL_MS 20 /* how often the children that outlive the target are looked at */
 
 static int pidfd_open_(pid_t pid)
 {
@@ -25,7 +27,12 @@ static int pidfd_open_(pid_t pid)
 static void init(struct hk_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->pidfd = t->go_fd = t->err_fd = -1;
+	t->pidfd = t->go_fd = t->err_fd = t->procs_fd = -1;
+}
+
+void hk_target_follow(struct hk_target *t, int procs_map_fd)
+{
+	t->procs_fd = procs_map_fd;
 }
 
 int hk_target_check_command(char *const argv[])
@@ -172,11 +179,34 @@ static bool poll_exit(struct hk_target *t, double secs, bool stop_on_signal)
 	}
 }
 
-bool hk_target_wait(struct hk_target *t, double timeout_s)
+static bool followed_gone(const struct hk_target *t)
 {
-	if (t->exited)
-		return true;
-	if (poll_exit(t, timeout_s > 0 ? timeout_s : -1, true))
+	return t->procs_fd < 0 || hk_track_live(t->procs_fd) == 0;
+}
+
+/* After the target: its children that still run, until deadline (0: none). */
+static bool wait_followed(struct hk_target *t, double deadline)
+{
+	bool waited = false;
+
+	while (!followed_gone(t)) {
+		if (hk_stopping() || (deadline > 0 && hk_now() >= deadline)) {
+			t->end = hk_now();
+			return false;
+		}
+		poll(NULL, 0, FOLLOW_POLL_MS);
+		waited = true;
+	}
+	if (waited)
+		t->end = hk_now();
+	t->done = true;
+	return true;
+}
+
+/* Until the target itself exits; on a stop signal, forwards it to a launched one. */
+static bool wait_target(struct hk_target *t, double timeout_s)
+{
+	if (t->exited || poll_exit(t, timeout_s > 0 ? timeout_s : -1, true))
 		return true;
 	t->end = hk_now();
 	if (!hk_stopping() || !t->launched)
@@ -188,6 +218,17 @@ bool hk_target_wait(struct hk_target *t, double timeout_s)
 		return true;
 	t->end = hk_now();
 	return false;
+}
+
+bool hk_target_wait(struct hk_target *t, double timeout_s)
+{
+	double deadline = timeout_s > 0 ? hk_now() + timeout_s : 0;
+
+	if (t->done)
+		return true;
+	if (!wait_target(t, timeout_s))
+		return false;
+	return wait_followed(t, deadline);
 }
 
 int hk_target_exit_code(const struct hk_target *t)

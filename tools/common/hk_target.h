@@ -4,6 +4,7 @@
  *
  *   hk_target_launch(&t, hk_opts.cmd)    fork; child waits on a pipe
  *   ... load BPF, hk_track_add(map, t.pid), attach ...
+ *   hk_target_follow(&t, map)            also wait for the processes it starts
  *   hk_target_release(&t)                child execvp()s now
  *   hk_target_wait(&t, duration)         until exit, Ctrl-C or timeout
  *   exit(hk_target_exit_code(&t))
@@ -22,6 +23,8 @@ struct hk_target {
 	const char *name; /* launched: argv[0], for messages */
 	bool launched; /* we forked it (we reap it and know its exit status) */
 	bool exited; /* it has exited (status valid when launched) */
+	bool done; /* it and every process followed with it have exited */
+	int procs_fd; /* hk_procs map of the processes followed with it, or -1 */
 	int status; /* waitpid status when launched */
 	double start, end; /* hk_now() at release/open and at exit/stop */
 };
@@ -35,9 +38,13 @@ int hk_target_launch(struct hk_target *t, char *const argv[]);
 int hk_target_release(struct hk_target *t);
 /* Watches an existing PID (-p); prints "no such process: PID" and returns 1 when it does not exist. */
 int hk_target_open(struct hk_target *t, pid_t pid);
-/* Waits until the target exits, a stop signal arrives, or timeout_s (0: none)
- * passes.  On a stop signal a launched child gets the signal forwarded and a
- * short grace period.  Returns true when the target has exited. */
+/* Waits, after the target, for the processes tracked in map hk_procs
+ * (procs_map_fd): the children it starts, as strace -f does. */
+void hk_target_follow(struct hk_target *t, int procs_map_fd);
+/* Waits until the target and the processes it is followed with have exited,
+ * a stop signal arrives, or timeout_s (0: none) passes.  On a stop signal a
+ * launched child gets the signal forwarded and a short grace period.
+ * Returns true when all have exited (t->done). */
 bool hk_target_wait(struct hk_target *t, double timeout_s);
 /* Shell-style exit code of a launched target: its status, or 128+signal; 0 for -p targets. */
 int hk_target_exit_code(const struct hk_target *t);

@@ -15,7 +15,8 @@ int hk_track_add(int procs_map_fd, pid_t tgid);
 int hk_track_add_tree(int procs_map_fd, pid_t pid);
 /* Looks up tgid in the map; 0 and *out filled, or -ENOENT. */
 int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out);
-/* Deletes exited entries (long-running tools); returns how many. */
-int hk_track_prune(int procs_map_fd);
+/* Tracked processes still running (an entry whose exit was missed, its PID
+ * gone, counts as exited). */
+int hk_track_live(int procs_map_fd);
 
 #endif
