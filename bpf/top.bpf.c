@@ -23,6 +23,13 @@ struct {
 } ht_counts SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, struct ht_comm);
+} ht_comms SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, HT_MAX_QUEUES);
 	__type(key, struct ht_qkey);
@@ -49,11 +56,19 @@ __u64 ht_dropped; /* events lost because a map was full */
 static const struct ht_counts zero_counts;
 static const struct ht_queue zero_queue;
 
-/* The current process's counters (this CPU's copy), created on first use. */
+/* The current process's counters (this CPU's copy), created on first use;
+ * its name is kept then. */
 static __always_inline struct ht_counts *counts(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct ht_counts *c = hk_lookup_or_init(&ht_counts, &tgid, &zero_counts);
+	struct ht_counts *c = bpf_map_lookup_elem(&ht_counts, &tgid);
+	struct ht_comm name;
+
+	if (c)
+		return c;
+	bpf_get_current_comm(name.comm, sizeof(name.comm));
+	bpf_map_update_elem(&ht_comms, &tgid, &name, BPF_ANY);
+	c = hk_lookup_or_init(&ht_counts, &tgid, &zero_counts);
 
 	if (!c)
 		__sync_fetch_and_add(&ht_dropped, 1);

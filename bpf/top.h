@@ -24,6 +24,13 @@ struct ht_counts {
 	__u64 os_bytes[HT_OS_KINDS]; /* their len argument */
 };
 
+/* Per process (key: tgid): its command name when its first event came, so
+ * that a process gone before user space looked at /proc is still named. */
+#define HT_COMM_BYTES 16
+struct ht_comm {
+	char comm[HT_COMM_BYTES];
+};
+
 /* One remote queue: owner thread's queue of one class. */
 struct ht_qkey {
 	__u32 tgid;

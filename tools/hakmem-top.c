@@ -269,6 +269,7 @@ static int setup_collector(void)
 	int err;
 
 	c->counts_fd = bpf_map__fd(run.skel->maps.ht_counts);
+	c->comms_fd = bpf_map__fd(run.skel->maps.ht_comms);
 	c->queues_fd = bpf_map__fd(run.skel->maps.ht_queues);
 	c->heaps_fd = bpf_map__fd(run.skel->maps.ht_heaps);
 	c->orphans_fd = bpf_map__fd(run.skel->maps.ht_orphans);

@@ -54,6 +54,7 @@ wait_lines() {
 # start_top ARGS...: hakmem-top --lib $LIB --json -o $TMP/top.jsonl ARGS in the
 # background; returns once its first interval is written (it is attached).
 start_top() {
+	rm -f "$TMP/top.jsonl" # a previous run's lines must not pass for this one's
 	"$TOP" --lib "$LIB" --json -o "$TMP/top.jsonl" "$@" 2>"$TMP/top.err" &
 	TOP_PID=$!
 	wait_lines "$TMP/top.jsonl" 1

@@ -2,6 +2,7 @@
 #include "ht_collect.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -55,6 +56,18 @@ static struct ht_proc_state *find(struct ht_collector *c, pid_t pid)
 	return NULL;
 }
 
+/* From /proc, or, for a process already gone, as its first event saw it. */
+static void name_of(const struct ht_collector *c, pid_t pid, char comm[HT_COMM_LEN])
+{
+	__u32 key = (__u32)pid;
+	struct ht_comm kept;
+
+	ht_proc_comm(pid, comm, HT_COMM_LEN);
+	if (comm[0] || bpf_map_lookup_elem(c->comms_fd, &key, &kept))
+		return;
+	snprintf(comm, HT_COMM_LEN, "%.*s", (int)sizeof(kept.comm), kept.comm);
+}
+
 /* The state of pid, created (zero counters: its map entry is newer than us) when new. */
 static struct ht_proc_state *find_or_add(struct ht_collector *c, pid_t pid)
 {
@@ -74,7 +87,7 @@ static struct ht_proc_state *find_or_add(struct ht_collector *c, pid_t pid)
 	p = &c->procs[c->nprocs++];
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	ht_proc_comm(pid, p->comm, sizeof(p->comm));
+	name_of(c, pid, p->comm);
 	return p;
 }
 
@@ -241,6 +254,7 @@ static void prune(struct ht_collector *c)
 			continue;
 		}
 		bpf_map_delete_elem(c->counts_fd, &tgid);
+		bpf_map_delete_elem(c->comms_fd, &tgid);
 		forget_keys(c->heaps_fd, sizeof(__u64), tgid, true);
 		forget_keys(c->orphans_fd, sizeof(struct ht_orphan_key), tgid, false);
 	}

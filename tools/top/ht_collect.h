@@ -22,7 +22,7 @@ struct ht_proc_state; /* per-process memory between intervals (ht_collect.c) */
 
 struct ht_collector {
 	/* set up by the caller */
-	int counts_fd, queues_fd, heaps_fd, orphans_fd;
+	int counts_fd, comms_fd, queues_fd, heaps_fd, orphans_fd;
 	volatile __u32 *gen; /* the BPF program's ht_gen */
 	volatile __u64 *dropped; /* its ht_dropped */
 	int prog_fds[HT_MAX_PROGS], nprogs;
