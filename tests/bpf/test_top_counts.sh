@@ -10,7 +10,7 @@
 source "$(dirname "$0")/test_top_lib.sh"
 top_setup
 BENCH=$ROOT/bench/bench_cross_thread
-[ -x "$BENCH" ] || fail "missing $BENCH (run make)"
+for b in "$BENCH" "$ROOT/bench/bench_larson"; do [ -x "$b" ] || fail "missing $b (run make)"; done
 
 start_top -d 0.1
 env LD_PRELOAD="$LIB" HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$TMP/a.json" \
@@ -48,6 +48,24 @@ sum $b mmap $B['os_map_calls']
 sum $b munmap $B['os_unmap_calls'] ?
 sum $b madvise $B['os_advise_calls'] ?
 EOF
+# The row of the interval a process exited in shows the RSS it last had
+# (a timed larson run: alive for several intervals).
+start_top -d 0.1
+env LD_PRELOAD="$LIB" "$ROOT/bench/bench_larson" 1 0.6 >/dev/null &
+l=$!
+wait "$l" || fail "bench_larson failed"
+wait_exited "$l"
+stop_top
+python3 - "$TMP/top.jsonl" "$l" <<'PY' || fail "an exited process's last row lost its RSS"
+import json, sys
+pid = int(sys.argv[2])
+rows = [r for line in open(sys.argv[1]) for r in json.loads(line)["processes"] if r["pid"] == pid]
+alive = [r["rss_bytes"] for r in rows if not r["exited"]]
+last = rows[-1]
+print(f"pid {pid}: rss while alive {alive[-1] if alive else None}, in its exit row {last['rss_bytes']}")
+sys.exit(0 if last["exited"] and alive and last["rss_bytes"] == alive[-1] > 0 else 1)
+PY
+
 # A process that comes and goes within one interval is still named: /proc
 # has forgotten it when its row is made, its first event kept the name.
 start_top -d 3

@@ -20,6 +20,7 @@ struct ht_proc_state {
 	pid_t pid;
 	char comm[HT_COMM_LEN];
 	bool dead; /* found gone at this sample: last row, then removed */
+	uint64_t rss; /* at the last sample it was alive: its last row shows it */
 	struct ht_counts prev; /* cumulative counters at the previous sample */
 	uint64_t peak; /* deepest queue since start or reset */
 };
@@ -302,8 +303,9 @@ static int build_rows(struct ht_collector *c)
 		r->exited = p->dead;
 		if (!p->dead) {
 			ht_proc_comm(p->pid, p->comm, sizeof(p->comm));
-			r->rss_bytes = ht_proc_rss(p->pid);
+			p->rss = ht_proc_rss(p->pid);
 		}
+		r->rss_bytes = p->rss;
 		memcpy(r->comm, p->comm, sizeof(r->comm));
 	}
 	return 0;
