@@ -48,6 +48,18 @@ sum $b mmap $B['os_map_calls']
 sum $b munmap $B['os_unmap_calls'] ?
 sum $b madvise $B['os_advise_calls'] ?
 EOF
+# check_rows PID CONDITION WHAT: CONDITION (Python over `rows`, the rows of
+# PID in $TMP/top.jsonl, oldest first) holds, else fail with WHAT.
+check_rows() {
+	python3 - "$TMP/top.jsonl" "$1" "$2" <<'PY' || fail "$3"
+import json, sys
+pid = int(sys.argv[2])
+rows = [r for line in open(sys.argv[1]) for r in json.loads(line)["processes"] if r["pid"] == pid]
+print(f"pid {pid}: " + "; ".join(f"comm {r['comm']!r} rss {r['rss_bytes']} exited {r['exited']}" for r in rows[-2:]))
+sys.exit(0 if eval(sys.argv[3]) else 1)
+PY
+}
+
 # The row of the interval a process exited in shows the RSS it last had
 # (a timed larson run: alive for several intervals).
 start_top -d 0.1
@@ -56,15 +68,8 @@ l=$!
 wait "$l" || fail "bench_larson failed"
 wait_exited "$l"
 stop_top
-python3 - "$TMP/top.jsonl" "$l" <<'PY' || fail "an exited process's last row lost its RSS"
-import json, sys
-pid = int(sys.argv[2])
-rows = [r for line in open(sys.argv[1]) for r in json.loads(line)["processes"] if r["pid"] == pid]
-alive = [r["rss_bytes"] for r in rows if not r["exited"]]
-last = rows[-1]
-print(f"pid {pid}: rss while alive {alive[-1] if alive else None}, in its exit row {last['rss_bytes']}")
-sys.exit(0 if last["exited"] and alive and last["rss_bytes"] == alive[-1] > 0 else 1)
-PY
+check_rows "$l" 'len(rows) > 1 and rows[-1]["exited"] and rows[-1]["rss_bytes"] == rows[-2]["rss_bytes"] > 0' \
+	"an exited process's last row lost its RSS"
 
 # A process that comes and goes within one interval is still named: /proc
 # has forgotten it when its row is made, its first event kept the name.
@@ -74,11 +79,6 @@ c=$!
 wait "$c" || fail "bench_cross_thread failed"
 wait_exited "$c"
 stop_top
-python3 - "$TMP/top.jsonl" "$c" <<'PY' || fail "a process gone within its first interval has no name"
-import json, sys
-pid = int(sys.argv[2])
-comms = [r["comm"] for line in open(sys.argv[1]) for r in json.loads(line)["processes"] if r["pid"] == pid]
-print(f"pid {pid} named {comms}")
-sys.exit(0 if comms and all(c == "bench_cross_thr" for c in comms) else 1)
-PY
+check_rows "$c" 'rows and all(r["comm"] == "bench_cross_thr" for r in rows)' \
+	"a process gone within its first interval has no name"
 echo "PASS"
