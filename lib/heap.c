@@ -1,6 +1,5 @@
 /* heap.c — heap creation, adoption and hand-over (see heap.h). */
 #include <pthread.h>
-#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include "heap.h"
@@ -61,30 +60,35 @@ static struct hk_heap *heap_new_locked(void)
 	return h;
 }
 
-/* Unlinks h from the abandoned list; false when it is not there (in use). */
-static bool unabandon_locked(struct hk_heap *h)
+/* Every heap not in use is on the abandoned list, newest first. */
+static void abandon_locked(struct hk_heap *h)
 {
-	for (struct hk_heap **pp = &abandoned; *pp; pp = &(*pp)->next_abandoned) {
-		if (*pp == h) {
-			*pp = h->next_abandoned;
-			return true;
-		}
-	}
-	return false;
+	h->in_use = 0;
+	h->prev_abandoned = NULL;
+	h->next_abandoned = abandoned;
+	if (abandoned)
+		abandoned->prev_abandoned = h;
+	abandoned = h;
+}
+
+static void unabandon_locked(struct hk_heap *h)
+{
+	if (h->prev_abandoned)
+		h->prev_abandoned->next_abandoned = h->next_abandoned;
+	else
+		abandoned = h->next_abandoned;
+	if (h->next_abandoned)
+		h->next_abandoned->prev_abandoned = h->prev_abandoned;
 }
 
 static struct hk_heap *heap_take_locked(struct hk_heap *prefer, int *fresh)
 {
-	*fresh = 0;
-	if (prefer && !prefer->in_use && unabandon_locked(prefer))
-		return prefer;
-	struct hk_heap *h = abandoned;
-	if (h) {
-		abandoned = h->next_abandoned;
-		return h;
-	}
-	*fresh = 1;
-	return heap_new_locked();
+	struct hk_heap *h = prefer && !prefer->in_use ? prefer : abandoned;
+	*fresh = h == NULL;
+	if (!h)
+		return heap_new_locked();
+	unabandon_locked(h);
+	return h;
 }
 
 /*
@@ -151,9 +155,7 @@ void hk_heap_release(void *heap)
 	hk_tl_heap = &hk_heap_none;
 	hk_tl_cold = 0;
 	pthread_mutex_lock(&heap_lock);
-	h->in_use = 0;
-	h->next_abandoned = abandoned;
-	abandoned = h;
+	abandon_locked(h);
 	pthread_mutex_unlock(&heap_lock);
 }
 
@@ -189,9 +191,7 @@ void hk_heap_atfork_child(void)
 	for (struct hk_heap *h = all_heaps; h; h = h->next_all) {
 		if (!h->in_use || h == mine)
 			continue;
-		h->in_use = 0;
-		h->next_abandoned = abandoned;
-		abandoned = h;
+		abandon_locked(h);
 	}
 	if (mine)
 		__atomic_store_n(&mine->tid, 0, __ATOMIC_RELAXED);

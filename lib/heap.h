@@ -54,6 +54,7 @@ struct hk_heap {
 	/* One cache line holds all a thread touches to adopt the heap, so that a
 	 * new thread's first malloc pulls in few lines from another core. */
 	struct hk_heap *next_abandoned __attribute__((aligned(64)));
+	struct hk_heap *prev_abandoned; /* doubly linked: any heap leaves in O(1) */
 	long tid; /* kernel tid of its thread, or 0 (atomic: remote frees read it) */
 	int in_use;
 	struct hk_heap_counters counters;
