@@ -42,4 +42,17 @@ check mid_large -- bench/bench_mid_large_mt 2 20000 256 7 then cold refill grow
 check cross_pc -- bench/bench_cross_thread pc 2 20000 7 then cold refill drain
 check cross_sym -- bench/bench_cross_thread sym 2 20000 7 then cold refill drain
 check prewarm HAKMEM_POOL_TLS_PREWARM=4 -- bench/bench_mid_large_mt 2 5000 64 7 then cold refill grow
+
+# A workload the command leaves running in the background is traced to its
+# end (as strace -f would): the shell is not preloaded, only the workload is.
+"$LAT" --json -o "$tmp/bg.json" -- sh -c '(sleep 0.3; LD_PRELOAD="$1" HAKMEM_STATS_FILE="$2" \
+	exec bench/bench_mid_large_mt 2 20000 256 7 >/dev/null) &' sh "$PWD/lib/libhakmem.so" "$tmp/bg.stats" ||
+	fail "background: hakmem-lat failed"
+python3 - "$tmp/bg.json" "$tmp/bg.stats" <<'PY' || status=1
+import json, sys
+lat, st = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+ok = all(lat["events"][e]["count"] == st[c] for e, c in [("cold", "cold_starts"), ("refill", "refills")])
+print(f"background: refill {lat['events']['refill']['count']} samples, refills {st['refills']}{'' if ok and st['refills'] else '   FAIL'}")
+sys.exit(0 if ok and st["refills"] > 0 else 1)
+PY
 exit $status
