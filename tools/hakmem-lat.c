@@ -29,7 +29,6 @@
 #include "hk_json.h"
 #include "hk_opts.h"
 #include "hk_target.h"
-#include "hk_track.h"
 #include "hk_util.h"
 
 #define ALL_EVENTS ((1u << HL_NEVENTS) - 1)
@@ -379,12 +378,10 @@ static int attach_usdt(struct run *r)
 /* Seeds tracking with the target and attaches everything; returns an exit code. */
 static int attach_all(struct run *r)
 {
-	int pfd = bpf_map__fd(r->skel->maps.hk_procs);
-	int err = r->t->launched ? hk_track_add(pfd, r->t->pid) : hk_track_add_tree(pfd, r->t->pid);
+	int err = hk_target_track(r->t, bpf_map__fd(r->skel->maps.hk_procs));
 
 	if (err)
 		return hk_bpf_fail("track the target", err);
-	hk_target_follow(r->t, pfd);
 	err = lat_bpf__attach(r->skel);
 	if (err)
 		return hk_bpf_fail("attach the tracepoints", err);

@@ -227,12 +227,10 @@ static int attach_usdt(struct sys_bpf *skel, struct hk_links *links, const char 
 static int attach_all(struct sys_bpf *skel, struct hk_links *links, struct hk_target *t,
 		      const struct report *r)
 {
-	int pfd = bpf_map__fd(skel->maps.hk_procs);
-	int err = t->launched ? hk_track_add(pfd, t->pid) : hk_track_add_tree(pfd, t->pid);
+	int err = hk_target_track(t, bpf_map__fd(skel->maps.hk_procs));
 
 	if (err)
 		return hk_bpf_fail("track the target", err);
-	hk_target_follow(t, pfd);
 	err = sys_bpf__attach(skel);
 	if (err)
 		return hk_bpf_fail("attach the syscall tracepoints", err);

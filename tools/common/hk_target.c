@@ -30,9 +30,13 @@ static void init(struct hk_target *t)
 	t->pidfd = t->go_fd = t->err_fd = t->procs_fd = -1;
 }
 
-void hk_target_follow(struct hk_target *t, int procs_map_fd)
+int hk_target_track(struct hk_target *t, int procs_map_fd)
 {
-	t->procs_fd = procs_map_fd;
+	int err = t->launched ? hk_track_add(procs_map_fd, t->pid) : hk_track_add_tree(procs_map_fd, t->pid);
+
+	if (!err)
+		t->procs_fd = procs_map_fd;
+	return err;
 }
 
 int hk_target_check_command(char *const argv[])

@@ -3,8 +3,9 @@
  * (blocked before execvp until the BPF side is attached) or a running PID.
  *
  *   hk_target_launch(&t, hk_opts.cmd)    fork; child waits on a pipe
- *   ... load BPF, hk_track_add(map, t.pid), attach ...
- *   hk_target_follow(&t, map)            also wait for the processes it starts
+ *   ... load BPF ...
+ *   hk_target_track(&t, map)             it (and what it starts) counted and waited for
+ *   ... attach ...
  *   hk_target_release(&t)                child execvp()s now
  *   hk_target_wait(&t, duration)         until exit, Ctrl-C or timeout
  *   exit(hk_target_exit_code(&t))
@@ -38,9 +39,10 @@ int hk_target_launch(struct hk_target *t, char *const argv[]);
 int hk_target_release(struct hk_target *t);
 /* Watches an existing PID (-p); prints "no such process: PID" and returns 1 when it does not exist. */
 int hk_target_open(struct hk_target *t, pid_t pid);
-/* Waits, after the target, for the processes tracked in map hk_procs
- * (procs_map_fd): the children it starts, as strace -f does. */
-void hk_target_follow(struct hk_target *t, int procs_map_fd);
+/* Seeds map hk_procs (procs_map_fd) with the target — a -p PID with its live
+ * descendants — and makes hk_target_wait wait for every process tracked there
+ * (the children it starts), as strace -f does; 0 or -errno. */
+int hk_target_track(struct hk_target *t, int procs_map_fd);
 /* Waits until the target and the processes it is followed with have exited,
  * a stop signal arrives, or timeout_s (0: none) passes.  On a stop signal a
  * launched child gets the signal forwarded and a short grace period.

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -103,25 +102,14 @@ int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out)
 	return bpf_map_lookup_elem(procs_map_fd, &key, out) ? -ENOENT : 0;
 }
 
-/* The entry after *key (prev false: the first); false at the end of the map.
- * An entry deleted between the two lookups is skipped. */
-static bool next_proc(int fd, bool prev, __u32 *key, struct hk_proc *p)
-{
-	while (!bpf_map_get_next_key(fd, prev ? key : NULL, key)) {
-		if (!bpf_map_lookup_elem(fd, key, p))
-			return true;
-		prev = true;
-	}
-	return false;
-}
-
 int hk_track_live(int procs_map_fd)
 {
-	__u32 key;
+	__u32 key, *prev = NULL;
 	struct hk_proc p;
 	int n = 0;
 
-	for (bool prev = false; next_proc(procs_map_fd, prev, &key, &p); prev = true)
-		n += !p.exited && !(kill((pid_t)key, 0) && errno == ESRCH);
+	for (; !bpf_map_get_next_key(procs_map_fd, prev, &key); prev = &key)
+		if (!bpf_map_lookup_elem(procs_map_fd, &key, &p) && !p.exited)
+			n += !(kill((pid_t)key, 0) && errno == ESRCH);
 	return n;
 }
