@@ -57,7 +57,8 @@ static const struct ht_counts zero_counts;
 static const struct ht_queue zero_queue;
 
 /* The current process's counters (this CPU's copy), created on first use;
- * its name is kept then. */
+ * its name is kept then — only once the counters exist, so that user space,
+ * which drops both with the process, never leaves a name behind. */
 static __always_inline struct ht_counts *counts(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -66,12 +67,13 @@ static __always_inline struct ht_counts *counts(void)
 
 	if (c)
 		return c;
+	c = hk_lookup_or_init(&ht_counts, &tgid, &zero_counts);
+	if (!c) {
+		__sync_fetch_and_add(&ht_dropped, 1);
+		return NULL;
+	}
 	bpf_get_current_comm(name.comm, sizeof(name.comm));
 	bpf_map_update_elem(&ht_comms, &tgid, &name, BPF_ANY);
-	c = hk_lookup_or_init(&ht_counts, &tgid, &zero_counts);
-
-	if (!c)
-		__sync_fetch_and_add(&ht_dropped, 1);
 	return c;
 }
 
