@@ -70,13 +70,13 @@ static void *free_blocks(void *arg)
 	id_c = hakmem_heap_id();
 	HK_CHECK(remote_frees() == remote_before, "%" PRIu64 " of the frees were remote",
 		 remote_frees() - remote_before);
+	/* heap A held only these blocks: now every block it carved is on its lists */
 	struct hakmem_census c;
 	hakmem_census(&c);
-	uint64_t local = 0, pending = 0;
 	for (int k = 0; k < c.classes; k++)
-		local += c.free_local[k], pending += c.remote_pending[k];
-	HK_CHECK(local >= N && pending == 0, "free lists hold %" PRIu64 " blocks, %" PRIu64 " queued",
-		 local, pending);
+		HK_CHECK(c.free_local[k] == c.carved[k] && c.remote_pending[k] == 0,
+			 "class %d: %" PRIu64 " carved, %" PRIu64 " on the free list, %" PRIu64 " queued", k,
+			 c.carved[k], c.free_local[k], c.remote_pending[k]);
 	return NULL;
 }
 
