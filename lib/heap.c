@@ -19,12 +19,10 @@ static struct hk_heap *all_heaps;
 static struct hk_heap *abandoned;
 static pthread_key_t heap_key;
 
-/* Metadata bump allocator, under heap_lock. */
-#define META_CHUNK ((size_t)256 << 10)
-/* The first chunk is static: a process with a few dozen threads never maps
- * metadata at all. */
-static char meta_first[META_CHUNK] __attribute__((aligned(64)));
-static char *meta_pos = meta_first, *meta_end = meta_first + META_CHUNK;
+/* Metadata bump allocator, under heap_lock.  Its chunks come from the
+ * region, which the first allocation maps anyway: metadata costs no syscall
+ * of its own. */
+static char *meta_pos, *meta_end;
 
 static void *meta_alloc_locked(size_t size)
 {

@@ -6,10 +6,6 @@
 
 hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
 static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
-/* The first leaf (16 GiB of address space) costs no syscall: most processes
- * never need a second one. */
-static hk_reg_leaf first_leaf;
-static int first_leaf_used;
 
 static hk_reg_leaf *leaf_for(uintptr_t chunk)
 {
@@ -19,13 +15,8 @@ static hk_reg_leaf *leaf_for(uintptr_t chunk)
 		return leaf;
 	pthread_mutex_lock(&leaf_lock);
 	leaf = hk_registry[i1];
-	if (!leaf && !first_leaf_used) {
-		first_leaf_used = 1;
-		leaf = &first_leaf;
-		__atomic_store_n(&hk_registry[i1], leaf, __ATOMIC_RELEASE);
-	}
-	if (!leaf) {
-		leaf = hk_os_map(sizeof(hk_reg_leaf), HK_PURPOSE_METADATA);
+	if (!leaf) { /* a leaf covers 16 GiB: most processes need one, ever */
+		leaf = hk_region_take(sizeof(hk_reg_leaf), HK_CHUNK, HK_PURPOSE_METADATA);
 		if (leaf)
 			__atomic_store_n(&hk_registry[i1], leaf, __ATOMIC_RELEASE);
 	}
