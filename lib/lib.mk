@@ -9,8 +9,9 @@
 LIB_SRCS := $(sort $(wildcard lib/*.c))
 LIB_HDRS := $(wildcard lib/*.h) $(wildcard include/*.h)
 
-# -z noseparate-code (above) gives two LOAD segments instead of four: two
-# fewer mmaps for the loader in every process that preloads us.
+# -z noseparate-code (below) gives two LOAD segments instead of four: two
+# fewer mmaps for the loader in every process that preloads us, and
+# lib/bss-in-file.ld one more (no anonymous mapping for .bss).
 # Initial-exec TLS, hidden visibility and no PLT keep the fast path free of
 # __tls_get_addr and PLT hops; -fno-builtin-* stops the compiler from turning
 # our own calloc into a call to calloc.
@@ -26,8 +27,9 @@ $(BUILD)/$(1)/lib:
 	mkdir -p $$@
 $(BUILD)/$(1)/libhakmem.a: $(patsubst lib/%.c,$(BUILD)/$(1)/lib/%.o,$(LIB_SRCS))
 	rm -f $$@ && ar rcs $$@ $$^
-$(BUILD)/$(1)/libhakmem.so: $(patsubst lib/%.c,$(BUILD)/$(1)/lib/%.o,$(LIB_SRCS))
-	$$(CC) -shared -pthread $(2) -Wl,-soname,libhakmem.so -Wl,-z,nodelete -Wl,-z,noseparate-code -o $$@ $$^
+$(BUILD)/$(1)/libhakmem.so: $(patsubst lib/%.c,$(BUILD)/$(1)/lib/%.o,$(LIB_SRCS)) lib/bss-in-file.ld
+	$$(CC) -shared -pthread $(2) -Wl,-soname,libhakmem.so -Wl,-z,nodelete -Wl,-z,noseparate-code \
+		-Wl,-T,lib/bss-in-file.ld -o $$@ $$(filter %.o,$$^)
 endef
 
 $(eval $(call lib_variant,default,-DHAKMEM_PROBES=$(PROBES)))
