@@ -12,9 +12,12 @@
 
 #define HK_TINY_MAX 1024u
 #define HK_POOL_MAX 53248u /* 52 KiB */
-#define HK_TINY_CLASSES 20
+#define HK_TINY_CLASSES 32
 #define HK_POOL_CLASSES 23
 #define HK_CLASSES (HK_TINY_CLASSES + HK_POOL_CLASSES)
+/* hk_tl_cold and remote batch_used keep one bit per class; hakmem_census()
+ * reports at most HAKMEM_MAX_CLASSES (64). */
+_Static_assert(HK_CLASSES <= 64, "a class bitmask is one uint64_t");
 #define HK_POOL_HDR 16u /* bytes of header in front of every pool block */
 #define HK_ALIGN 16u /* malloc's guaranteed alignment */
 
