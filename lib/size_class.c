@@ -3,9 +3,11 @@
 
 uint8_t hk_class_of16[HK_POOL_MAX / 16 + 1];
 uint32_t hk_class_size[HK_CLASSES] = {
-	/* tiny: 16-byte steps to 128, then eight steps per power of two */
-	16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
-	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 832, 896, 960, 1024,
+	/* tiny: 16-byte steps to 128, four steps per power of two to 512, then
+	 * eight: the biggest blocks set how many lines a working set spans, and
+	 * each tiny class added costs its own slab and remote batch */
+	16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+	576, 640, 704, 768, 832, 896, 960, 1024,
 	/* pool: four steps per power of two from 1 KiB, 52 KiB last */
 	1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192, 10240, 12288, 14336,
 	16384, 20480, 24576, 28672, 32768, 40960, 49152, 53248,

@@ -12,7 +12,7 @@
 
 #define HK_TINY_MAX 1024u
 #define HK_POOL_MAX 53248u /* 52 KiB */
-#define HK_TINY_CLASSES 32
+#define HK_TINY_CLASSES 24
 #define HK_POOL_CLASSES 23
 #define HK_CLASSES (HK_TINY_CLASSES + HK_POOL_CLASSES)
 /* hk_tl_cold and remote batch_used keep one bit per class; hakmem_census()
