@@ -1,0 +1,74 @@
+/*
+ * How remote frees are chained: a thread freeing another thread's blocks
+ * pushes a chain when it holds 32 blocks or 4 KiB of them, whichever comes
+ * first.  The helper frees N blocks of each size below, owned by this thread,
+ * without flushing; each size is its own class, so the pushes are exactly
+ * sum(N / blocks_per_chain), and every block is queued (census).
+ */
+#include <pthread.h>
+
+#include "hk_test.h"
+
+#define N 64
+
+struct size_case {
+	size_t size;
+	unsigned per_chain; /* 32 blocks, or fewer when 4 KiB fill first */
+};
+
+static const struct size_case cases[] = {
+	{ 16, 32 }, /* 32 blocks of 16 B: 512 B */
+	{ 1024, 4 }, /* 4 KiB after 4 blocks */
+	{ 8192, 1 }, /* a pool block alone is over 4 KiB */
+};
+#define CASES (sizeof(cases) / sizeof(cases[0]))
+
+static void *blocks[CASES][N];
+
+static void *free_all(void *arg)
+{
+	(void)arg;
+	for (unsigned c = 0; c < CASES; c++)
+		for (int i = 0; i < N; i++)
+			free(blocks[c][i]);
+	return NULL;
+}
+
+static uint64_t total(const uint64_t *per_tier)
+{
+	return per_tier[0] + per_tier[1] + per_tier[2];
+}
+
+int main(void)
+{
+	hk_test_begin("test_remote_chains", "remote frees push chains of 32 blocks or 4 KiB");
+	struct hakmem_stats before, after;
+	for (unsigned c = 0; c < CASES; c++)
+		for (int i = 0; i < N; i++)
+			HK_CHECK((blocks[c][i] = malloc(cases[c].size)), "malloc(%zu)", cases[c].size);
+	hakmem_stats_get(&before);
+	pthread_t t;
+	HK_CHECK(pthread_create(&t, NULL, free_all, NULL) == 0, "pthread_create");
+	pthread_join(t, NULL);
+	hakmem_stats_get(&after);
+
+	uint64_t want = 0;
+	for (unsigned c = 0; c < CASES; c++)
+		want += N / cases[c].per_chain;
+	uint64_t pushes = total(after.remote_pushes) - total(before.remote_pushes);
+	uint64_t frees = total(after.remote_frees) - total(before.remote_frees);
+	HK_CHECK(frees == CASES * N, "%" PRIu64 " remote frees, want %u", frees, (unsigned)(CASES * N));
+	HK_CHECK(pushes == want, "%" PRIu64 " chains pushed, want %" PRIu64, pushes, want);
+
+	struct hakmem_census census;
+	hakmem_census(&census);
+	for (unsigned c = 0; c < CASES; c++) {
+		struct hakmem_ptr_info info;
+		HK_CHECK(hakmem_ptr_info(blocks[c][0], &info) == 0, "ptr_info");
+		HK_CHECK(census.remote_pending[info.size_class] == N, "class of %zu B: %" PRIu64 " queued, want %d",
+			 cases[c].size, census.remote_pending[info.size_class], N);
+	}
+	printf("  %d frees each of 16 B, 1 KiB and 8 KiB blocks: %" PRIu64 " chains\n", N, pushes);
+	hk_pass("chains hold 32 blocks or 4 KiB, whichever is reached first");
+	return 0;
+}
