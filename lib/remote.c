@@ -41,18 +41,46 @@ static long push_chain(struct hk_heap *owner, unsigned cls, struct hk_block *hea
 	return depth;
 }
 
-__attribute__((noinline)) static void flush(struct hk_heap *h, unsigned cls)
+/* Push h's chain of class cls; returns the owner's queue depth after it. */
+static inline long push_batch(struct hk_heap *h, unsigned cls)
 {
 	struct hk_remote_batch *bt = &h->batch[cls];
 	int tier = hk_class_tier(cls);
 	long depth = push_chain(bt->owner, cls, bt->head, bt->tail, bt->n);
 	h->counters.remote_frees[tier] += bt->n;
 	h->counters.remote_pushes[tier]++;
-	hk_probe_remote_push(tier, cls, __atomic_load_n(&bt->owner->tid, __ATOMIC_RELAXED), depth,
-			     bt->n);
-	bt->owner = NULL;
-	bt->n = 0;
+	return depth;
+}
+
+static inline void batch_clear(struct hk_heap *h, unsigned cls)
+{
+	h->batch[cls].owner = NULL;
+	h->batch[cls].n = 0;
 	h->batch_used &= ~(1ull << cls);
+}
+
+/* flush() with the remote_push probe, out of line: flush runs every few
+ * remote frees, and the probe's five operands held in registers cost it on
+ * every call even with nobody attached (cross-thread pc: +1.6 % instructions
+ * in libhakmem). */
+__attribute__((noinline, cold)) static void flush_traced(struct hk_heap *h, unsigned cls)
+{
+	struct hk_remote_batch *bt = &h->batch[cls];
+	long owner_tid = __atomic_load_n(&bt->owner->tid, __ATOMIC_RELAXED);
+	long blocks = bt->n;
+	long depth = push_batch(h, cls);
+	hk_probe_remote_push(hk_class_tier(cls), cls, owner_tid, depth, blocks);
+	batch_clear(h, cls);
+}
+
+__attribute__((noinline)) static void flush(struct hk_heap *h, unsigned cls)
+{
+	if (HK_PROBE_ACTIVE(remote_push)) {
+		flush_traced(h, cls);
+		return;
+	}
+	push_batch(h, cls);
+	batch_clear(h, cls);
 }
 
 /* A chain is pushed once it holds HK_REMOTE_BATCH_MAX blocks or a page's

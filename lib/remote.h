@@ -3,9 +3,9 @@
  * one lock-free MPSC queue per class: a freeing thread gathers up to
  * HK_REMOTE_BATCH_MAX blocks (at most 4 KiB) of a class for one owner in its
  * own heap and pushes the chain with one CAS; the owner takes the whole
- * queue with one exchange when it refills that class.  Chains are pushed when full, when a
- * block of another owner arrives in that class, when the freeing thread
- * refills, and when it exits.
+ * queue with one exchange when it refills that class.  Chains are pushed
+ * when full, when a block of another owner arrives in that class, when the
+ * freeing thread refills, and when it exits.
  */
 #ifndef HK_REMOTE_H
 #define HK_REMOTE_H
