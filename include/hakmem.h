@@ -76,7 +76,7 @@ int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
 /*
  * Hand the calling thread's pending remote frees to their owners now.  Blocks
  * freed by a thread that does not own them are queued to the owner in chains
- * of up to 32 blocks or 4 KiB per owner and class; a chain is pushed when
+ * of up to 32 blocks or 16 KiB per owner and class; a chain is pushed when
  * full, when the thread refills a class, and when it exits.  Call this where a thread that
  * freed other threads' blocks goes idle for long.
  */

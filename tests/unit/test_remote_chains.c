@@ -1,6 +1,6 @@
 /*
  * How remote frees are chained: a thread freeing another thread's blocks
- * pushes a chain when it holds 32 blocks or 4 KiB of them, whichever comes
+ * pushes a chain when it holds 32 blocks or 16 KiB of them, whichever comes
  * first.  The helper frees N blocks of each size below, owned by this thread,
  * without flushing; each size is its own class, so the pushes are exactly
  * sum(N / blocks_per_chain), and every block is queued (census).
@@ -13,13 +13,14 @@
 
 struct size_case {
 	size_t size;
-	unsigned per_chain; /* 32 blocks, or fewer when 4 KiB fill first */
+	unsigned per_chain; /* 32 blocks, or fewer when 16 KiB fill first */
 };
 
 static const struct size_case cases[] = {
 	{ 16, 32 }, /* 32 blocks of 16 B: 512 B */
-	{ 1024, 4 }, /* 4 KiB after 4 blocks */
-	{ 8192, 1 }, /* a pool block alone is over 4 KiB */
+	{ 1024, 16 }, /* 16 KiB after 16 blocks */
+	{ 8192, 2 }, /* pool blocks of 8 KiB + header: 2 fill 16 KiB */
+	{ 32768, 1 }, /* a block alone is over 16 KiB */
 };
 #define CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -41,7 +42,7 @@ static uint64_t total(const uint64_t *per_tier)
 
 int main(void)
 {
-	hk_test_begin("test_remote_chains", "remote frees push chains of 32 blocks or 4 KiB");
+	hk_test_begin("test_remote_chains", "remote frees push chains of 32 blocks or 16 KiB");
 	struct hakmem_stats before, after;
 	for (unsigned c = 0; c < CASES; c++)
 		for (int i = 0; i < N; i++)
@@ -68,7 +69,7 @@ int main(void)
 		HK_CHECK(census.remote_pending[info.size_class] == N, "class of %zu B: %" PRIu64 " queued, want %d",
 			 cases[c].size, census.remote_pending[info.size_class], N);
 	}
-	printf("  %d frees each of 16 B, 1 KiB and 8 KiB blocks: %" PRIu64 " chains\n", N, pushes);
-	hk_pass("chains hold 32 blocks or 4 KiB, whichever is reached first");
+	printf("  %d frees each of 16 B, 1, 8 and 32 KiB blocks: %" PRIu64 " chains\n", N, pushes);
+	hk_pass("chains hold 32 blocks or 16 KiB, whichever is reached first");
 	return 0;
 }
