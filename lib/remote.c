@@ -111,8 +111,8 @@ __attribute__((noinline)) static void start_chain(struct hk_heap *h, struct hk_h
 		flush(h, cls);
 }
 
-/* Both calls are tail calls: nothing stays live across them, so the probe's
- * registers in flush() cost the per-block path nothing. */
+/* Both calls are tail calls: nothing stays live across them, so whatever
+ * registers they need cost the per-block path nothing. */
 void hk_remote_free(struct hk_heap *h, struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
 	struct hk_remote_batch *bt = &h->batch[cls];
