@@ -15,7 +15,7 @@ static hk_reg_leaf *leaf_for(uintptr_t chunk)
 		return leaf;
 	pthread_mutex_lock(&leaf_lock);
 	leaf = hk_registry[i1];
-	if (!leaf) { /* a leaf covers 16 GiB: most processes need one, ever */
+	if (!leaf) { /* a leaf covers 256 GiB: most processes need one, ever */
 		leaf = hk_region_take(sizeof(hk_reg_leaf), HK_CHUNK, HK_PURPOSE_METADATA);
 		if (leaf)
 			__atomic_store_n(&hk_registry[i1], leaf, __ATOMIC_RELEASE);

@@ -16,7 +16,7 @@
 
 #define HK_CHUNK_SHIFT 21
 #define HK_CHUNK ((size_t)1 << HK_CHUNK_SHIFT)
-#define HK_REG_L2_BITS 13 /* one leaf covers 16 GiB */
+#define HK_REG_L2_BITS 17 /* one leaf covers 256 GiB */
 #define HK_REG_L1_BITS (47 - HK_CHUNK_SHIFT - HK_REG_L2_BITS)
 
 enum hk_seg_kind { HK_SEG_TINY = 1, HK_SEG_POOL = 2, HK_SEG_LARGE = 3 };
