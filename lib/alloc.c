@@ -24,14 +24,15 @@ void *hk_alloc(size_t n)
 }
 HK_EXPORT void *HK_API(malloc)(size_t n) __attribute__((alias("hk_alloc")));
 
-/* Blocks per refill: a page of tiny blocks (carving touches each one, and
- * they serve their class only: cross-thread pc carves 6.5 k blocks instead of
- * 6.8 k with 8 KiB), and 64 KiB of pool blocks. */
+/* Blocks per refill: a page of tiny blocks, 16 KiB of pool blocks.  Carving
+ * touches every block (pool blocks: their headers), and carved blocks serve
+ * their class only (cross-thread pc carves 6.5 k tiny blocks instead of 6.8 k
+ * with 8 KiB; sleep(1) touches 228 KiB of pool arena with 64 KiB batches). */
 static unsigned refill_batch(unsigned cls)
 {
 	uint32_t stride = hk_class_stride[cls];
 	unsigned lo = cls < HK_TINY_CLASSES ? 4 : 2, hi = cls < HK_TINY_CLASSES ? 256 : 32;
-	unsigned n = (cls < HK_TINY_CLASSES ? 4096u : 65536u) / stride;
+	unsigned n = (cls < HK_TINY_CLASSES ? 4096u : 16384u) / stride;
 	return n < lo ? lo : n > hi ? hi : n;
 }
 
