@@ -172,6 +172,14 @@ static inline int64_t hk_mapped_bytes(void)
 	return (int64_t)(hk_sum(st.os_map_bytes, HAKMEM_PURPOSES) - hk_sum(st.os_unmap_bytes, HAKMEM_PURPOSES));
 }
 
+/* Blocks freed by a thread that did not own them, process-wide. */
+static inline uint64_t hk_remote_frees(void)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	return hk_sum(st.remote_frees, HAKMEM_TIERS);
+}
+
 /* Hide a pointer's provenance from the compiler: tests deliberately use a
  * block after a realloc that failed (the block is still valid then), which
  * gcc's -Wuse-after-free cannot know. */

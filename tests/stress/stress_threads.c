@@ -108,20 +108,13 @@ static void run_mesh(void)
 	pthread_barrier_destroy(&mesh_done);
 }
 
-static uint64_t remote_frees(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return st.remote_frees[0] + st.remote_frees[1];
-}
-
 int main(void)
 {
 	hk_test_begin("stress_threads", "producer->consumer and all-to-all cross-thread frees, content checked");
 	items = hk_scale(50000, 5);
 	double t0 = hk_now();
 	run_pairs();
-	uint64_t r1 = remote_frees();
+	uint64_t r1 = hk_remote_frees();
 	/* ~97 % of the blocks are tiny/pool and all are freed remotely. */
 	HK_CHECK(r1 >= (uint64_t)(PAIRS * items * 9 / 10), "producer->consumer: remote_frees %" PRIu64 " < 90%% of %ld",
 		 r1, PAIRS * items);
@@ -129,7 +122,7 @@ int main(void)
 	       hk_now() - t0);
 	t0 = hk_now();
 	run_mesh();
-	uint64_t r2 = remote_frees() - r1;
+	uint64_t r2 = hk_remote_frees() - r1;
 	HK_CHECK(r2 > 0, "all-to-all: remote_frees did not increase");
 	printf("all-to-all: %d threads x %ld blocks, remote_frees %" PRIu64 ", %.2fs\n", MESH, items, r2, hk_now() - t0);
 	hk_pass("cross-thread stress");

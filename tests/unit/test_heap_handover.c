@@ -16,13 +16,6 @@ static uint64_t id_a, id_b, id_c, id_d;
 /* A and B both hold a heap at the first barrier; B exits after A, at the second */
 static pthread_barrier_t both_have_heaps, a_gone;
 
-static uint64_t remote_frees(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return st.remote_frees[0] + st.remote_frees[1];
-}
-
 static pthread_t start(void *(*fn)(void *))
 {
 	pthread_t t;
@@ -64,12 +57,12 @@ static void *allocate_one(void *arg)
 static void *free_blocks(void *arg)
 {
 	(void)arg;
-	uint64_t remote_before = remote_frees();
+	uint64_t remote_before = hk_remote_frees();
 	for (int i = 0; i < N; i++)
 		free(blocks[i]);
 	id_c = hakmem_heap_id();
-	HK_CHECK(remote_frees() == remote_before, "%" PRIu64 " of the frees were remote",
-		 remote_frees() - remote_before);
+	HK_CHECK(hk_remote_frees() == remote_before, "%" PRIu64 " of the frees were remote",
+		 hk_remote_frees() - remote_before);
 	/* heap A held only these blocks: now every block it carved is on its lists */
 	struct hakmem_census c;
 	hakmem_census(&c);

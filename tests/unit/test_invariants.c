@@ -196,11 +196,9 @@ int main(void)
 			check_all("periodic check");
 	}
 	check_all("final check");
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	HK_CHECK(st.remote_frees[0] + st.remote_frees[1] > 0, "helper freed our blocks but remote_frees is 0");
-	printf("%ld ops, remote_pending seen %" PRIu64 ", remote frees %" PRIu64 "\n", ops, remote_seen,
-	       st.remote_frees[0] + st.remote_frees[1]);
+	uint64_t remote = hk_remote_frees();
+	HK_CHECK(remote > 0, "helper freed our blocks but remote_frees is 0");
+	printf("%ld ops, remote_pending seen %" PRIu64 ", remote frees %" PRIu64 "\n", ops, remote_seen, remote);
 	pthread_mutex_lock(&mu);
 	batch_len = -2;
 	pthread_cond_broadcast(&cv);

@@ -35,11 +35,6 @@ static void *free_all(void *arg)
 	return NULL;
 }
 
-static uint64_t total(const uint64_t *per_tier)
-{
-	return per_tier[0] + per_tier[1] + per_tier[2];
-}
-
 int main(void)
 {
 	hk_test_begin("test_remote_chains", "remote frees push chains of 32 blocks or 16 KiB");
@@ -61,8 +56,8 @@ int main(void)
 	uint64_t want = 0;
 	for (unsigned c = 0; c < CASES; c++)
 		want += N / cases[c].per_chain;
-	uint64_t pushes = total(after.remote_pushes) - total(before.remote_pushes);
-	uint64_t frees = total(after.remote_frees) - total(before.remote_frees);
+	uint64_t pushes = hk_sum(after.remote_pushes, HAKMEM_TIERS) - hk_sum(before.remote_pushes, HAKMEM_TIERS);
+	uint64_t frees = hk_sum(after.remote_frees, HAKMEM_TIERS) - hk_sum(before.remote_frees, HAKMEM_TIERS);
 	HK_CHECK(frees == CASES * N, "%" PRIu64 " remote frees, want %u", frees, (unsigned)(CASES * N));
 	HK_CHECK(pushes == want, "%" PRIu64 " chains pushed, want %" PRIu64, pushes, want);
 
