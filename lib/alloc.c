@@ -30,10 +30,8 @@ HK_EXPORT void *HK_API(malloc)(size_t n) __attribute__((alias("hk_alloc")));
  * with 8 KiB; sleep(1) touches 228 KiB of pool arena with 64 KiB batches). */
 static unsigned refill_batch(unsigned cls)
 {
-	uint32_t stride = hk_class_stride[cls];
-	unsigned lo = cls < HK_TINY_CLASSES ? 4 : 2, hi = cls < HK_TINY_CLASSES ? 256 : 32;
-	unsigned n = (cls < HK_TINY_CLASSES ? 4096u : 16384u) / stride;
-	return n < lo ? lo : n > hi ? hi : n;
+	unsigned n = (cls < HK_TINY_CLASSES ? 4096u : 16384u) / hk_class_stride[cls];
+	return n > 2 ? n : 2; /* tiny: 4..256; pool: 2..12, a block over 8 KiB goes in pairs */
 }
 
 static struct hk_block *drain(struct hk_heap *h, unsigned cls, int tier, unsigned *got)
