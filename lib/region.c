@@ -99,7 +99,10 @@ void *hk_region_take(size_t size, size_t align, enum hk_purpose purpose)
 	pthread_mutex_lock(&region_lock);
 	void *p = take_locked(chunks(size), align);
 	pthread_mutex_unlock(&region_lock);
-	return p;
+	/* Every region full (MAX_REGIONS of them: 8 k live large blocks, say):
+	 * a mapping of its own, unmapped when given back, rather than ENOMEM
+	 * with memory to spare. */
+	return p ? p : hk_os_map_aligned(size, align, purpose);
 }
 
 static struct region *region_of(uintptr_t p)
