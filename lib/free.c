@@ -9,6 +9,7 @@
 #include "large.h"
 #include "out.h"
 #include "remote.h"
+#include "runs.h"
 
 /* cls: the block's class, or -1 when p is no block start of this heap. */
 static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
@@ -69,6 +70,10 @@ void hk_dealloc_slow(void *p, const char *func)
 		hk_fatal_ptr(func, "invalid pointer", p);
 	if (hk_segment_kind(s) == HK_SEG_LARGE) {
 		large_free((struct hk_large *)s, p, func);
+		return;
+	}
+	if (hk_segment_kind(s) == HK_SEG_RUNS) {
+		hk_runs_free(s, p, func);
 		return;
 	}
 	int cls = hk_small_class(s, p);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "heap.h"
 #include "large.h"
+#include "runs.h"
 #include "pool.h"
 #include "region.h"
 #include "segment.h"
@@ -58,6 +59,7 @@ static void fork_prepare(void)
 {
 	hk_heap_atfork_prepare();
 	hk_large_atfork_prepare();
+	hk_runs_atfork_prepare(); /* before the region and registry: runs takes them under its lock */
 	hk_registry_atfork_prepare();
 	hk_region_atfork_prepare(); /* innermost: taken under the heap lock */
 }
@@ -66,6 +68,7 @@ static void fork_parent(void)
 {
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
+	hk_runs_atfork_release();
 	hk_large_atfork_release();
 	hk_heap_atfork_parent();
 }
@@ -74,6 +77,7 @@ static void fork_child(void)
 {
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
+	hk_runs_atfork_release();
 	hk_large_atfork_release();
 	hk_heap_atfork_child();
 	hk_stats_atfork_child();

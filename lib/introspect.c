@@ -9,6 +9,7 @@
 #include "large.h"
 #include "out.h"
 #include "remote.h"
+#include "runs.h"
 
 HK_EXPORT const char *hakmem_version(void)
 {
@@ -33,6 +34,18 @@ static void large_info(const struct hk_large *l, struct hakmem_ptr_info *out)
 		.tier = HK_TIER_LARGE, .size_class = -1, .usable = l->usable,
 		.stride = l->seg.size, .region = (uintptr_t)l, .offset = l->user - (uintptr_t)l,
 	};
+}
+
+static int runs_info(const struct hk_segment *s, const void *p, struct hakmem_ptr_info *out)
+{
+	size_t usable = hk_runs_usable(s, p);
+	if (!usable)
+		return -1;
+	*out = (struct hakmem_ptr_info){
+		.tier = HK_TIER_LARGE, .size_class = -1, .usable = usable, .stride = usable,
+		.region = (uintptr_t)s, .offset = (uintptr_t)p - (uintptr_t)s,
+	};
+	return 0;
 }
 
 static void small_info(const struct hk_segment *s, const void *p, int cls,
@@ -60,6 +73,8 @@ HK_EXPORT int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out)
 		large_info(l, out);
 		return 0;
 	}
+	if (hk_segment_kind(s) == HK_SEG_RUNS)
+		return runs_info(s, p, out);
 	int cls = hk_small_class(s, p);
 	if (cls < 0)
 		return -1;

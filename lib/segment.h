@@ -19,7 +19,7 @@
 #define HK_REG_L2_BITS 17 /* one leaf covers 256 GiB */
 #define HK_REG_L1_BITS (47 - HK_CHUNK_SHIFT - HK_REG_L2_BITS)
 
-enum hk_seg_kind { HK_SEG_TINY = 1, HK_SEG_POOL = 2, HK_SEG_LARGE = 3 };
+enum hk_seg_kind { HK_SEG_TINY = 1, HK_SEG_POOL = 2, HK_SEG_LARGE = 3, HK_SEG_RUNS = 4 };
 
 struct hk_heap;
 

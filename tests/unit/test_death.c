@@ -83,6 +83,9 @@ static const struct death_case cases[] = {
 	{ "double free tiny", double_free, 48, DOUBLE, INVALID },
 	{ "double free pool", double_free, 20000, DOUBLE, INVALID },
 	{ "double free large", double_free, 500000, DOUBLE, INVALID },
+	{ "free(middle of large span)", free_middle, 2000000, INVALID, NULL },
+	{ "free(malloc(2000000)+16)", free_plus16, 2000000, INVALID, NULL },
+	{ "double free large span", double_free, 2000000, DOUBLE, INVALID },
 };
 
 static void run_child(const struct death_case *c, int errfd)

@@ -1,0 +1,334 @@
+/* runs.c — page runs packed in shared chunks (see runs.h). */
+#include <pthread.h>
+#include "config.h"
+#include "os.h"
+#include "out.h"
+#include "region.h"
+#include "runs.h"
+
+#define PAGES ((unsigned)(HK_CHUNK / HK_PAGE)) /* page 0 holds the header */
+#define WORDS (PAGES / 64)
+
+struct run_chunk {
+	struct hk_segment seg;
+	struct run_chunk *next, *prev; /* in bins[bin_of(longest)] while longest > 0 */
+	unsigned free_pages;
+	unsigned longest; /* pages in its longest free run */
+	size_t kept; /* empty and kept: its resident bytes, counted in kept_bytes; else 0 */
+	uint64_t used[WORDS]; /* page handed out (page 0: this header) */
+	uint64_t dirty[WORDS]; /* page may hold non-zero bytes */
+	uint64_t freed[WORDS]; /* first page of a run freed since: a second free is a double free */
+	uint16_t len[PAGES]; /* at a live run's first page: its length in pages */
+};
+_Static_assert(sizeof(struct run_chunk) <= HK_PAGE, "the header fits page 0");
+
+static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Bins by the pages of a chunk's longest free run, four per power of two
+ * (1, 2, 3, 4-4, 5, 6, 7, 8-9, 10-11 ...): a search looks at a few chunks of
+ * its own bin, then takes one from the next bin up, which surely fits, in
+ * O(1) however many chunks there are. */
+#define BINS 36
+#define BIN_TRIES 8
+static struct run_chunk *bins[BINS];
+/* Empty chunks stay open while their resident bytes fit HAKMEM_LARGE_CACHE_MB,
+ * so that blocks freed and allocated again find their pages instead of a
+ * madvise and page faults each. */
+static size_t kept_bytes;
+
+static unsigned pages_of(size_t n)
+{
+	return (unsigned)(hk_align_up(n, HK_PAGE) / HK_PAGE);
+}
+
+static int bit(const uint64_t *map, unsigned i)
+{
+	return (int)((map[i / 64] >> (i % 64)) & 1);
+}
+
+static uint64_t word_mask(unsigned first, unsigned n)
+{
+	return (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
+}
+
+static void set_range(uint64_t *map, unsigned first, unsigned n, int on)
+{
+	while (n) {
+		unsigned k = 64 - first % 64 < n ? 64 - first % 64 : n;
+		uint64_t m = word_mask(first % 64, k);
+		map[first / 64] = on ? map[first / 64] | m : map[first / 64] & ~m;
+		first += k;
+		n -= k;
+	}
+}
+
+static int any_in_range(const uint64_t *map, unsigned first, unsigned n)
+{
+	while (n) {
+		unsigned k = 64 - first % 64 < n ? 64 - first % 64 : n;
+		if (map[first / 64] & word_mask(first % 64, k))
+			return 1;
+		first += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* The first page at or after i whose bit in map is want, or PAGES. */
+static unsigned next_with(const uint64_t *map, unsigned i, int want)
+{
+	while (i < PAGES) {
+		uint64_t w = (want ? map[i / 64] : ~map[i / 64]) >> (i % 64);
+		if (w)
+			return i + (unsigned)__builtin_ctzll(w);
+		i = (i / 64 + 1) * 64;
+	}
+	return PAGES;
+}
+
+/* Best fit: the shortest free run of c that holds k pages (the lowest of
+ * those), or -1.  Holes left too short for any block hold resident pages
+ * nobody reuses; best fit leaves fewer of them than first fit. */
+static int find_run(const struct run_chunk *c, unsigned k)
+{
+	int best = -1;
+	unsigned best_len = PAGES;
+	for (unsigned i = next_with(c->used, 1, 0); i < PAGES;) {
+		unsigned end = next_with(c->used, i, 1);
+		if (end - i >= k && end - i < best_len) {
+			best = (int)i;
+			best_len = end - i;
+		}
+		i = next_with(c->used, end, 0);
+	}
+	return best;
+}
+
+static unsigned longest_run(const struct run_chunk *c)
+{
+	unsigned longest = 0;
+	for (unsigned i = next_with(c->used, 1, 0); i < PAGES;) {
+		unsigned end = next_with(c->used, i, 1);
+		longest = end - i > longest ? end - i : longest;
+		i = next_with(c->used, end, 0);
+	}
+	return longest;
+}
+
+static unsigned bin_of(unsigned pages)
+{
+	if (pages < 8)
+		return pages - 1;
+	unsigned log = 31u - (unsigned)__builtin_clz(pages); /* >= 3 */
+	return 4 * (log - 1) + ((pages >> (log - 2)) & 3);
+}
+
+static void bin_unlink(struct run_chunk *c)
+{
+	if (!c->longest)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		bins[bin_of(c->longest)] = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+}
+
+/* After pages of c changed hands: file it under its new longest run. */
+static void rebin(struct run_chunk *c)
+{
+	bin_unlink(c);
+	c->longest = longest_run(c);
+	if (!c->longest)
+		return;
+	struct run_chunk **head = &bins[bin_of(c->longest)];
+	c->prev = NULL;
+	c->next = *head;
+	if (*head)
+		(*head)->prev = c;
+	*head = c;
+}
+
+/* A chunk with a free run of k pages, or NULL. */
+static struct run_chunk *find_chunk(unsigned k)
+{
+	unsigned b = bin_of(k), tries = 0;
+	for (struct run_chunk *c = bins[b]; c && tries < BIN_TRIES; c = c->next, tries++)
+		if (c->longest >= k)
+			return c;
+	for (b++; b < BINS; b++)
+		if (bins[b])
+			return bins[b];
+	return NULL;
+}
+
+static struct run_chunk *chunk_new(void)
+{
+	struct run_chunk *c = hk_region_take(HK_CHUNK, HK_CHUNK, HK_PURPOSE_LARGE);
+	if (!c)
+		return NULL;
+	if (hk_segment_init(c, HK_CHUNK, HK_SEG_RUNS, NULL) != 0) {
+		hk_region_give(c, HK_CHUNK, HK_PAGE, HK_PURPOSE_LARGE);
+		return NULL;
+	}
+	c->free_pages = PAGES - 1;
+	set_range(c->used, 0, 1, 1);
+	set_range(c->dirty, 0, 1, 1);
+	rebin(c);
+	return c;
+}
+
+static unsigned dirty_pages(const struct run_chunk *c)
+{
+	unsigned n = 0;
+	for (unsigned w = 0; w < WORDS; w++)
+		n += (unsigned)__builtin_popcountll(c->dirty[w]);
+	return n;
+}
+
+static void chunk_release(struct run_chunk *c)
+{
+	unsigned end = 0; /* one past the last dirty page */
+	for (unsigned i = 0; i < PAGES; i++)
+		if (bit(c->dirty, i))
+			end = i + 1;
+	hk_registry_clear(c, HK_CHUNK);
+	hk_region_give(c, HK_CHUNK, (size_t)end * HK_PAGE, HK_PURPOSE_LARGE);
+}
+
+/* Bytes from page i on, within its k pages, that may hold old data. */
+static size_t dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
+{
+	for (unsigned j = i + k; j > i; j--)
+		if (bit(c->dirty, j - 1))
+			return (size_t)(j - i) * HK_PAGE;
+	return 0;
+}
+
+static void *take(struct run_chunk *c, unsigned i, unsigned k, size_t *dirty)
+{
+	if (dirty)
+		*dirty = dirty_extent(c, i, k);
+	set_range(c->used, i, k, 1);
+	set_range(c->dirty, i, k, 1);
+	set_range(c->freed, i, k, 0);
+	__atomic_store_n(&c->len[i], (uint16_t)k, __ATOMIC_RELAXED);
+	c->free_pages -= k;
+	kept_bytes -= c->kept;
+	c->kept = 0;
+	rebin(c);
+	return (char *)c + (size_t)i * HK_PAGE;
+}
+
+void *hk_runs_alloc(size_t n, size_t *dirty)
+{
+	unsigned k = pages_of(n);
+	pthread_mutex_lock(&runs_lock);
+	struct run_chunk *c = find_chunk(k);
+	if (!c)
+		c = chunk_new();
+	void *p = c ? take(c, (unsigned)find_run(c, k), k, dirty) : NULL;
+	pthread_mutex_unlock(&runs_lock);
+	return p;
+}
+
+static unsigned page_index(const struct run_chunk *c, const void *p)
+{
+	return (unsigned)(((uintptr_t)p - (uintptr_t)c) / HK_PAGE);
+}
+
+/* The page index of the live run starting at p, or 0 (page 0 is never a run). */
+static unsigned live_run(const struct run_chunk *c, const void *p)
+{
+	unsigned i = page_index(c, p);
+	if ((uintptr_t)p % HK_PAGE || __atomic_load_n(&c->len[i], __ATOMIC_RELAXED) == 0)
+		return 0;
+	return i;
+}
+
+/* Give back pages [i, i + k) of c; the caller holds the lock.  Returns c
+ * when it is now empty and should go back to the region. */
+static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
+{
+	set_range(c->used, i, k, 0);
+	c->free_pages += k;
+	size_t resident = (size_t)dirty_pages(c) * HK_PAGE;
+	if (c->free_pages == PAGES - 1 && kept_bytes + resident > hk_config.large_cache) {
+		bin_unlink(c);
+		return c;
+	}
+	if (c->free_pages == PAGES - 1) {
+		c->kept = resident;
+		kept_bytes += resident;
+	}
+	rebin(c);
+	return NULL;
+}
+
+void hk_runs_free(struct hk_segment *s, void *p, const char *func)
+{
+	struct run_chunk *c = (struct run_chunk *)s;
+	pthread_mutex_lock(&runs_lock);
+	unsigned i = live_run(c, p);
+	if (!i) {
+		int twice = (uintptr_t)p % HK_PAGE == 0 && bit(c->freed, page_index(c, p));
+		pthread_mutex_unlock(&runs_lock);
+		hk_fatal_ptr(func, twice ? "double free" : "invalid pointer", p);
+	}
+	unsigned k = c->len[i];
+	__atomic_store_n(&c->len[i], 0, __ATOMIC_RELAXED);
+	set_range(c->freed, i, 1, 1);
+	struct run_chunk *empty = give_pages(c, i, k);
+	pthread_mutex_unlock(&runs_lock);
+	if (empty)
+		chunk_release(empty);
+}
+
+size_t hk_runs_usable(const struct hk_segment *s, const void *p)
+{
+	const struct run_chunk *c = (const struct run_chunk *)s;
+	unsigned i = live_run(c, p);
+	return i ? (size_t)__atomic_load_n(&c->len[i], __ATOMIC_RELAXED) * HK_PAGE : 0;
+}
+
+/* Grow the run at i from k to want pages if the pages after it are free. */
+static int grow(struct run_chunk *c, unsigned i, unsigned k, unsigned want)
+{
+	if (i + want > PAGES || any_in_range(c->used, i + k, want - k))
+		return -1;
+	set_range(c->used, i + k, want - k, 1);
+	set_range(c->dirty, i + k, want - k, 1);
+	set_range(c->freed, i + k, want - k, 0);
+	c->free_pages -= want - k;
+	rebin(c);
+	return 0;
+}
+
+int hk_runs_resize(struct hk_segment *s, void *p, size_t n)
+{
+	struct run_chunk *c = (struct run_chunk *)s;
+	unsigned want = pages_of(n);
+	if (n > HK_RUN_MAX)
+		return -1;
+	pthread_mutex_lock(&runs_lock);
+	unsigned i = page_index(c, p), k = c->len[i];
+	int rc = 0;
+	if (want < k) /* the run keeps a page at least: c cannot become empty */
+		give_pages(c, i + want, k - want);
+	else if (want > k)
+		rc = grow(c, i, k, want);
+	if (rc == 0)
+		__atomic_store_n(&c->len[i], (uint16_t)want, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&runs_lock);
+	return rc;
+}
+
+void hk_runs_atfork_prepare(void)
+{
+	pthread_mutex_lock(&runs_lock);
+}
+
+void hk_runs_atfork_release(void)
+{
+	pthread_mutex_unlock(&runs_lock);
+}

@@ -1,0 +1,33 @@
+/*
+ * runs.h — large blocks up to HK_RUN_MAX as runs of whole pages, packed into
+ * shared 2 MiB chunks (the rest of the Large tier, large.h, gives a block
+ * chunks of its own).  A 100 KB block then costs 100 KB of address space and
+ * its share of one page table, not a 2 MiB chunk and a page table each, and
+ * the pages a freed run leaves resident serve the next block of any size.
+ * One lock guards all chunks: blocks this big are rare next to small ones,
+ * and filling them costs more than the lock.
+ */
+#ifndef HK_RUNS_H
+#define HK_RUNS_H
+
+#include <stddef.h>
+#include "segment.h"
+
+/* Blocks above this get a span of their own: a run of more than half a
+ * chunk would strand the rest, and realloc grows a span in place. */
+#define HK_RUN_MAX ((size_t)1 << 20)
+
+/* n bytes (HK_POOL_MAX < n <= HK_RUN_MAX), page aligned, or NULL when out of
+ * memory; *dirty (when not NULL) gets how many of its bytes may hold old data. */
+void *hk_runs_alloc(size_t n, size_t *dirty);
+/* Free the run at p in chunk s; aborts naming func on a pointer that is not a live run. */
+void hk_runs_free(struct hk_segment *s, void *p, const char *func);
+/* Usable bytes of the run at p, or 0 when p is not a live run. */
+size_t hk_runs_usable(const struct hk_segment *s, const void *p);
+/* Resize the run at p to n bytes without moving it; 0 on success. */
+int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
+
+void hk_runs_atfork_prepare(void);
+void hk_runs_atfork_release(void);
+
+#endif
