@@ -169,9 +169,17 @@ SEC("usdt")
 int BPF_USDT(ht_arena_grow, long tier, long old_bytes, long new_bytes, long addr)
 {
 	__u64 key = bpf_get_current_pid_tgid(), size = new_bytes;
-	__u64 inc = arena_increase(key, old_bytes, new_bytes);
 	struct ht_counts *c = counts();
+	__u64 inc;
 
+	/* the large tier's run chunks are the process's, not this heap's:
+	 * a grow, but no arena of the thread's */
+	if (tier != HK_TIER_POOL) {
+		if (c)
+			add(&c->arena_grows, 1);
+		return 0;
+	}
+	inc = arena_increase(key, old_bytes, new_bytes);
 	if (c) {
 		add(&c->arena_grows, 1);
 		add(&c->arena_bytes, inc);

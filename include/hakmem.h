@@ -37,7 +37,7 @@ struct hakmem_stats {
 	uint64_t remote_frees[HAKMEM_TIERS]; /* blocks freed by a thread not owning them */
 	uint64_t remote_pushes[HAKMEM_TIERS]; /* chains of them queued (remote_push hits) */
 	uint64_t cold_starts[HAKMEM_TIERS];
-	uint64_t arena_grows;
+	uint64_t arena_grows; /* pool arenas heaps took, and chunks the large tier took for runs */
 	uint64_t arena_bytes; /* all pool arenas now (arenas are never given back) */
 	uint64_t thread_inits;
 	uint64_t thread_exits;

@@ -5,6 +5,7 @@
 #include "out.h"
 #include "region.h"
 #include "runs.h"
+#include "stats.h"
 
 #define PAGES ((unsigned)(HK_CHUNK / HK_PAGE)) /* page 0 holds the header */
 #define WORDS (PAGES / 64)
@@ -162,8 +163,12 @@ static struct run_chunk *find_chunk(unsigned k)
 	return NULL;
 }
 
+/* Bytes in run chunks now: the arena_grow probes' sizes for the large tier. */
+static size_t chunk_bytes;
+
 static struct run_chunk *chunk_new(void)
 {
+	hk_probe_arena_grow_start(HK_TIER_LARGE, (long)chunk_bytes, (long)HK_CHUNK);
 	struct run_chunk *c = hk_region_take(HK_CHUNK, HK_CHUNK, HK_PURPOSE_LARGE);
 	if (!c)
 		return NULL;
@@ -171,6 +176,9 @@ static struct run_chunk *chunk_new(void)
 		hk_region_give(c, HK_CHUNK, HK_PAGE, HK_PURPOSE_LARGE);
 		return NULL;
 	}
+	chunk_bytes += HK_CHUNK;
+	hk_stats_run_grow();
+	hk_probe_arena_grow(HK_TIER_LARGE, (long)(chunk_bytes - HK_CHUNK), (long)chunk_bytes, (long)c);
 	c->free_pages = PAGES - 1;
 	set_range(c->used, 0, 1, 1);
 	set_range(c->dirty, 0, 1, 1);
@@ -255,6 +263,7 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	size_t resident = (size_t)dirty_pages(c) * HK_PAGE;
 	if (c->free_pages == PAGES - 1 && kept_bytes + resident > hk_config.large_cache) {
 		bin_unlink(c);
+		chunk_bytes -= HK_CHUNK;
 		return c;
 	}
 	if (c->free_pages == PAGES - 1) {

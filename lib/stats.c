@@ -8,6 +8,7 @@
 #include "stats.h"
 
 static uint64_t large_hits, large_misses;
+static uint64_t run_grows;
 
 static void bump(uint64_t *c)
 {
@@ -17,6 +18,11 @@ static void bump(uint64_t *c)
 void hk_stats_large_cache(int hit)
 {
 	bump(hit ? &large_hits : &large_misses);
+}
+
+void hk_stats_run_grow(void)
+{
+	bump(&run_grows);
 }
 
 static void add_heap(struct hk_heap *h, void *arg)
@@ -44,6 +50,7 @@ __attribute__((visibility("default"))) void hakmem_stats_get(struct hakmem_stats
 	hk_heap_for_each(add_heap, s);
 	s->large_cache_hits = __atomic_load_n(&large_hits, __ATOMIC_RELAXED);
 	s->large_cache_misses = __atomic_load_n(&large_misses, __ATOMIC_RELAXED);
+	s->arena_grows += __atomic_load_n(&run_grows, __ATOMIC_RELAXED);
 	struct hk_os_counters os;
 	hk_os_counters_get(&os);
 	for (int p = 0; p < HK_PURPOSE_COUNT; p++) {

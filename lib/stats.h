@@ -10,6 +10,8 @@
 #include "hakmem.h"
 
 void hk_stats_large_cache(int hit);
+/* The large tier took a chunk for runs: an arena growth with no heap. */
+void hk_stats_run_grow(void);
 /* In a forked child: start from zero, so each process reports its own events. */
 void hk_stats_atfork_child(void);
 /* Print / write at exit, as configured. */

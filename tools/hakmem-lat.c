@@ -78,7 +78,7 @@ static const char doc[] =
 	"  cold    a thread's first allocation of a class: cold_start -> cold_done\n"
 	"  refill  a thread cache refill: refill_start -> refill_done\n"
 	"  drain   refills that drained the remote queue (drain fired inside)\n"
-	"  grow    pool arena growth: arena_grow_start -> arena_grow\n"
+	"  grow    arena growth (pool arenas, large-tier run chunks): arena_grow_start -> arena_grow\n"
 	"  map, unmap, advise   mmap/munmap/madvise(2) of the traced processes, any caller\n"
 	"Buckets are (2^(k-1), 2^k] ns (Prometheus le=2^k); pNN are interpolated inside\n"
 	"their bucket and never above the exact max.\n"

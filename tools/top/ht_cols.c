@@ -30,7 +30,7 @@ const struct ht_col ht_cols[] = {
 	{ "QNOW", 6, HT_FMT_NUM, v_depth, "deepest remote queue now (blocks)" },
 	{ "QMAX", 6, HT_FMT_NUM, v_depth_max, "deepest remote queue during the interval" },
 	{ "QPEAK", 6, HT_FMT_NUM, v_depth_peak, "deepest remote queue since start or `r`" },
-	{ "GROW/s", 7, HT_FMT_RATE, v_grows, "pool arena grows per second" },
+	{ "GROW/s", 7, HT_FMT_RATE, v_grows, "arena grows per second (pool arenas, large-tier run chunks)" },
 	{ "ARENA", 8, HT_FMT_BYTES, v_arena, "pool arena bytes (arenas seen growing)" },
 	{ "MMAP/s", 7, HT_FMT_RATE, v_mmap, "mmap calls through hakmem's OS boundary per second" },
 	{ "MUNMAP/s", 8, HT_FMT_RATE, v_munmap, "munmap calls through the boundary per second" },
