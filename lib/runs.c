@@ -24,11 +24,11 @@ struct run_chunk {
 _Static_assert(sizeof(struct run_chunk) <= HK_PAGE, "the header fits page 0");
 
 static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Bins by the pages of a chunk's longest free run, four per power of two
- * (1, 2, 3, 4-4, 5, 6, 7, 8-9, 10-11 ...): a search looks at a few chunks of
- * its own bin, then takes one from the next bin up, which surely fits, in
- * O(1) however many chunks there are. */
-#define BINS 36
+/* Bins by the pages of a chunk's longest free run: one per count below 8,
+ * then four per power of two (8-9, 10-11, 12-13, 14-15, 16-19 ... 448-511).
+ * A search looks at a few chunks of its own bin, then takes one from the next
+ * bin up, which surely fits: O(1) however many chunks there are. */
+#define BINS 32
 #define BIN_TRIES 8
 static struct run_chunk *bins[BINS];
 /* Empty chunks stay open while their resident bytes fit HAKMEM_LARGE_CACHE_MB,
@@ -86,32 +86,34 @@ static unsigned next_with(const uint64_t *map, unsigned i, int want)
 	return PAGES;
 }
 
+/* The first free run at or after page i: its start (PAGES: none) and *end. */
+static unsigned free_run(const struct run_chunk *c, unsigned i, unsigned *end)
+{
+	unsigned start = next_with(c->used, i, 0);
+	*end = next_with(c->used, start, 1);
+	return start;
+}
+
 /* Best fit: the shortest free run of c that holds k pages (the lowest of
  * those), or -1.  Holes left too short for any block hold resident pages
  * nobody reuses; best fit leaves fewer of them than first fit. */
 static int find_run(const struct run_chunk *c, unsigned k)
 {
 	int best = -1;
-	unsigned best_len = PAGES;
-	for (unsigned i = next_with(c->used, 1, 0); i < PAGES;) {
-		unsigned end = next_with(c->used, i, 1);
+	unsigned best_len = PAGES, end;
+	for (unsigned i = free_run(c, 1, &end); i < PAGES; i = free_run(c, end, &end))
 		if (end - i >= k && end - i < best_len) {
 			best = (int)i;
 			best_len = end - i;
 		}
-		i = next_with(c->used, end, 0);
-	}
 	return best;
 }
 
 static unsigned longest_run(const struct run_chunk *c)
 {
-	unsigned longest = 0;
-	for (unsigned i = next_with(c->used, 1, 0); i < PAGES;) {
-		unsigned end = next_with(c->used, i, 1);
+	unsigned longest = 0, end;
+	for (unsigned i = free_run(c, 1, &end); i < PAGES; i = free_run(c, end, &end))
 		longest = end - i > longest ? end - i : longest;
-		i = next_with(c->used, end, 0);
-	}
 	return longest;
 }
 

@@ -1,0 +1,74 @@
+/*
+ * Runs: large blocks up to 1 MiB are whole pages packed into shared chunks.
+ * Two of them share a chunk, page aligned; realloc grows a run in place into
+ * free pages after it and shrinks it in place; a block over 1 MiB, or one
+ * realloc grows past its run, gets a span (a chunk) of its own.
+ */
+#include "hk_test.h"
+
+static struct hakmem_ptr_info info(void *p)
+{
+	struct hakmem_ptr_info in;
+	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p) failed", p);
+	return in;
+}
+
+static void packed(void)
+{
+	void *a = malloc(100000), *b = malloc(100000);
+	HK_CHECK(a && b, "malloc(100000)");
+	struct hakmem_ptr_info ia = info(a), ib = info(b);
+	HK_CHECK(ia.tier == 2 /* large */ && ib.tier == 2 /* large */, "tiers %d %d", ia.tier, ib.tier);
+	HK_CHECK(ia.region == ib.region, "two 100 KB runs in chunks %#lx and %#lx", (unsigned long)ia.region,
+		 (unsigned long)ib.region);
+	HK_CHECK(ia.offset % HK_PAGE == 0 && ib.offset % HK_PAGE == 0, "offsets %zu %zu", (size_t)ia.offset,
+		 (size_t)ib.offset);
+	HK_CHECK(malloc_usable_size(a) == 25 * HK_PAGE, "usable %zu, expected 25 pages", malloc_usable_size(a));
+	free(a);
+	free(b);
+	hk_pass("two 100 KB blocks share a chunk, page aligned, 25 pages each");
+}
+
+static void resized_in_place(void)
+{
+	void *a = malloc(100000), *b = malloc(100000);
+	HK_CHECK(a && b, "malloc(100000)");
+	hk_fill(a, 100000, 7);
+	free(b); /* frees the pages right after a (best fit put b there) */
+	void *g = realloc(a, 150000);
+	HK_CHECK(g == a, "realloc(100000 -> 150000) with free pages after it moved %p -> %p", a, g);
+	HK_CHECK_PATTERN(g, 100000, 7, "grown in place");
+	void *s = realloc(g, 60000);
+	HK_CHECK(s == g, "realloc(150000 -> 60000) moved %p -> %p", g, s);
+	HK_CHECK_PREFIX(s, 100000, 60000, 7, "shrunk in place");
+	HK_CHECK(malloc_usable_size(s) == 15 * HK_PAGE, "usable after shrink %zu", malloc_usable_size(s));
+	free(s);
+	hk_pass("realloc grows a run into the free pages after it, and shrinks it, in place");
+}
+
+static void spans_apart(void)
+{
+	void *r = malloc(100000), *big = malloc((1 << 20) + 1);
+	HK_CHECK(r && big, "malloc");
+	HK_CHECK(info(big).region != info(r).region, "a block over 1 MiB shares a run chunk");
+	HK_CHECK(info(big).stride >= (2u << 20), "a block over 1 MiB: span of %zu bytes", (size_t)info(big).stride);
+	void *blocker = malloc(100000); /* lands after r: r cannot grow in place */
+	hk_fill(r, 100000, 9);
+	void *moved = realloc(r, 500000);
+	HK_CHECK(moved && moved != r, "realloc past the run's free pages stayed at %p", r);
+	HK_CHECK(info(moved).region != info(blocker).region, "a run grown by realloc went to another run chunk");
+	HK_CHECK_PATTERN(moved, 100000, 9, "moved by realloc");
+	free(moved);
+	free(blocker);
+	free(big);
+	hk_pass("over 1 MiB, or grown by realloc past its pages: a span of its own");
+}
+
+int main(void)
+{
+	hk_test_begin("test_runs", "large blocks up to 1 MiB as page runs in shared chunks");
+	packed();
+	resized_in_place();
+	spans_apart();
+	return 0;
+}
