@@ -95,18 +95,29 @@ static unsigned free_run(const struct run_chunk *c, unsigned i, unsigned *end)
 }
 
 /* Best fit: the shortest free run of c that holds k pages (the lowest of
- * those), or -1.  Holes left too short for any block hold resident pages
- * nobody reuses; best fit leaves fewer of them than first fit. */
-static int find_run(const struct run_chunk *c, unsigned k)
+ * those; *len gets its length), or -1.  Holes too short for any block hold
+ * resident pages nobody reuses; best fit leaves fewer of them than first fit. */
+static int find_run(const struct run_chunk *c, unsigned k, unsigned *len)
 {
 	int best = -1;
-	unsigned best_len = PAGES, end;
+	unsigned end;
+	*len = PAGES;
 	for (unsigned i = free_run(c, 1, &end); i < PAGES; i = free_run(c, end, &end))
-		if (end - i >= k && end - i < best_len) {
+		if (end - i >= k && end - i < *len) {
 			best = (int)i;
-			best_len = end - i;
+			*len = end - i;
 		}
 	return best;
+}
+
+/* The last used page before page i (page 0, the header, is always used). */
+static unsigned prev_used(const struct run_chunk *c, unsigned i)
+{
+	unsigned w = (i - 1) / 64;
+	uint64_t bits = c->used[w] & word_mask(0, (i - 1) % 64 + 1);
+	while (!bits)
+		bits = c->used[--w];
+	return w * 64 + 63 - (unsigned)__builtin_clzll(bits);
 }
 
 static unsigned longest_run(const struct run_chunk *c)
@@ -137,14 +148,18 @@ static void bin_unlink(struct run_chunk *c)
 		c->next->prev = c->prev;
 }
 
-/* After pages of c changed hands: file it under its new longest run. */
-static void rebin(struct run_chunk *c)
+/* File c under its longest free run of `longest` pages (0: full, no bin). */
+static void file_under(struct run_chunk *c, unsigned longest)
 {
-	bin_unlink(c);
-	c->longest = longest_run(c);
-	if (!c->longest)
+	if (c->longest && longest && bin_of(c->longest) == bin_of(longest)) {
+		c->longest = longest;
 		return;
-	struct run_chunk **head = &bins[bin_of(c->longest)];
+	}
+	bin_unlink(c);
+	c->longest = longest;
+	if (!longest)
+		return;
+	struct run_chunk **head = &bins[bin_of(longest)];
 	c->prev = NULL;
 	c->next = *head;
 	if (*head)
@@ -184,7 +199,7 @@ static struct run_chunk *chunk_new(void)
 	c->free_pages = PAGES - 1;
 	set_range(c->used, 0, 1, 1);
 	set_range(c->dirty, 0, 1, 1);
-	rebin(c);
+	file_under(c, PAGES - 1);
 	return c;
 }
 
@@ -215,7 +230,8 @@ static size_t dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
 	return 0;
 }
 
-static void *take(struct run_chunk *c, unsigned i, unsigned k, size_t *dirty)
+/* Take k pages at i, from a free run of run_len pages. */
+static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len, size_t *dirty)
 {
 	if (dirty)
 		*dirty = dirty_extent(c, i, k);
@@ -226,7 +242,8 @@ static void *take(struct run_chunk *c, unsigned i, unsigned k, size_t *dirty)
 	c->free_pages -= k;
 	kept_bytes -= c->kept;
 	c->kept = 0;
-	rebin(c);
+	if (run_len == c->longest) /* it may have been the only one that long */
+		file_under(c, longest_run(c));
 	return (char *)c + (size_t)i * HK_PAGE;
 }
 
@@ -237,7 +254,12 @@ void *hk_runs_alloc(size_t n, size_t *dirty)
 	struct run_chunk *c = find_chunk(k);
 	if (!c)
 		c = chunk_new();
-	void *p = c ? take(c, (unsigned)find_run(c, k), k, dirty) : NULL;
+	void *p = NULL;
+	if (c) {
+		unsigned run_len;
+		int i = find_run(c, k, &run_len);
+		p = take(c, (unsigned)i, k, run_len, dirty);
+	}
 	pthread_mutex_unlock(&runs_lock);
 	return p;
 }
@@ -262,17 +284,20 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 {
 	set_range(c->used, i, k, 0);
 	c->free_pages += k;
-	size_t resident = (size_t)dirty_pages(c) * HK_PAGE;
-	if (c->free_pages == PAGES - 1 && kept_bytes + resident > hk_config.large_cache) {
-		bin_unlink(c);
-		chunk_bytes -= HK_CHUNK;
-		return c;
-	}
 	if (c->free_pages == PAGES - 1) {
+		size_t resident = (size_t)dirty_pages(c) * HK_PAGE;
+		if (kept_bytes + resident > hk_config.large_cache) {
+			bin_unlink(c);
+			chunk_bytes -= HK_CHUNK;
+			return c;
+		}
 		c->kept = resident;
 		kept_bytes += resident;
 	}
-	rebin(c);
+	/* the freed pages join the free runs on either side */
+	unsigned merged = next_with(c->used, i + k, 1) - (prev_used(c, i) + 1);
+	if (merged > c->longest)
+		file_under(c, merged);
 	return NULL;
 }
 
@@ -311,7 +336,7 @@ static int grow(struct run_chunk *c, unsigned i, unsigned k, unsigned want)
 	set_range(c->dirty, i + k, want - k, 1);
 	set_range(c->freed, i + k, want - k, 0);
 	c->free_pages -= want - k;
-	rebin(c);
+	file_under(c, longest_run(c));
 	return 0;
 }
 
