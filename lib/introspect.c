@@ -97,6 +97,7 @@ static uint64_t walk_list(const struct hk_heap *h, unsigned cls)
 HK_EXPORT void hakmem_census(struct hakmem_census *out)
 {
 	hk_init();
+	hk_runs_check("hakmem_census");
 	*out = (struct hakmem_census){.classes = HK_CLASSES, .tiny_classes = HK_TINY_CLASSES};
 	const struct hk_heap *h = hk_heap_current();
 	for (unsigned c = 0; c < HK_CLASSES; c++) {

@@ -359,6 +359,20 @@ int hk_runs_resize(struct hk_segment *s, void *p, size_t n)
 	return rc;
 }
 
+void hk_runs_check(const char *func)
+{
+	pthread_mutex_lock(&runs_lock);
+	for (unsigned b = 0; b < BINS; b++)
+		for (const struct run_chunk *c = bins[b]; c; c = c->next) {
+			if (c->longest && bin_of(c->longest) == b && longest_run(c) == c->longest &&
+			    hk_segment_of(c) == &c->seg)
+				continue;
+			pthread_mutex_unlock(&runs_lock);
+			hk_fatal_ptr(func, "corrupt run chunk", c);
+		}
+	pthread_mutex_unlock(&runs_lock);
+}
+
 void hk_runs_atfork_prepare(void)
 {
 	pthread_mutex_lock(&runs_lock);

@@ -27,6 +27,10 @@ size_t hk_runs_usable(const struct hk_segment *s, const void *p);
 /* Resize the run at p to n bytes without moving it; 0 on success. */
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 
+/* Abort naming func unless every binned chunk's longest free run is what
+ * its bin and its bitmap say (hakmem_census, for tests and fuzzing). */
+void hk_runs_check(const char *func);
+
 void hk_runs_atfork_prepare(void);
 void hk_runs_atfork_release(void);
 
