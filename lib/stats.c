@@ -200,7 +200,7 @@ void hk_stats_atfork_child(void)
 {
 	hk_heap_for_each(reset_heap, NULL);
 	hk_os_counters_reset();
-	large_hits = large_misses = 0;
+	large_hits = large_misses = run_grows = 0;
 }
 
 /* HAKMEM_STATS_FILE with every "%p" replaced by the pid, so that the
