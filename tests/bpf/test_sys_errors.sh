@@ -29,7 +29,7 @@ expect 126 "hakmem-sys: cannot execute: $TMP/noexec: permission denied" "$SYS" -
 expect 2 "hakmem-sys: nothing to trace: give -p PID or -- COMMAND [ARGS...] (see --help)" "$SYS"
 expect 2 "hakmem-sys: -p PID and -- COMMAND are exclusive" "$SYS" -p 1 -- true
 expect 1 "hakmem-sys: /bin/true: no \"hakmem\" USDT probes in this file" "$SYS" -L /bin/true -- true
-"$SYS" --help | grep -q EXAMPLES || fail "--help has no examples"
+grep -q EXAMPLES <<<"$("$SYS" --help)" || fail "--help has no examples"
 echo "ok: --help"
 
 # Without privilege (uid nobody, no capabilities).
