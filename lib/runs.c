@@ -1,5 +1,6 @@
 /* runs.c — page runs packed in shared chunks (see runs.h). */
 #include <pthread.h>
+#include <sys/mman.h>
 #include "config.h"
 #include "os.h"
 #include "out.h"
@@ -15,7 +16,6 @@ struct run_chunk {
 	struct run_chunk *next, *prev; /* in bins[bin_of(longest)] while longest > 0 */
 	unsigned free_pages;
 	unsigned longest; /* pages in its longest free run */
-	size_t kept; /* empty and kept: its resident bytes, counted in kept_bytes; else 0 */
 	uint64_t used[WORDS]; /* page handed out (page 0: this header) */
 	uint64_t dirty[WORDS]; /* page may hold non-zero bytes */
 	uint64_t freed[WORDS]; /* first page of a run freed since: a second free is a double free */
@@ -31,10 +31,14 @@ static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
 #define BINS 32
 #define BIN_TRIES 8
 static struct run_chunk *bins[BINS];
-/* Empty chunks stay open while their resident bytes fit HAKMEM_LARGE_CACHE_MB,
- * so that blocks freed and allocated again find their pages instead of a
- * madvise and page faults each. */
-static size_t kept_bytes;
+/* Pages in live runs, and free pages that may still be resident.  Free
+ * pages keep their memory while there are at most HAKMEM_LARGE_CACHE_MB of
+ * them or a quarter of the live pages, so that blocks freed and allocated
+ * again find their pages instead of a madvise and page faults each; past
+ * that, an empty chunk goes back to the region, or the free pages of open
+ * chunks are returned down to half of that, so that memory freed after a
+ * peak leaves the process. */
+static size_t live_pages, free_dirty;
 
 static unsigned pages_of(size_t n)
 {
@@ -72,6 +76,18 @@ static int any_in_range(const uint64_t *map, unsigned first, unsigned n)
 		n -= k;
 	}
 	return 0;
+}
+
+static unsigned count_range(const uint64_t *map, unsigned first, unsigned n)
+{
+	unsigned count = 0;
+	while (n) {
+		unsigned k = 64 - first % 64 < n ? 64 - first % 64 : n;
+		count += (unsigned)__builtin_popcountll(map[first / 64] & word_mask(first % 64, k));
+		first += k;
+		n -= k;
+	}
+	return count;
 }
 
 /* The first page at or after i whose bit in map is want, or PAGES. */
@@ -230,18 +246,24 @@ static size_t dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
 	return 0;
 }
 
+/* Pages [i, i + k) of c, free until now, are handed out. */
+static void use_pages(struct run_chunk *c, unsigned i, unsigned k)
+{
+	free_dirty -= count_range(c->dirty, i, k);
+	live_pages += k;
+	set_range(c->used, i, k, 1);
+	set_range(c->dirty, i, k, 1);
+	set_range(c->freed, i, k, 0);
+	c->free_pages -= k;
+}
+
 /* Take k pages at i, from a free run of run_len pages. */
 static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len, size_t *dirty)
 {
 	if (dirty)
 		*dirty = dirty_extent(c, i, k);
-	set_range(c->used, i, k, 1);
-	set_range(c->dirty, i, k, 1);
-	set_range(c->freed, i, k, 0);
+	use_pages(c, i, k);
 	__atomic_store_n(&c->len[i], (uint16_t)k, __ATOMIC_RELAXED);
-	c->free_pages -= k;
-	kept_bytes -= c->kept;
-	c->kept = 0;
 	if (run_len == c->longest) /* it may have been the only one that long */
 		file_under(c, longest_run(c));
 	return (char *)c + (size_t)i * HK_PAGE;
@@ -278,26 +300,68 @@ static unsigned live_run(const struct run_chunk *c, const void *p)
 	return i;
 }
 
+/* Free pages past which a free returns memory: HAKMEM_LARGE_CACHE_MB, or a
+ * quarter of the live pages when that is more. */
+static size_t budget_pages(void)
+{
+	size_t cache = hk_config.large_cache / HK_PAGE;
+	return live_pages / 4 > cache ? live_pages / 4 : cache;
+}
+
+/* Return the resident pages of c's free runs to the OS, a madvise per run
+ * (from its first dirty page to its last); the caller holds the lock, so
+ * that nobody takes those pages meanwhile. */
+static void purge(struct run_chunk *c)
+{
+	unsigned end;
+	for (unsigned i = free_run(c, 1, &end); i < PAGES; i = free_run(c, end, &end)) {
+		unsigned first = next_with(c->dirty, i, 1);
+		if (first >= end)
+			continue;
+		unsigned last = first + 1;
+		for (unsigned j = first; j < end; j++)
+			last = bit(c->dirty, j) ? j + 1 : last;
+		hk_os_advise((char *)c + (size_t)first * HK_PAGE, (size_t)(last - first) * HK_PAGE, MADV_DONTNEED,
+			     HK_PURPOSE_LARGE);
+		free_dirty -= count_range(c->dirty, first, last - first);
+		set_range(c->dirty, first, last - first, 0);
+	}
+}
+
+/* Over budget: purge open chunks, the emptiest first (their free runs are
+ * long: few calls), down to half the budget, so that the next purge waits
+ * for as much again to be freed. */
+static void purge_down(void)
+{
+	size_t target = budget_pages() / 2;
+	for (int b = BINS - 1; b >= 0; b--)
+		for (struct run_chunk *c = bins[b]; c; c = c->next) {
+			if (free_dirty <= target)
+				return;
+			purge(c);
+		}
+}
+
 /* Give back pages [i, i + k) of c; the caller holds the lock.  Returns c
  * when it is now empty and should go back to the region. */
 static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 {
 	set_range(c->used, i, k, 0);
 	c->free_pages += k;
-	if (c->free_pages == PAGES - 1) {
-		size_t resident = (size_t)dirty_pages(c) * HK_PAGE;
-		if (kept_bytes + resident > hk_config.large_cache) {
-			bin_unlink(c);
-			chunk_bytes -= HK_CHUNK;
-			return c;
-		}
-		c->kept = resident;
-		kept_bytes += resident;
+	live_pages -= k;
+	free_dirty += k; /* pages handed out are marked dirty */
+	if (c->free_pages == PAGES - 1 && free_dirty > budget_pages()) {
+		bin_unlink(c);
+		free_dirty -= dirty_pages(c) - 1; /* the header page is no free page */
+		chunk_bytes -= HK_CHUNK;
+		return c;
 	}
 	/* the freed pages join the free runs on either side */
 	unsigned merged = next_with(c->used, i + k, 1) - (prev_used(c, i) + 1);
 	if (merged > c->longest)
 		file_under(c, merged);
+	if (free_dirty > budget_pages())
+		purge_down();
 	return NULL;
 }
 
@@ -332,10 +396,7 @@ static int grow(struct run_chunk *c, unsigned i, unsigned k, unsigned want)
 {
 	if (i + want > PAGES || any_in_range(c->used, i + k, want - k))
 		return -1;
-	set_range(c->used, i + k, want - k, 1);
-	set_range(c->dirty, i + k, want - k, 1);
-	set_range(c->freed, i + k, want - k, 0);
-	c->free_pages -= want - k;
+	use_pages(c, i + k, want - k);
 	file_under(c, longest_run(c));
 	return 0;
 }
