@@ -156,7 +156,7 @@ static struct ht_row *row_of(struct ht_collector *c, pid_t pid)
 	return NULL;
 }
 
-/* One queue: depth now (the newest CPU's view) and the maximum of interval gen. */
+/* One queue: depth now (the newest CPU's view) and its maximum in interval gen (never below now). */
 static void queue_depths(struct ht_collector *c, const struct ht_queue *v, __u32 gen,
 			 uint64_t *now, uint64_t *max)
 {
@@ -173,6 +173,9 @@ static void queue_depths(struct ht_collector *c, const struct ht_queue *v, __u32
 		if (q->ts && q->max_gen[gen & 1] == gen && q->max[gen & 1] > *max)
 			*max = q->max[gen & 1];
 	}
+	/* a queue nobody touched in the interval sat at its depth all along */
+	if (*now > *max)
+		*max = *now;
 }
 
 /* Folds every remote queue into its process's row; deletes the queues of

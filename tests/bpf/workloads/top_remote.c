@@ -73,6 +73,18 @@ static void wait_for(const char *path)
 		nanosleep(&ten_ms, NULL);
 }
 
+/* TOP_REMOTE_HOLD_MS: how long the queue stays full before the drain, so
+ * that a tracer sees intervals in which nothing touches it. */
+static void hold(void)
+{
+	const char *ms = getenv("TOP_REMOTE_HOLD_MS");
+	long n = ms ? atol(ms) : 0;
+	struct timespec t = { n / 1000, n % 1000 * 1000 * 1000 };
+
+	if (n > 0)
+		nanosleep(&t, NULL);
+}
+
 /* K tiny blocks freed by another thread while we wait, then a drain. */
 static void remote_phase(size_t k)
 {
@@ -91,6 +103,7 @@ static void remote_phase(size_t k)
 		fprintf(stderr, "top_remote: cannot run the freeing thread\n");
 		exit(1);
 	}
+	hold();
 	for (size_t i = 0; i < again; i++)
 		more[i] = fill(TINY, 0x5a);
 	for (size_t i = 0; i < again; i++)
