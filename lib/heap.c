@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
+#include "runs.h"
 #include "heap.h"
 #include "os.h"
 #include "pool.h"
@@ -147,6 +148,7 @@ void hk_heap_release(void *heap)
 {
 	struct hk_heap *h = heap;
 	hk_remote_flush_all(h);
+	hk_runs_stash_flush(h);
 	long blocks = HK_PROBE_ACTIVE(thread_exit) ? free_blocks(h) : 0;
 	hk_probe_thread_exit(hk_heap_tid(h), blocks);
 	h->counters.thread_exits++;

@@ -37,6 +37,16 @@ struct hk_slab_meta;
 struct hk_superslab;
 struct hk_arena;
 
+/* Large runs this thread freed, kept for its next large mallocs without the
+ * runs lock (runs.c); oldest first, at most 16 runs and 4 MiB. */
+#define HK_RUN_STASH 16
+#define HK_RUN_STASH_PAGES 1024u
+struct hk_run_stash {
+	void *run[HK_RUN_STASH];
+	uint16_t pages[HK_RUN_STASH];
+	unsigned n, total; /* runs, their pages */
+};
+
 /* Per-heap counters behind HAKMEM_STATS; bumped on slow paths only. */
 struct hk_heap_counters {
 	/* first: a new thread's first malloc touches these (see struct hk_heap) */
@@ -70,6 +80,7 @@ struct hk_heap {
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */
 	uint64_t batch_used; /* bit c: batch[c] holds blocks */
 	struct hk_heap *next_all; /* every heap ever made */
+	struct hk_run_stash run_stash;
 	struct hk_remote_queue remote[HK_CLASSES] __attribute__((aligned(64)));
 };
 

@@ -19,8 +19,10 @@ HK_EXPORT const char *hakmem_version(void)
 HK_EXPORT void hakmem_flush(void)
 {
 	struct hk_heap *h = hk_heap_current();
-	if (h)
-		hk_remote_flush_all(h);
+	if (!h)
+		return;
+	hk_remote_flush_all(h);
+	hk_runs_stash_flush(h);
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)

@@ -27,6 +27,10 @@ size_t hk_runs_usable(const struct hk_segment *s, const void *p);
 /* Resize the run at p to n bytes without moving it; 0 on success. */
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 
+struct hk_heap;
+/* Give h's stashed runs back to the chunks (thread exit, hakmem_flush). */
+void hk_runs_stash_flush(struct hk_heap *h);
+
 /* Abort naming func unless every binned chunk's longest free run is what
  * its bin and its bitmap say (hakmem_census, for tests and fuzzing). */
 void hk_runs_check(const char *func);

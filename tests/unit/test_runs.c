@@ -2,7 +2,8 @@
  * Runs: large blocks up to 1 MiB are whole pages packed into shared chunks.
  * Two of them share a chunk, page aligned; realloc grows a run in place into
  * free pages after it and shrinks it in place; a block over 1 MiB, or one
- * realloc grows past its run, gets a span (a chunk) of its own.
+ * realloc grows past its run, gets a span (a chunk) of its own; a freed run
+ * waits in the thread's stash for its next large malloc.
  */
 #include "hk_test.h"
 
@@ -15,6 +16,7 @@ static struct hakmem_ptr_info info(void *p)
 
 static void packed(void)
 {
+	hakmem_flush();
 	void *a = malloc(100000), *b = malloc(100000);
 	HK_CHECK(a && b, "malloc(100000)");
 	struct hakmem_ptr_info ia = info(a), ib = info(b);
@@ -34,7 +36,8 @@ static void resized_in_place(void)
 	void *a = malloc(100000), *b = malloc(100000);
 	HK_CHECK(a && b, "malloc(100000)");
 	hk_fill(a, 100000, 7);
-	free(b); /* frees the pages right after a (best fit put b there) */
+	free(b); /* frees the pages right after a (best fit put b there), */
+	hakmem_flush(); /* once the thread's stash of freed runs hands it back */
 	void *g = realloc(a, 150000);
 	HK_CHECK(g == a, "realloc(100000 -> 150000) with free pages after it moved %p -> %p", a, g);
 	HK_CHECK_PATTERN(g, 100000, 7, "grown in place");
@@ -48,6 +51,7 @@ static void resized_in_place(void)
 
 static void spans_apart(void)
 {
+	hakmem_flush(); /* runs come from the chunks, not from the thread's stash */
 	void *r = malloc(100000), *big = malloc((1 << 20) + 1);
 	HK_CHECK(r && big, "malloc");
 	HK_CHECK(info(big).region != info(r).region, "a block over 1 MiB shares a run chunk");
@@ -64,11 +68,38 @@ static void spans_apart(void)
 	hk_pass("over 1 MiB, or grown by realloc past its pages: a span of its own");
 }
 
+/* A freed run waits in the thread's stash for its next large malloc of up
+ * to a quarter fewer pages, which gets it whole (no trip to the chunks,
+ * which would cut it to size); hakmem_flush hands the stash back. */
+static void stashed(void)
+{
+	hakmem_flush();
+	void *p = malloc(100000); /* 25 pages */
+	HK_CHECK(p != NULL, "malloc(100000)");
+	free(p);
+	void *q = malloc(90000); /* 22 pages */
+	HK_CHECK(q == p && malloc_usable_size(q) == 25 * HK_PAGE,
+		 "malloc(90000) after free of a 100000-byte run: %p (usable %zu), expected %p (25 pages)", q,
+		 malloc_usable_size(q), p);
+	free(q);
+	void *r = malloc(60000); /* 15 pages: the stashed run would waste more than a quarter */
+	HK_CHECK(r != q && malloc_usable_size(r) == 15 * HK_PAGE, "malloc(60000): %p usable %zu", r,
+		 malloc_usable_size(r));
+	free(r);
+	hakmem_flush();
+	void *s = malloc(90000);
+	HK_CHECK(malloc_usable_size(s) == 22 * HK_PAGE, "after hakmem_flush, malloc(90000) usable %zu",
+		 malloc_usable_size(s));
+	free(s);
+	hk_pass("a freed run is reused whole by the thread's next malloc up to a quarter smaller");
+}
+
 int main(void)
 {
 	hk_test_begin("test_runs", "large blocks up to 1 MiB as page runs in shared chunks");
 	packed();
 	resized_in_place();
 	spans_apart();
+	stashed();
 	return 0;
 }
