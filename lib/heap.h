@@ -38,12 +38,17 @@ struct hk_superslab;
 struct hk_arena;
 
 /* Large runs this thread freed, kept for its next large mallocs without the
- * runs lock (runs.c); oldest first, at most 16 runs and 4 MiB. */
+ * runs lock (runs.c): at most 16 runs and 4 MiB, in no order; age tells the
+ * newest (reused first) from the oldest (evicted first). */
 #define HK_RUN_STASH 16
 #define HK_RUN_STASH_PAGES 1024u
 struct hk_run_stash {
-	void *run[HK_RUN_STASH];
-	uint16_t pages[HK_RUN_STASH];
+	struct hk_stashed_run {
+		void *run;
+		uint64_t age;
+		unsigned pages;
+	} e[HK_RUN_STASH];
+	uint64_t clock; /* the age of the newest */
 	unsigned n, total; /* runs, their pages */
 };
 

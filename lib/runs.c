@@ -1,6 +1,5 @@
 /* runs.c — page runs packed in shared chunks (see runs.h). */
 #include <pthread.h>
-#include <string.h>
 #include <sys/mman.h>
 #include "config.h"
 #include "os.h"
@@ -282,11 +281,9 @@ static struct hk_heap *stash_owner(void)
 /* Take entry j out of the stash; the run is no longer marked free. */
 static uintptr_t *stash_remove(struct hk_run_stash *st, unsigned j)
 {
-	uintptr_t *p = st->run[j];
-	st->total -= st->pages[j];
-	st->n--;
-	memmove(&st->run[j], &st->run[j + 1], (st->n - j) * sizeof(st->run[0]));
-	memmove(&st->pages[j], &st->pages[j + 1], (st->n - j) * sizeof(st->pages[0]));
+	uintptr_t *p = st->e[j].run;
+	st->total -= st->e[j].pages;
+	st->e[j] = st->e[--st->n];
 	p[1] = 0;
 	return p;
 }
@@ -294,15 +291,25 @@ static uintptr_t *stash_remove(struct hk_run_stash *st, unsigned j)
 /* The newest stashed run of k pages to a quarter more, taken; or NULL. */
 static void *stash_take(struct hk_run_stash *st, unsigned k, size_t *dirty)
 {
-	for (unsigned j = st->n; j-- > 0;) {
-		unsigned pages = st->pages[j];
-		if (pages < k || pages > k + k / 4)
-			continue;
-		if (dirty)
-			*dirty = (size_t)pages * HK_PAGE;
-		return stash_remove(st, j);
+	int best = -1;
+	for (unsigned j = 0; j < st->n; j++) {
+		unsigned pages = st->e[j].pages;
+		if (pages >= k && pages <= k + k / 4 && (best < 0 || st->e[j].age > st->e[best].age))
+			best = (int)j;
 	}
-	return NULL;
+	if (best < 0)
+		return NULL;
+	if (dirty)
+		*dirty = (size_t)st->e[best].pages * HK_PAGE;
+	return stash_remove(st, (unsigned)best);
+}
+
+static unsigned stash_oldest(const struct hk_run_stash *st)
+{
+	unsigned oldest = 0;
+	for (unsigned j = 1; j < st->n; j++)
+		oldest = st->e[j].age < st->e[oldest].age ? j : oldest;
+	return oldest;
 }
 
 void *hk_runs_alloc(size_t n, size_t *dirty)
@@ -434,12 +441,11 @@ static struct run_chunk *chunk_of(void *p)
 static void stash_put(struct hk_run_stash *st, uintptr_t *p, unsigned k)
 {
 	while (st->n && (st->n == HK_RUN_STASH || st->total + k > HK_RUN_STASH_PAGES)) {
-		uintptr_t *old = stash_remove(st, 0);
+		uintptr_t *old = stash_remove(st, stash_oldest(st));
 		chunk_free(chunk_of(old), old, "free");
 	}
 	p[1] = hk_free_key;
-	st->run[st->n] = p;
-	st->pages[st->n++] = (uint16_t)k;
+	st->e[st->n++] = (struct hk_stashed_run){.run = p, .age = ++st->clock, .pages = k};
 	st->total += k;
 }
 
