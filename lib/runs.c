@@ -5,7 +5,6 @@
 #include "os.h"
 #include "out.h"
 #include "region.h"
-#include "heap.h"
 #include "runs.h"
 #include "stats.h"
 
@@ -272,64 +271,17 @@ static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len,
 	return (char *)c + (size_t)i * HK_PAGE;
 }
 
-/* The calling thread's heap, whose stash it uses: a thread that allocates
- * only large blocks gets one too.  NULL when out of memory. */
-static struct hk_heap *stash_owner(void)
+void *hk_run_chunks_alloc(unsigned pages, size_t *dirty)
 {
-	struct hk_heap *h = hk_heap_current();
-	return h ? h : hk_heap_acquire(NULL);
-}
-
-/* Take entry j out of the stash; the run is no longer marked free. */
-static uintptr_t *stash_remove(struct hk_run_stash *st, unsigned j)
-{
-	uintptr_t *p = st->e[j].run;
-	st->total -= st->e[j].pages;
-	st->e[j] = st->e[--st->n];
-	p[1] = 0;
-	return p;
-}
-
-/* The newest stashed run of k pages to a quarter more, taken; or NULL. */
-static void *stash_take(struct hk_run_stash *st, unsigned k, size_t *dirty)
-{
-	int best = -1;
-	for (unsigned j = 0; j < st->n; j++) {
-		unsigned pages = st->e[j].pages;
-		if (pages >= k && pages <= k + k / 4 && (best < 0 || st->e[j].age > st->e[best].age))
-			best = (int)j;
-	}
-	if (best < 0)
-		return NULL;
-	if (dirty)
-		*dirty = (size_t)st->e[best].pages * HK_PAGE;
-	return stash_remove(st, (unsigned)best);
-}
-
-static unsigned stash_oldest(const struct hk_run_stash *st)
-{
-	unsigned oldest = 0;
-	for (unsigned j = 1; j < st->n; j++)
-		oldest = st->e[j].age < st->e[oldest].age ? j : oldest;
-	return oldest;
-}
-
-void *hk_runs_alloc(size_t n, size_t *dirty)
-{
-	unsigned k = pages_of(n);
-	struct hk_heap *h = stash_owner();
-	void *stashed = h ? stash_take(&h->run_stash, k, dirty) : NULL;
-	if (stashed)
-		return stashed;
 	pthread_mutex_lock(&runs_lock);
-	struct run_chunk *c = find_chunk(k);
+	struct run_chunk *c = find_chunk(pages);
 	if (!c)
 		c = chunk_new();
 	void *p = NULL;
 	if (c) {
 		unsigned run_len;
-		int i = find_run(c, k, &run_len);
-		p = take(c, (unsigned)i, k, run_len, dirty);
+		int i = find_run(c, pages, &run_len);
+		p = take(c, (unsigned)i, pages, run_len, dirty);
 	}
 	pthread_mutex_unlock(&runs_lock);
 	return p;
@@ -414,9 +366,9 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	return NULL;
 }
 
-/* Free the run at p of chunk c to the chunks, under the lock. */
-static void chunk_free(struct run_chunk *c, void *p, const char *func)
+void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func)
 {
+	struct run_chunk *c = (struct run_chunk *)s;
 	pthread_mutex_lock(&runs_lock);
 	unsigned i = live_run(c, p);
 	if (!i) {
@@ -431,47 +383,6 @@ static void chunk_free(struct run_chunk *c, void *p, const char *func)
 	pthread_mutex_unlock(&runs_lock);
 	if (empty)
 		chunk_release(empty);
-}
-
-static struct run_chunk *chunk_of(void *p)
-{
-	return (struct run_chunk *)((uintptr_t)p & ~(HK_CHUNK - 1));
-}
-
-/* Stash the live run p of k pages, marked free by the free key in its second
- * word (as small blocks are); a full stash frees its oldest to the chunks. */
-static void stash_put(struct hk_run_stash *st, uintptr_t *p, unsigned k)
-{
-	while (st->n && (st->n == HK_RUN_STASH || st->total + k > HK_RUN_STASH_PAGES)) {
-		uintptr_t *old = stash_remove(st, stash_oldest(st));
-		chunk_free(chunk_of(old), old, "free");
-	}
-	p[1] = hk_free_key;
-	st->e[st->n++] = (struct hk_stashed_run){.run = p, .age = ++st->clock, .pages = k};
-	st->total += k;
-}
-
-void hk_runs_free(struct hk_segment *s, void *p, const char *func)
-{
-	struct run_chunk *c = (struct run_chunk *)s;
-	unsigned i = live_run(c, p);
-	if (i && ((uintptr_t *)p)[1] == hk_free_key) /* in a thread's stash */
-		hk_fatal_ptr(func, "double free", p);
-	struct hk_heap *h = i ? stash_owner() : NULL;
-	if (h) {
-		stash_put(&h->run_stash, p, __atomic_load_n(&c->len[i], __ATOMIC_RELAXED));
-		return;
-	}
-	chunk_free(c, p, func);
-}
-
-void hk_runs_stash_flush(struct hk_heap *h)
-{
-	struct hk_run_stash *st = &h->run_stash;
-	while (st->n) {
-		uintptr_t *p = stash_remove(st, st->n - 1);
-		chunk_free(chunk_of(p), p, "free");
-	}
 }
 
 size_t hk_runs_usable(const struct hk_segment *s, const void *p)

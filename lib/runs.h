@@ -4,8 +4,8 @@
  * chunks of its own).  A 100 KB block then costs 100 KB of address space and
  * its share of one page table, not a 2 MiB chunk and a page table each, and
  * the pages a freed run leaves resident serve the next block of any size.
- * One lock guards all chunks: blocks this big are rare next to small ones,
- * and filling them costs more than the lock.
+ * One lock guards all chunks; each thread keeps the last runs it freed for
+ * its next large mallocs (run_stash.c), so that most of them skip the lock.
  */
 #ifndef HK_RUNS_H
 #define HK_RUNS_H
@@ -37,5 +37,10 @@ void hk_runs_check(const char *func);
 
 void hk_runs_atfork_prepare(void);
 void hk_runs_atfork_release(void);
+
+/* The chunks themselves (runs.c), under their lock; the entry points above
+ * (run_stash.c) try the calling thread's stash first. */
+void *hk_run_chunks_alloc(unsigned pages, size_t *dirty);
+void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func);
 
 #endif
