@@ -2,12 +2,12 @@
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
-#include "runs.h"
 #include "heap.h"
 #include "os.h"
 #include "pool.h"
 #include "region.h"
 #include "remote.h"
+#include "runs.h"
 #include "stats.h"
 
 struct hk_heap hk_heap_none; /* never written: nothing owns or refills it */

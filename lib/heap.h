@@ -38,7 +38,7 @@ struct hk_superslab;
 struct hk_arena;
 
 /* Large runs this thread freed, kept for its next large mallocs without the
- * runs lock (runs.c): at most 16 runs and 4 MiB, in no order; age tells the
+ * runs lock (run_stash.c): at most 16 runs and 4 MiB, in no order; age tells the
  * newest (reused first) from the oldest (evicted first). */
 #define HK_RUN_STASH 16
 #define HK_RUN_STASH_PAGES 1024u

@@ -10,9 +10,9 @@
 #include "config.h"
 #include "heap.h"
 #include "large.h"
-#include "runs.h"
 #include "pool.h"
 #include "region.h"
+#include "runs.h"
 #include "segment.h"
 #include "stats.h"
 

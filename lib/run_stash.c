@@ -69,7 +69,7 @@ static void stash_put(struct hk_run_stash *st, uintptr_t *p, unsigned k)
 
 void *hk_runs_alloc(size_t n, size_t *dirty)
 {
-	unsigned pages = (unsigned)(hk_align_up(n, HK_PAGE) / HK_PAGE);
+	unsigned pages = hk_run_pages(n);
 	struct hk_heap *h = stash_owner();
 	void *stashed = h ? stash_take(&h->run_stash, pages, dirty) : NULL;
 	return stashed ? stashed : hk_run_chunks_alloc(pages, dirty);

@@ -42,11 +42,6 @@ static struct run_chunk *bins[BINS];
  * peak leaves the process. */
 static size_t live_pages, free_dirty;
 
-static unsigned pages_of(size_t n)
-{
-	return (unsigned)(hk_align_up(n, HK_PAGE) / HK_PAGE);
-}
-
 static int bit(const uint64_t *map, unsigned i)
 {
 	return (int)((map[i / 64] >> (i % 64)) & 1);
@@ -229,23 +224,20 @@ static unsigned dirty_pages(const struct run_chunk *c)
 	return n;
 }
 
-static void chunk_release(struct run_chunk *c)
-{
-	unsigned end = 0; /* one past the last dirty page */
-	for (unsigned i = 0; i < PAGES; i++)
-		if (bit(c->dirty, i))
-			end = i + 1;
-	hk_registry_clear(c, HK_CHUNK);
-	hk_region_give(c, HK_CHUNK, (size_t)end * HK_PAGE, HK_PURPOSE_LARGE);
-}
-
-/* Bytes from page i on, within its k pages, that may hold old data. */
-static size_t dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
+/* Pages from page i on, within its k pages, up to the last that may hold
+ * old data (0: none). */
+static unsigned dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
 {
 	for (unsigned j = i + k; j > i; j--)
 		if (bit(c->dirty, j - 1))
-			return (size_t)(j - i) * HK_PAGE;
+			return j - i;
 	return 0;
+}
+
+static void chunk_release(struct run_chunk *c)
+{
+	hk_registry_clear(c, HK_CHUNK);
+	hk_region_give(c, HK_CHUNK, (size_t)dirty_extent(c, 0, PAGES) * HK_PAGE, HK_PURPOSE_LARGE);
 }
 
 /* Pages [i, i + k) of c, free until now, are handed out. */
@@ -263,7 +255,7 @@ static void use_pages(struct run_chunk *c, unsigned i, unsigned k)
 static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len, size_t *dirty)
 {
 	if (dirty)
-		*dirty = dirty_extent(c, i, k);
+		*dirty = (size_t)dirty_extent(c, i, k) * HK_PAGE;
 	use_pages(c, i, k);
 	__atomic_store_n(&c->len[i], (uint16_t)k, __ATOMIC_RELAXED);
 	if (run_len == c->longest) /* it may have been the only one that long */
@@ -319,13 +311,11 @@ static void purge(struct run_chunk *c)
 		unsigned first = next_with(c->dirty, i, 1);
 		if (first >= end)
 			continue;
-		unsigned last = first + 1;
-		for (unsigned j = first; j < end; j++)
-			last = bit(c->dirty, j) ? j + 1 : last;
-		hk_os_advise((char *)c + (size_t)first * HK_PAGE, (size_t)(last - first) * HK_PAGE, MADV_DONTNEED,
+		unsigned n = dirty_extent(c, first, end - first);
+		hk_os_advise((char *)c + (size_t)first * HK_PAGE, (size_t)n * HK_PAGE, MADV_DONTNEED,
 			     HK_PURPOSE_LARGE);
-		free_dirty -= count_range(c->dirty, first, last - first);
-		set_range(c->dirty, first, last - first, 0);
+		free_dirty -= count_range(c->dirty, first, n);
+		set_range(c->dirty, first, n, 0);
 	}
 }
 
@@ -405,7 +395,7 @@ static int grow(struct run_chunk *c, unsigned i, unsigned k, unsigned want)
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n)
 {
 	struct run_chunk *c = (struct run_chunk *)s;
-	unsigned want = pages_of(n);
+	unsigned want = hk_run_pages(n);
 	if (n > HK_RUN_MAX)
 		return -1;
 	pthread_mutex_lock(&runs_lock);

@@ -11,11 +11,18 @@
 #define HK_RUNS_H
 
 #include <stddef.h>
+#include "os.h"
 #include "segment.h"
 
 /* Blocks above this get a span of their own: a run of more than half a
  * chunk would strand the rest, and realloc grows a span in place. */
 #define HK_RUN_MAX ((size_t)1 << 20)
+
+/* Pages a run of n bytes takes. */
+static inline unsigned hk_run_pages(size_t n)
+{
+	return (unsigned)(hk_align_up(n, HK_PAGE) / HK_PAGE);
+}
 
 /* n bytes (HK_POOL_MAX < n <= HK_RUN_MAX), page aligned, or NULL when out of
  * memory; *dirty (when not NULL) gets how many of its bytes may hold old data. */
