@@ -11,7 +11,6 @@
 #include "large.h"
 #include "os.h"
 #include "out.h"
-#include "runs.h"
 
 /* Usable bytes of the live block p; aborts on a pointer hakmem did not hand out. */
 static size_t usable_size(void *p, const char *func)
@@ -19,14 +18,8 @@ static size_t usable_size(void *p, const char *func)
 	struct hk_segment *s = hk_segment_of(p);
 	if (!s)
 		hk_fatal_ptr(func, "invalid pointer", p);
-	if (hk_segment_kind(s) == HK_SEG_LARGE) {
-		struct hk_large *l = (struct hk_large *)s;
-		if (!hk_large_owns(l, p))
-			hk_fatal_ptr(func, "invalid pointer", p);
-		return l->usable;
-	}
-	if (hk_segment_kind(s) == HK_SEG_RUNS) {
-		size_t n = hk_runs_usable(s, p);
+	if (hk_segment_is_large(s)) {
+		size_t n = hk_large_usable(s, p);
 		if (!n)
 			hk_fatal_ptr(func, "invalid pointer", p);
 		return n;
@@ -64,18 +57,13 @@ HK_EXPORT void *HK_API(calloc)(size_t n, size_t size)
 }
 
 /* Keep p when a small block still fits n without wasting more than half of
- * it, or when a large block (old > HK_POOL_MAX) resizes to a large n within
- * its own chunks, or its run within its chunk. */
+ * it, or when a large block (old > HK_POOL_MAX) resizes to a large n where
+ * it is (its span's chunks, or the free pages after its run). */
 static int resize_in_place(void *p, size_t old, size_t n)
 {
 	if (old <= HK_POOL_MAX)
 		return n <= old && n >= old / 2;
-	if (n <= HK_POOL_MAX)
-		return 0;
-	struct hk_segment *s = hk_segment_of(p);
-	if (hk_segment_kind(s) == HK_SEG_RUNS)
-		return hk_runs_resize(s, p, n) == 0;
-	return hk_large_resize((struct hk_large *)s, n) == 0;
+	return n > HK_POOL_MAX && hk_large_resize(hk_segment_of(p), p, n) == 0;
 }
 
 HK_EXPORT void *HK_API(realloc)(void *p, size_t n)

@@ -9,7 +9,6 @@
 #include "large.h"
 #include "out.h"
 #include "remote.h"
-#include "runs.h"
 
 /* cls: the block's class, or -1 when p is no block start of this heap. */
 static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
@@ -54,13 +53,6 @@ static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block 
 	hk_free_list_push(h, cls, b);
 }
 
-static void large_free(struct hk_large *l, void *p, const char *func)
-{
-	if (!hk_large_owns(l, p))
-		hk_fatal_ptr(func, l->user ? "invalid pointer" : "double free", p);
-	hk_large_free(l);
-}
-
 void hk_dealloc_slow(void *p, const char *func)
 {
 	if (!p)
@@ -68,12 +60,8 @@ void hk_dealloc_slow(void *p, const char *func)
 	struct hk_segment *s = hk_segment_of(p);
 	if (!s)
 		hk_fatal_ptr(func, "invalid pointer", p);
-	if (hk_segment_kind(s) == HK_SEG_LARGE) {
-		large_free((struct hk_large *)s, p, func);
-		return;
-	}
-	if (hk_segment_kind(s) == HK_SEG_RUNS) {
-		hk_runs_free(s, p, func);
+	if (hk_segment_is_large(s)) {
+		hk_large_dealloc(s, p, func);
 		return;
 	}
 	int cls = hk_small_class(s, p);

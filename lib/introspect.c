@@ -30,21 +30,15 @@ HK_EXPORT uint64_t hakmem_heap_id(void)
 	return (uint64_t)(uintptr_t)hk_heap_current();
 }
 
-static void large_info(const struct hk_large *l, struct hakmem_ptr_info *out)
+/* A large block's stride is its span, or its run (a run chunk holds many). */
+static int large_info(const struct hk_segment *s, const void *p, struct hakmem_ptr_info *out)
 {
-	*out = (struct hakmem_ptr_info){
-		.tier = HK_TIER_LARGE, .size_class = -1, .usable = l->usable,
-		.stride = l->seg.size, .region = (uintptr_t)l, .offset = l->user - (uintptr_t)l,
-	};
-}
-
-static int runs_info(const struct hk_segment *s, const void *p, struct hakmem_ptr_info *out)
-{
-	size_t usable = hk_runs_usable(s, p);
+	size_t usable = hk_large_usable(s, p);
 	if (!usable)
 		return -1;
 	*out = (struct hakmem_ptr_info){
-		.tier = HK_TIER_LARGE, .size_class = -1, .usable = usable, .stride = usable,
+		.tier = HK_TIER_LARGE, .size_class = -1, .usable = usable,
+		.stride = hk_segment_kind(s) == HK_SEG_RUNS ? usable : s->size,
 		.region = (uintptr_t)s, .offset = (uintptr_t)p - (uintptr_t)s,
 	};
 	return 0;
@@ -68,15 +62,8 @@ HK_EXPORT int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out)
 	const struct hk_segment *s = p ? hk_segment_of(p) : NULL;
 	if (!s)
 		return -1;
-	if (hk_segment_kind(s) == HK_SEG_LARGE) {
-		const struct hk_large *l = (const struct hk_large *)s;
-		if (!hk_large_owns(l, p))
-			return -1;
-		large_info(l, out);
-		return 0;
-	}
-	if (hk_segment_kind(s) == HK_SEG_RUNS)
-		return runs_info(s, p, out);
+	if (hk_segment_is_large(s))
+		return large_info(s, p, out);
 	int cls = hk_small_class(s, p);
 	if (cls < 0)
 		return -1;

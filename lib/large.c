@@ -5,6 +5,7 @@
 #include "config.h"
 #include "large.h"
 #include "os.h"
+#include "out.h"
 #include "region.h"
 #include "runs.h"
 #include "stats.h"
@@ -129,7 +130,9 @@ static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 		return NULL;
 	/* a cached span keeps its header; its size may exceed the request */
 	l->user = (uintptr_t)l + off;
-	l->usable = hk_align_up(n, HK_PAGE); /* not the whole span: callers may fill what we report */
+	/* not the whole span: callers may fill what we report; a page at least,
+	 * so that usable 0 means "no live block" (memalign(8192, 0)) */
+	l->usable = hk_align_up(n ? n : 1, HK_PAGE);
 	if (!growing) /* a growing buffer will soon use the slack */
 		decommit_tail(l, off + l->usable);
 	if (dirty)
@@ -186,7 +189,7 @@ static void cache_put(void *base, size_t size, size_t dirty)
 	}
 }
 
-void hk_large_free(struct hk_large *l)
+static void span_free(struct hk_large *l)
 {
 	l->user = 0; /* a second free of the same pointer is now invalid */
 	__atomic_sub_fetch(&slack_bytes, l->charged, __ATOMIC_RELAXED);
@@ -198,7 +201,7 @@ void hk_large_free(struct hk_large *l)
 	cache_put(l, l->seg.size, l->dirty);
 }
 
-int hk_large_resize(struct hk_large *l, size_t n)
+static int span_resize(struct hk_large *l, size_t n)
 {
 	size_t off = l->user - (uintptr_t)l;
 	if (off + n > l->seg.size)
@@ -215,6 +218,33 @@ int hk_large_resize(struct hk_large *l, size_t n)
 	l->usable = hk_align_up(n, HK_PAGE);
 	mark_dirty(l);
 	return 0;
+}
+
+size_t hk_large_usable(const struct hk_segment *s, const void *p)
+{
+	if (hk_segment_kind(s) == HK_SEG_RUNS)
+		return hk_runs_usable(s, p);
+	const struct hk_large *l = (const struct hk_large *)s;
+	return l->user == (uintptr_t)p ? l->usable : 0;
+}
+
+void hk_large_dealloc(struct hk_segment *s, void *p, const char *func)
+{
+	if (hk_segment_kind(s) == HK_SEG_RUNS) {
+		hk_runs_free(s, p, func);
+		return;
+	}
+	struct hk_large *l = (struct hk_large *)s;
+	if (l->user != (uintptr_t)p)
+		hk_fatal_ptr(func, l->user ? "invalid pointer" : "double free", p);
+	span_free(l);
+}
+
+int hk_large_resize(struct hk_segment *s, void *p, size_t n)
+{
+	if (hk_segment_kind(s) == HK_SEG_RUNS)
+		return hk_runs_resize(s, p, n);
+	return span_resize((struct hk_large *)s, n);
 }
 
 void hk_large_atfork_prepare(void)

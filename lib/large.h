@@ -24,14 +24,19 @@ void *hk_large_alloc(size_t n, size_t align, size_t *dirty);
 /* For realloc moving a block up to n bytes: a reused span keeps its dirty
  * pages, since a buffer that grows will soon touch them again. */
 void *hk_large_alloc_growing(size_t n);
-void hk_large_free(struct hk_large *l);
-/* Resize in place if the span allows it; 0 on success. */
-int hk_large_resize(struct hk_large *l, size_t n);
 
-static inline int hk_large_owns(const struct hk_large *l, const void *p)
+/* A large block lives in a span (HK_SEG_LARGE, this file) or in a run chunk
+ * (HK_SEG_RUNS, runs.h); callers ask the tier, which tells them apart. */
+static inline int hk_segment_is_large(const struct hk_segment *s)
 {
-	return l->user == (uintptr_t)p;
+	return hk_segment_kind(s) == HK_SEG_LARGE || hk_segment_kind(s) == HK_SEG_RUNS;
 }
+/* Usable bytes of the live large block p in s (a page at least), or 0 when p is none. */
+size_t hk_large_usable(const struct hk_segment *s, const void *p);
+/* Free the large block p in s; aborts naming func when p is not a live one. */
+void hk_large_dealloc(struct hk_segment *s, void *p, const char *func);
+/* Resize the live large block p in s to n bytes without moving it; 0 on success. */
+int hk_large_resize(struct hk_segment *s, void *p, size_t n);
 
 void hk_large_atfork_prepare(void);
 void hk_large_atfork_release(void);

@@ -1,12 +1,13 @@
 /*
  * posix_memalign, aligned_alloc and memalign for every power of two from
- * 8 B to 64 KiB, at sizes in every tier; valloc and pvalloc page alignment.
+ * 8 B to 64 KiB, at sizes in every tier and 0 (still a block, with a usable
+ * size); valloc and pvalloc page alignment.
  * All blocks of one alignment stay live together and keep their patterns
  * (an aligned block carved wrongly overlaps its neighbour).
  */
 #include "hk_test.h"
 
-static const size_t sizes[] = { 1, 24, 100, 512, 1000, 1024, 1025, 3000, 8192, 20000, 53248, 53249, 100000,
+static const size_t sizes[] = { 0, 1, 24, 100, 512, 1000, 1024, 1025, 3000, 8192, 20000, 53248, 53249, 100000,
 				(1 << 20) + 3 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 enum { POSIX_MEMALIGN, ALIGNED_ALLOC, MEMALIGN, NFUNCS };
@@ -37,6 +38,8 @@ static void check_alignment(size_t align)
 			HK_CHECK(p[f][s] != NULL, "%s(%zu, %zu) returned NULL", fname[f], align, sizes[s]);
 			HK_CHECK((uintptr_t)p[f][s] % align == 0, "%s(%zu, %zu) = %p not aligned", fname[f], align,
 				 sizes[s], p[f][s]);
+			HK_CHECK(malloc_usable_size(p[f][s]) >= sizes[s], "%s(%zu, %zu): usable %zu", fname[f], align,
+				 sizes[s], malloc_usable_size(p[f][s]));
 			hk_touch_all(p[f][s], sizes[s], fname[f]);
 			hk_fill(p[f][s], sizes[s], align * 131 + (uint64_t)f * 17 + s);
 		}
