@@ -38,18 +38,27 @@ struct hk_superslab;
 struct hk_arena;
 
 /* Large runs this thread freed, kept for its next large mallocs without the
- * runs lock (run_stash.c): at most 16 runs and 4 MiB, in no order; age tells the
- * newest (reused first) from the oldest (evicted first). */
-#define HK_RUN_STASH 16
+ * runs lock (run_stash.c): up to 4 MiB.  The last one freed waits apart,
+ * for the common free-then-malloc of one size.  The others sit in a ring in
+ * the order they came, which evicts the oldest first and any run still there
+ * 128 frees later; each is also on a list of its page count, and a bitmap of
+ * the non-empty lists finds a run in constant time.  All of it lives here,
+ * not in the runs: a freed block's memory is written once (its free key). */
 #define HK_RUN_STASH_PAGES 1024u
+#define HK_RUN_STASH_SIZES 256u /* page counts 1..256: runs are at most 1 MiB */
+#define HK_RUN_STASH_RING 128u
 struct hk_run_stash {
 	struct hk_stashed_run {
-		void *run;
-		uint64_t age;
-		unsigned pages;
-	} e[HK_RUN_STASH];
-	uint64_t clock; /* the age of the newest */
-	unsigned n, total; /* runs, their pages */
+		void *run; /* NULL once taken */
+		uint16_t pages;
+		uint8_t next, prev; /* on the list of its page count: slot + 1, 0 for none */
+	} ring[HK_RUN_STASH_RING]; /* [n % RING] for n in [oldest, next) */
+	uint8_t head[HK_RUN_STASH_SIZES]; /* [pages - 1]: the newest of that size, slot + 1 or 0 */
+	uint64_t present[HK_RUN_STASH_SIZES / 64]; /* bit pages - 1: head[pages - 1] set */
+	unsigned oldest, next; /* next - oldest <= RING */
+	unsigned total; /* pages stashed, the last one's included */
+	unsigned last_pages;
+	uintptr_t *last; /* the last run freed, or NULL */
 };
 
 /* Per-heap counters behind HAKMEM_STATS; bumped on slow paths only. */

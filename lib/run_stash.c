@@ -17,38 +17,102 @@ static struct hk_heap *stash_owner(void)
 	return h ? h : hk_heap_acquire(NULL);
 }
 
-/* Take entry j out of the stash; the run is no longer marked free. */
-static uintptr_t *stash_remove(struct hk_run_stash *st, unsigned j)
+_Static_assert(HK_RUN_MAX / HK_PAGE == HK_RUN_STASH_SIZES, "a list for every run size");
+
+#define WORDS (HK_RUN_STASH_SIZES / 64)
+
+/* The lowest list index >= from with runs, or -1. */
+static int first_present(const struct hk_run_stash *st, unsigned from)
 {
-	uintptr_t *p = st->e[j].run;
-	st->total -= st->e[j].pages;
-	st->e[j] = st->e[--st->n];
+	for (unsigned w = from / 64; w < WORDS; w++) {
+		uint64_t bits = st->present[w];
+		if (w == from / 64)
+			bits &= ~(uint64_t)0 << (from % 64);
+		if (bits)
+			return (int)(w * 64 + (unsigned)__builtin_ctzll(bits));
+	}
+	return -1;
+}
+
+_Static_assert(HK_RUN_STASH_RING < 256, "links are slot + 1 in a byte");
+
+static struct hk_stashed_run *entry(struct hk_run_stash *st, unsigned link)
+{
+	return &st->ring[link - 1];
+}
+
+/* Put the entry in slot on the front of list i. */
+static void list_push(struct hk_run_stash *st, unsigned slot, unsigned i)
+{
+	struct hk_stashed_run *e = &st->ring[slot];
+	e->next = st->head[i];
+	e->prev = 0;
+	if (e->next)
+		entry(st, e->next)->prev = (uint8_t)(slot + 1);
+	st->head[i] = (uint8_t)(slot + 1);
+	st->present[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static void list_unlink(struct hk_run_stash *st, unsigned slot)
+{
+	struct hk_stashed_run *e = &st->ring[slot];
+	unsigned i = e->pages - 1u;
+	if (e->next)
+		entry(st, e->next)->prev = e->prev;
+	if (e->prev)
+		entry(st, e->prev)->next = e->next;
+	else
+		st->head[i] = e->next;
+	if (!st->head[i])
+		st->present[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+/* Take the entry in slot out of the stash; its run is no longer marked free. */
+static uintptr_t *stash_remove(struct hk_run_stash *st, unsigned slot)
+{
+	struct hk_stashed_run *e = &st->ring[slot];
+	uintptr_t *p = e->run;
+	list_unlink(st, slot);
+	st->total -= e->pages;
+	e->run = NULL;
 	p[1] = 0;
 	return p;
 }
 
-/* The newest stashed run of k pages to a quarter more, taken; or NULL. */
-static void *stash_take(struct hk_run_stash *st, unsigned k, size_t *dirty)
+/* Whether a stashed run of n pages may serve a malloc of k: it wastes less
+ * than a quarter. */
+static int fits(unsigned n, unsigned k)
 {
-	int best = -1;
-	for (unsigned j = 0; j < st->n; j++) {
-		unsigned pages = st->e[j].pages;
-		if (pages >= k && pages <= k + k / 4 && (best < 0 || st->e[j].age > st->e[best].age))
-			best = (int)j;
-	}
-	if (best < 0)
-		return NULL;
-	if (dirty)
-		*dirty = (size_t)st->e[best].pages * HK_PAGE;
-	return stash_remove(st, (unsigned)best);
+	return n >= k && n <= k + k / 4;
 }
 
-static unsigned stash_oldest(const struct hk_run_stash *st)
+static uintptr_t *take_last(struct hk_run_stash *st)
 {
-	unsigned oldest = 0;
-	for (unsigned j = 1; j < st->n; j++)
-		oldest = st->e[j].age < st->e[oldest].age ? j : oldest;
-	return oldest;
+	uintptr_t *p = st->last;
+	st->last = NULL;
+	st->total -= st->last_pages;
+	p[1] = 0;
+	return p;
+}
+
+/* The last run freed if it fits, else the smallest in the ring that does
+ * (best fit), the newest of that size, taken; or NULL. */
+static void *stash_take(struct hk_run_stash *st, unsigned k, size_t *dirty)
+{
+	uintptr_t *p = st->last;
+	unsigned n = st->last_pages;
+	if (p && fits(n, k)) {
+		take_last(st);
+	} else {
+		int i = first_present(st, k - 1);
+		if (i < 0 || !fits((unsigned)i + 1, k))
+			return NULL;
+		n = (unsigned)i + 1;
+		p = stash_remove(st, st->head[i] - 1u);
+	}
+	if (dirty)
+		*dirty = (size_t)n * HK_PAGE;
+	return p;
 }
 
 static void to_chunks(void *p)
@@ -56,15 +120,47 @@ static void to_chunks(void *p)
 	hk_run_chunks_free(hk_segment_of(p), p, "free");
 }
 
-/* Stash the live run p of k pages, marked free by the free key in its second
- * word (as small blocks are); a full stash frees its oldest to the chunks. */
+/* Retire the oldest ring slot, giving its run (if still stashed) to the
+ * chunks; 1 if there was one. */
+static int stash_retire(struct hk_run_stash *st)
+{
+	unsigned slot = st->oldest++ % HK_RUN_STASH_RING;
+	if (!st->ring[slot].run)
+		return 0;
+	to_chunks(stash_remove(st, slot));
+	return 1;
+}
+
+/* Give the oldest stashed run to the chunks (total > 0). */
+static void stash_evict(struct hk_run_stash *st)
+{
+	while (!stash_retire(st))
+		;
+}
+
+/* Enter the run p of k pages, already counted, in the ring. */
+static void ring_put(struct hk_run_stash *st, uintptr_t *p, unsigned k)
+{
+	if (st->next - st->oldest == HK_RUN_STASH_RING)
+		stash_retire(st);
+	unsigned slot = st->next++ % HK_RUN_STASH_RING;
+	st->ring[slot] = (struct hk_stashed_run){.run = p, .pages = (uint16_t)k};
+	list_push(st, slot, k - 1);
+}
+
+/* Stash the live run p of k pages as the last one freed, marked free by
+ * the free key in its second word (as small blocks are); the one before
+ * goes to the ring, and past the budget the oldest runs go. */
 static void stash_put(struct hk_run_stash *st, uintptr_t *p, unsigned k)
 {
-	while (st->n && (st->n == HK_RUN_STASH || st->total + k > HK_RUN_STASH_PAGES))
-		to_chunks(stash_remove(st, stash_oldest(st)));
+	if (st->last)
+		ring_put(st, st->last, st->last_pages);
+	st->last = p;
+	st->last_pages = k;
 	p[1] = hk_free_key;
-	st->e[st->n++] = (struct hk_stashed_run){.run = p, .age = ++st->clock, .pages = k};
 	st->total += k;
+	while (st->total > HK_RUN_STASH_PAGES) /* the ring holds the excess: a run is at most 256 pages */
+		stash_evict(st);
 }
 
 void *hk_runs_alloc(size_t n, size_t *dirty)
@@ -91,6 +187,8 @@ void hk_runs_free(struct hk_segment *s, void *p, const char *func)
 void hk_runs_stash_flush(struct hk_heap *h)
 {
 	struct hk_run_stash *st = &h->run_stash;
-	while (st->n)
-		to_chunks(stash_remove(st, st->n - 1));
+	if (st->last)
+		to_chunks(take_last(st));
+	while (st->total)
+		stash_evict(st);
 }

@@ -94,6 +94,35 @@ static void stashed(void)
 	hk_pass("a freed run is reused whole by the thread's next malloc up to a quarter smaller");
 }
 
+/* Past 4 MiB the stash gives back its oldest run, not its largest: a
+ * 30-page run freed before 1 MiB more goes to the chunks, and a malloc of 25
+ * pages then gets 25, not the stashed 30. */
+static void stash_evicts_oldest(void)
+{
+	for (int over = 0; over <= 1; over++) {
+		hakmem_flush();
+		void *small = malloc(30 * HK_PAGE), *big[4];
+		for (int i = 0; i < 4; i++)
+			big[i] = malloc(256 * HK_PAGE); /* 1 MiB: the largest run */
+		HK_CHECK(small && big[3], "malloc");
+		free(small);
+		for (int i = 0; i < 3 + over; i++) /* 30 + 768 pages, or 30 + 1024 */
+			free(big[i]);
+		void *q = malloc(25 * HK_PAGE);
+		size_t want = (over ? 25 : 30) * HK_PAGE;
+		HK_CHECK(malloc_usable_size(q) == want, "stash of 30 + %d pages: malloc(25 pages) usable %zu, expected %zu",
+			 (3 + over) * 256, malloc_usable_size(q), want);
+		void *b = malloc(256 * HK_PAGE);
+		HK_CHECK(b == big[2 + over], "malloc(1 MiB) got %p, expected the newest stashed %p", b, big[2 + over]);
+		free(b);
+		free(q);
+		if (!over)
+			free(big[3]);
+	}
+	hakmem_flush();
+	hk_pass("past 4 MiB the stash evicts its oldest run; a size's newest is reused first");
+}
+
 int main(void)
 {
 	hk_test_begin("test_runs", "large blocks up to 1 MiB as page runs in shared chunks");
@@ -101,5 +130,6 @@ int main(void)
 	resized_in_place();
 	spans_apart();
 	stashed();
+	stash_evicts_oldest();
 	return 0;
 }
