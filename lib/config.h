@@ -17,6 +17,7 @@ struct hk_config {
 	unsigned prewarm[HK_POOL_CLASSES]; /* HAKMEM_POOL_TLS_PREWARM, blocks per pool class */
 	int prewarm_on;
 	size_t large_cache; /* HAKMEM_LARGE_CACHE_MB, bytes */
+	unsigned large_purge_ms; /* HAKMEM_LARGE_PURGE_MS */
 };
 
 extern struct hk_config hk_config __attribute__((visibility("hidden")));

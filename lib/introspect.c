@@ -23,6 +23,7 @@ HK_EXPORT void hakmem_flush(void)
 		return;
 	hk_remote_flush_all(h);
 	hk_runs_stash_flush(h);
+	hk_runs_purge();
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)

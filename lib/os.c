@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <sys/mman.h>
+#include <time.h>
 #include "os.h"
 
 static struct hk_os_counters counters;
@@ -105,6 +106,13 @@ void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose)
 {
 	void *p = map_hinted(len, align, purpose);
 	return p ? p : map_trimmed(len, align, purpose);
+}
+
+uint64_t hk_os_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 void hk_os_counters_reset(void)

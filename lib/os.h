@@ -19,6 +19,8 @@ void *hk_os_map(size_t len, enum hk_purpose purpose);
 void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose);
 void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose);
 void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose);
+/* Milliseconds on a monotonic clock (coarse: a tick or so). */
+uint64_t hk_os_now_ms(void);
 
 struct hk_os_counters {
 	uint64_t map_calls[HK_PURPOSE_COUNT], map_bytes[HK_PURPOSE_COUNT];

@@ -37,10 +37,14 @@ static struct run_chunk *bins[BINS];
  * pages keep their memory while there are at most HAKMEM_LARGE_CACHE_MB of
  * them or a quarter of the live pages, so that blocks freed and allocated
  * again find their pages instead of a madvise and page faults each; past
- * that, an empty chunk goes back to the region, or the free pages of open
- * chunks are returned down to half of that, so that memory freed after a
- * peak leaves the process. */
+ * that, an empty chunk goes back to the region at once; the free pages of
+ * open chunks go down to half of that once the excess has lasted
+ * HAKMEM_LARGE_PURGE_MS (or at hakmem_flush), so that memory freed after a
+ * peak leaves the process, but a program freeing everything (its exit) can
+ * empty its chunks first and give each back whole, in one call, instead of
+ * returning every free run apart (a call each). */
 static size_t live_pages, free_dirty;
+static uint64_t over_since; /* ms: when free_dirty went past the budget; 0 when within */
 
 static int bit(const uint64_t *map, unsigned i)
 {
@@ -333,6 +337,27 @@ static void purge_down(void)
 		}
 }
 
+/* free_dirty is past the budget: purge once that has lasted long enough. */
+static void over_budget(void)
+{
+	uint64_t now = hk_os_now_ms();
+	if (!over_since)
+		over_since = now;
+	if (now - over_since < hk_config.large_purge_ms)
+		return;
+	purge_down();
+	over_since = 0;
+}
+
+void hk_runs_purge(void)
+{
+	pthread_mutex_lock(&runs_lock);
+	if (free_dirty > budget_pages())
+		purge_down();
+	over_since = 0;
+	pthread_mutex_unlock(&runs_lock);
+}
+
 /* Give back pages [i, i + k) of c; the caller holds the lock.  Returns c
  * when it is now empty and should go back to the region. */
 static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
@@ -352,7 +377,9 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	if (merged > c->longest)
 		file_under(c, merged);
 	if (free_dirty > budget_pages())
-		purge_down();
+		over_budget();
+	else
+		over_since = 0;
 	return NULL;
 }
 

@@ -34,6 +34,10 @@ size_t hk_runs_usable(const struct hk_segment *s, const void *p);
 /* Resize the run at p to n bytes without moving it; 0 on success. */
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 
+/* Return the free pages past the budget now, not once the excess has
+ * lasted HAKMEM_LARGE_PURGE_MS (hakmem_flush). */
+void hk_runs_purge(void);
+
 struct hk_heap;
 /* Give h's stashed runs back to the chunks (thread exit, hakmem_flush). */
 void hk_runs_stash_flush(struct hk_heap *h);

@@ -1,0 +1,134 @@
+/*
+ * When freed runs go back to the OS.  Free pages past the budget (64 MiB
+ * here) in chunks that still hold a live run wait HAKMEM_LARGE_PURGE_MS
+ * before they are madvised run by run; a chunk that empties goes back at
+ * once, whole, in one call.  So a program freeing everything (its exit)
+ * makes a call per chunk, not one per run, and memory freed after a peak
+ * still leaves the process once the delay has passed, or at hakmem_flush.
+ * Each case runs in a child with its own HAKMEM_LARGE_PURGE_MS.
+ */
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "hk_test.h"
+
+#define RUNS 2000
+#define RUN_BYTES 100000 /* 25 pages: 20 runs to a chunk */
+#define RUN_PAGES 25
+
+static void *runs[RUNS];
+
+static void advised(uint64_t *calls, uint64_t *bytes)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	*calls = hk_sum(st.os_advise_calls, HAKMEM_PURPOSES);
+	*bytes = hk_sum(st.os_advise_bytes, HAKMEM_PURPOSES);
+}
+
+static void allocate_all(void)
+{
+	hakmem_flush();
+	for (int i = 0; i < RUNS; i++) {
+		runs[i] = malloc(RUN_BYTES);
+		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_BYTES);
+		memset(runs[i], 1, RUN_BYTES);
+	}
+}
+
+/* HAKMEM_LARGE_PURGE_MS=60000: every run freed in a shuffled order. */
+static void free_everything(void)
+{
+	allocate_all();
+	uint64_t s = 42;
+	for (int i = RUNS - 1; i > 0; i--) { /* Fisher-Yates */
+		int j = (int)hk_rand_range(&s, 0, (uint64_t)i);
+		void *t = runs[i];
+		runs[i] = runs[j];
+		runs[j] = t;
+	}
+	uint64_t calls0, bytes0, calls, bytes;
+	advised(&calls0, &bytes0);
+	for (int i = 0; i < RUNS; i++)
+		free(runs[i]);
+	advised(&calls, &bytes);
+	uint64_t chunks = RUNS / 20 + 1;
+	HK_CHECK(calls - calls0 <= chunks, "freeing %d runs in %" PRIu64 " chunks made %" PRIu64 " madvise calls",
+		 RUNS, chunks, calls - calls0);
+	hakmem_flush();
+	advised(&calls, &bytes);
+	uint64_t freed = (uint64_t)RUNS * RUN_PAGES * HK_PAGE, keep = 64u << 20;
+	HK_CHECK(bytes - bytes0 >= freed - keep, "freed %" PRIu64 " MiB, gave back %" PRIu64 " MiB after hakmem_flush",
+		 freed >> 20, (bytes - bytes0) >> 20);
+	hk_pass("2000 runs freed in any order: one madvise per chunk at most, the rest at hakmem_flush");
+}
+
+/* Free 19 of each chunk's 20 runs: what is freed stays in open chunks. */
+static uint64_t free_all_but_one_per_chunk(void)
+{
+	for (int i = 0; i < RUNS; i++)
+		if (i % 20)
+			free(runs[i]);
+	return (uint64_t)(RUNS - RUNS / 20) * RUN_PAGES * HK_PAGE;
+}
+
+/* HAKMEM_LARGE_PURGE_MS=50 (purge) or 60000 (hold): after a peak, each
+ * chunk keeps a live run; later frees past the delay return the rest. */
+static void after_peak(int purge)
+{
+	allocate_all();
+	uint64_t calls0, bytes0, calls, bytes;
+	advised(&calls0, &bytes0);
+	uint64_t freed = free_all_but_one_per_chunk();
+	struct timespec pause = {.tv_nsec = 150 * 1000000L};
+	nanosleep(&pause, NULL);
+	void *fresh[60]; /* 20 MB: past the 4 MiB stash, their frees reach the chunks */
+	for (int i = 0; i < 60; i++)
+		fresh[i] = malloc(RUN_BYTES + 8192 * (size_t)i);
+	for (int i = 0; i < 60; i++)
+		free(fresh[i]);
+	advised(&calls, &bytes);
+	uint64_t budget = 64u << 20, given = bytes - bytes0;
+	if (purge)
+		HK_CHECK(given + budget >= freed, "freed %" PRIu64 " MiB in open chunks, 150 ms later %" PRIu64
+			 " MiB given back", freed >> 20, given >> 20);
+	else
+		HK_CHECK(given < budget, "HAKMEM_LARGE_PURGE_MS=60000, yet %" PRIu64 " MiB given back", given >> 20);
+	for (int i = 0; i < RUNS; i += 20)
+		free(runs[i]);
+	hakmem_flush();
+	hk_pass(purge ? "after a peak, free runs of open chunks go back once the excess has lasted 50 ms"
+		      : "with HAKMEM_LARGE_PURGE_MS=60000 they wait");
+}
+
+static void run_child(const char *self, const char *mode, const char *purge_ms)
+{
+	pid_t pid = fork();
+	HK_CHECK(pid >= 0, "fork");
+	if (pid == 0) {
+		setenv("HAKMEM_LARGE_PURGE_MS", purge_ms, 1);
+		execl(self, self, mode, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	HK_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+	HK_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "case %s (HAKMEM_LARGE_PURGE_MS=%s) failed", mode,
+		 purge_ms);
+}
+
+int main(int argc, char **argv)
+{
+	hk_test_begin("test_runs_purge", "freed runs go back to the OS whole chunks first, the rest after a delay");
+	if (argc > 1 && strcmp(argv[1], "exit") == 0)
+		free_everything();
+	else if (argc > 1 && strcmp(argv[1], "purge") == 0)
+		after_peak(1);
+	else if (argc > 1 && strcmp(argv[1], "hold") == 0)
+		after_peak(0);
+	else {
+		run_child("/proc/self/exe", "exit", "60000");
+		run_child("/proc/self/exe", "purge", "50");
+		run_child("/proc/self/exe", "hold", "60000");
+	}
+	return 0;
+}
