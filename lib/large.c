@@ -109,6 +109,16 @@ static void decommit_tail(struct hk_large *l, size_t end)
 	l->dirty = end;
 }
 
+/* Usable bytes of an n-byte block at off in l: whole pages, a page at
+ * least (so that usable 0 means "no live block": memalign(8192, 0)), but
+ * never past the span's end, which the header in front may leave closer
+ * than a page (malloc(4 MiB - 64) fills a 4 MiB span to its last byte). */
+static size_t span_usable(const struct hk_large *l, size_t off, size_t n)
+{
+	size_t pages = hk_align_up(n ? n : 1, HK_PAGE);
+	return pages < l->seg.size - off ? pages : l->seg.size - off;
+}
+
 static void mark_dirty(struct hk_large *l)
 {
 	size_t end = l->user - (uintptr_t)l + l->usable;
@@ -130,9 +140,8 @@ static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 		return NULL;
 	/* a cached span keeps its header; its size may exceed the request */
 	l->user = (uintptr_t)l + off;
-	/* not the whole span: callers may fill what we report; a page at least,
-	 * so that usable 0 means "no live block" (memalign(8192, 0)) */
-	l->usable = hk_align_up(n ? n : 1, HK_PAGE);
+	/* not the whole span: callers may fill what we report */
+	l->usable = span_usable(l, off, n);
 	if (!growing) /* a growing buffer will soon use the slack */
 		decommit_tail(l, off + l->usable);
 	if (dirty)
@@ -215,7 +224,7 @@ static int span_resize(struct hk_large *l, size_t n)
 		if (l->dirty > keep)
 			l->dirty = keep;
 	}
-	l->usable = hk_align_up(n, HK_PAGE);
+	l->usable = span_usable(l, off, n);
 	mark_dirty(l);
 	return 0;
 }
