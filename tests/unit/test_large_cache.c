@@ -61,6 +61,48 @@ static uint64_t advised_on_free(void **p, int n, size_t size)
 	return advise_calls() - advise0;
 }
 
+/* A freed span serves a block whose span would be half its size or more
+ * (its resident pages in front spare the faults of a fresh span), and no
+ * smaller one (a huge span kept for a huge block). */
+static void spans_reused_up_to_twice(void)
+{
+	void *p = malloc(10u << 20); /* a 12 MiB span: the header, then 10 MiB */
+	HK_CHECK(p != NULL, "malloc(10 MiB)");
+	free(p);
+	uint64_t hits0 = cache_hits();
+	void *q = malloc(7u << 20); /* needs 8 MiB */
+	HK_CHECK(q == p && cache_hits() == hits0 + 1, "malloc(7 MiB) after freeing 10 MiB: %p, expected %p", q, p);
+	free(q);
+	void *r = malloc(3u << 20); /* needs 4 MiB: 12 is three times that */
+	HK_CHECK(r != q && cache_hits() == hits0 + 1, "malloc(3 MiB) took the cached 12 MiB span %p: %p, %" PRIu64 " hits", q, r, cache_hits() - hits0);
+	free(r);
+	hk_pass("a cached span serves blocks needing half its size or more, not less");
+}
+
+/* The cache keeps a quarter of the bytes of spans in use when that is more
+ * than HAKMEM_LARGE_CACHE_MB: with 16 spans of 22 MiB in use, 4 freed (80
+ * MiB resident by their marks, untouched here) all stay cached, where 64
+ * MiB would keep 3, and serve the next 4 mallocs. */
+static void budget_follows_live_spans(void)
+{
+	static void *big[20];
+	for (int i = 0; i < 20; i++) {
+		big[i] = malloc(20u << 20);
+		HK_CHECK(big[i] != NULL, "malloc(20 MiB)");
+	}
+	for (int i = 0; i < 4; i++)
+		free(big[i]);
+	uint64_t hits0 = cache_hits();
+	for (int i = 0; i < 4; i++)
+		big[i] = malloc(20u << 20);
+	uint64_t hits = cache_hits() - hits0;
+	HK_CHECK(hits == 4, "4 x 20 MiB freed beside 352 MiB of spans in use, then allocated: %" PRIu64 " cache hits",
+		 hits);
+	for (int i = 0; i < 20; i++)
+		free(big[i]);
+	hk_pass("4 x 20 MiB freed beside 352 MiB in use: all kept (budget 88 MiB) and reused");
+}
+
 int main(void)
 {
 	hk_test_begin("test_large_cache", "freed large blocks' memory is reused, and bounded by resident bytes");
@@ -110,5 +152,7 @@ int main(void)
 	for (int i = 0; i < 2000; i += 10)
 		free(q[i]);
 	hk_pass("176 MB of 200 MB of runs freed, every chunk still in use: all but 64 MiB given back");
+	spans_reused_up_to_twice();
+	budget_follows_live_spans();
 	return 0;
 }
