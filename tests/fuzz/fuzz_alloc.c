@@ -40,8 +40,10 @@ static void die(const char *what, const void *p, size_t n)
 /* Sizes: tiny, pool, large, or an edge of the tier table. */
 static size_t decode_size(struct reader *r)
 {
+	/* ... and spans: a block ending in its span's last page, after the header */
 	static const size_t edges[] = { 0, 1, 8, 16, 17, 1023, 1024, 1025, 4096, 8191, 8192, 53247, 53248, 53249,
-					65536, 1 << 20 };
+					65536, 1 << 20, (1 << 20) + 1, (2 << 20) - 64, (2 << 20) - 100,
+					(4 << 20) - 4096, (2 << 20) + 1 };
 	unsigned sel = next(r);
 	unsigned v = next(r) | next(r) << 8;
 	switch (sel & 3) {
@@ -73,6 +75,8 @@ static void set_slot(struct slot *s, void *p, size_t n, uint64_t seed)
 	s->p = p;
 	s->n = n;
 	s->seed = seed;
+	/* all of usable is the program's to write: the tail too (then the data) */
+	memset(p, 0x5a, malloc_usable_size(p));
 	hk_fill(p, n, seed);
 }
 
