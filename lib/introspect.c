@@ -19,11 +19,11 @@ HK_EXPORT const char *hakmem_version(void)
 HK_EXPORT void hakmem_flush(void)
 {
 	struct hk_heap *h = hk_heap_current();
-	if (!h)
-		return;
-	hk_remote_flush_all(h);
-	hk_runs_stash_flush(h);
-	hk_runs_purge();
+	if (h) {
+		hk_remote_flush_all(h);
+		hk_runs_stash_flush(h);
+	}
+	hk_runs_purge(); /* whichever thread freed the runs */
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)
