@@ -145,8 +145,8 @@ static void mark_dirty(struct hk_large *l)
 
 static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 {
-	if (!growing && align <= HK_PAGE && n <= HK_RUN_MAX)
-		return hk_runs_alloc(n, dirty);
+	if (!growing && hk_runs_fit(n, align))
+		return hk_runs_alloc(n, align, dirty);
 	size_t off = align > HDR ? align : HDR; /* the header sits in front of the block */
 	if (n > ((size_t)1 << 46) || off > ((size_t)1 << 40))
 		return NULL;

@@ -163,12 +163,14 @@ static void stash_put(struct hk_run_stash *st, uintptr_t *p, unsigned k)
 		stash_evict(st);
 }
 
-void *hk_runs_alloc(size_t n, size_t *dirty)
+void *hk_runs_alloc(size_t n, size_t align, size_t *dirty)
 {
 	unsigned pages = hk_run_pages(n);
+	if (align > HK_PAGE) /* rare: the stash does not look for alignment */
+		return hk_run_chunks_alloc(pages, (unsigned)(align / HK_PAGE), dirty);
 	struct hk_heap *h = stash_owner();
 	void *stashed = h ? stash_take(&h->run_stash, pages, dirty) : NULL;
-	return stashed ? stashed : hk_run_chunks_alloc(pages, dirty);
+	return stashed ? stashed : hk_run_chunks_alloc(pages, 1, dirty);
 }
 
 void hk_runs_free(struct hk_segment *s, void *p, const char *func)

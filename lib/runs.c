@@ -267,17 +267,21 @@ static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len,
 	return (char *)c + (size_t)i * HK_PAGE;
 }
 
-void *hk_run_chunks_alloc(unsigned pages, size_t *dirty)
+/* Chunks are chunk aligned, so a page index aligned to align_pages is an
+ * address aligned to align_pages pages: a free run of pages + align_pages - 1
+ * holds one. */
+void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty)
 {
+	unsigned need = pages + align_pages - 1;
 	pthread_mutex_lock(&runs_lock);
-	struct run_chunk *c = find_chunk(pages);
+	struct run_chunk *c = find_chunk(need);
 	if (!c)
 		c = chunk_new();
 	void *p = NULL;
 	if (c) {
 		unsigned run_len;
-		int i = find_run(c, pages, &run_len);
-		p = take(c, (unsigned)i, pages, run_len, dirty);
+		int i = find_run(c, need, &run_len);
+		p = take(c, (unsigned)hk_align_up((size_t)i, align_pages), pages, run_len, dirty);
 	}
 	pthread_mutex_unlock(&runs_lock);
 	return p;

@@ -18,15 +18,24 @@
  * chunk would strand the rest, and realloc grows a span in place. */
 #define HK_RUN_MAX ((size_t)1 << 20)
 
-/* Pages a run of n bytes takes. */
+/* Pages a run of n bytes takes: one at least. */
 static inline unsigned hk_run_pages(size_t n)
 {
-	return (unsigned)(hk_align_up(n, HK_PAGE) / HK_PAGE);
+	return n ? (unsigned)(hk_align_up(n, HK_PAGE) / HK_PAGE) : 1;
 }
 
-/* n bytes (HK_POOL_MAX < n <= HK_RUN_MAX), page aligned, or NULL when out of
- * memory; *dirty (when not NULL) gets how many of its bytes may hold old data. */
-void *hk_runs_alloc(size_t n, size_t *dirty);
+/* Whether a run can hold n bytes aligned to align (a power of two): a chunk
+ * (its header page aside) holds the run plus the pages skipped to align it. */
+static inline int hk_runs_fit(size_t n, size_t align)
+{
+	size_t skip = align > HK_PAGE ? align / HK_PAGE - 1 : 0;
+	return n <= HK_RUN_MAX && hk_run_pages(n) + skip < HK_CHUNK / HK_PAGE;
+}
+
+/* n bytes aligned to align (hk_runs_fit), page aligned at least, or NULL
+ * when out of memory; *dirty (when not NULL) gets how many of its bytes may
+ * hold old data. */
+void *hk_runs_alloc(size_t n, size_t align, size_t *dirty);
 /* Free the run at p in chunk s; aborts naming func on a pointer that is not a live run. */
 void hk_runs_free(struct hk_segment *s, void *p, const char *func);
 /* Usable bytes of the run at p, or 0 when p is not a live run. */
@@ -51,7 +60,7 @@ void hk_runs_atfork_release(void);
 
 /* The chunks themselves (runs.c), under their lock; the entry points above
  * (run_stash.c) try the calling thread's stash first. */
-void *hk_run_chunks_alloc(unsigned pages, size_t *dirty);
+void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty);
 void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func);
 
 #endif

@@ -123,6 +123,37 @@ static void stash_evicts_oldest(void)
 	hk_pass("past 4 MiB the stash evicts its oldest run; a size's newest is reused first");
 }
 
+/* An aligned block up to 1 MiB is a run too, at an aligned page of a shared
+ * chunk, not a span of its own: memalign(8192, 100) costs a page, not a
+ * 2 MiB chunk and its page table. */
+static void aligned(void)
+{
+	static const size_t aligns[] = {8192, 65536, 1u << 20};
+	static const size_t sizes[] = {1, 100, 60000, 1u << 20};
+	for (size_t a = 0; a < 3; a++)
+		for (size_t n = 0; n < 4; n++) {
+			void *p = memalign(aligns[a], sizes[n]), *q = memalign(aligns[a], sizes[n]);
+			HK_CHECK(p && q, "memalign(%zu, %zu)", aligns[a], sizes[n]);
+			HK_CHECK((uintptr_t)p % aligns[a] == 0 && (uintptr_t)q % aligns[a] == 0,
+				 "memalign(%zu, %zu): %p %p", aligns[a], sizes[n], p, q);
+			struct hakmem_ptr_info in = info(p);
+			size_t usable = malloc_usable_size(p);
+			HK_CHECK(in.tier == 2 && in.stride < (2u << 20) && usable >= sizes[n] &&
+					 usable == (sizes[n] + HK_PAGE - 1) / HK_PAGE * HK_PAGE,
+				 "memalign(%zu, %zu): tier %d, stride %zu, usable %zu: not a run", aligns[a],
+				 sizes[n], in.tier, (size_t)in.stride, usable);
+			if (aligns[a] < (1u << 20) && sizes[n] < (1u << 20))
+				HK_CHECK(info(q).region == in.region, "memalign(%zu, %zu) twice: chunks %#lx %#lx",
+					 aligns[a], sizes[n], (unsigned long)in.region, (unsigned long)info(q).region);
+			hk_fill(p, usable, 5);
+			HK_CHECK_PATTERN(p, usable, 5, "aligned run");
+			free(q);
+			free(p);
+		}
+	hakmem_flush();
+	hk_pass("memalign(8 KiB..1 MiB, 1 B..1 MiB): runs at aligned pages, two to a chunk");
+}
+
 int main(void)
 {
 	hk_test_begin("test_runs", "large blocks up to 1 MiB as page runs in shared chunks");
@@ -131,5 +162,6 @@ int main(void)
 	spans_apart();
 	stashed();
 	stash_evicts_oldest();
+	aligned();
 	return 0;
 }
