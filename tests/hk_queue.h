@@ -68,13 +68,15 @@ static inline void *hk_queue_pop(struct hk_queue *q, int wait)
 	return p;
 }
 
-/* Sizes for cross-thread traffic: mostly tiny, a third pool, a few large. */
+/* Sizes for cross-thread traffic: mostly tiny, a third pool, a few large:
+ * runs (to 1 MiB) and, 1 in 500, spans (to 3 MiB, across a chunk edge). */
 static inline size_t hk_stress_size(uint64_t *rng)
 {
-	unsigned r = hk_rand(rng) % 100;
-	size_t n = r < 60 ? hk_rand_range(rng, 1, HK_TINY_MAX)
-		 : r < 97 ? hk_rand_range(rng, HK_TINY_MAX + 1, HK_POOL_MAX)
-			  : hk_rand_range(rng, HK_POOL_MAX + 1, 256 * 1024);
+	unsigned r = hk_rand(rng) % 1000;
+	size_t n = r < 600 ? hk_rand_range(rng, 1, HK_TINY_MAX)
+		 : r < 970 ? hk_rand_range(rng, HK_TINY_MAX + 1, HK_POOL_MAX)
+		 : r < 998 ? hk_rand_range(rng, HK_POOL_MAX + 1, 1024 * 1024)
+			   : hk_rand_range(rng, 1024 * 1024 + 1, 3 * 1024 * 1024);
 	return n < sizeof(struct hk_block_hdr) ? sizeof(struct hk_block_hdr) : n;
 }
 
