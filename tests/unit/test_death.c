@@ -42,6 +42,15 @@ static void free_plus16(size_t n)
 	free(sink);
 }
 
+/* A page into a run or span: page aligned, as a block start would be. */
+static void free_plus_page(size_t n)
+{
+	char *p = malloc(n);
+	memset(p, 1, n);
+	sink = p + 4096;
+	free(sink);
+}
+
 static void double_free(size_t n)
 {
 	void *p = malloc(n);
@@ -80,11 +89,13 @@ static const struct death_case cases[] = {
 	{ "free(malloc(64)+16)", free_plus16, 64, INVALID, NULL },
 	{ "free(malloc(8192)+16)", free_plus16, 8192, INVALID, NULL },
 	{ "free(malloc(200000)+16)", free_plus16, 200000, INVALID, NULL },
+	{ "free(malloc(200000)+4096)", free_plus_page, 200000, INVALID, NULL },
 	{ "double free tiny", double_free, 48, DOUBLE, INVALID },
 	{ "double free pool", double_free, 20000, DOUBLE, INVALID },
 	{ "double free large", double_free, 500000, DOUBLE, INVALID },
 	{ "free(middle of large span)", free_middle, 2000000, INVALID, NULL },
 	{ "free(malloc(2000000)+16)", free_plus16, 2000000, INVALID, NULL },
+	{ "free(malloc(2000000)+4096)", free_plus_page, 2000000, INVALID, NULL },
 	{ "double free large span", double_free, 2000000, DOUBLE, INVALID },
 };
 
