@@ -3,7 +3,7 @@
 # still runs correctly (same output as without hakmem); good values are
 # silent.
 . "$(dirname "$0")/common.sh"
-echo "test_bad_knobs: bad HAKMEM_POOL_TLS_* values warn once and still run"
+echo "test_bad_knobs: bad HAKMEM_POOL_TLS_* and HAKMEM_LARGE_* values warn once and still run"
 # Pool-heavy work (8..52 KiB buffers) so the arena knobs are really used.
 cat >"$T/work.py" <<'PYEOF'
 import hashlib
@@ -30,7 +30,7 @@ run_knob() {
 	cmp -s "$T/want.out" "$T/got.out" || fail "${envs[*]}: output differs"
 	local lines warnings
 	lines=$(wc -l <"$T/err")
-	warnings=$(grep -c '^hakmem: warning: HAKMEM_POOL_TLS_' "$T/err" || [ $? -eq 1 ])
+	warnings=$(grep -c '^hakmem: warning: HAKMEM_\(POOL_TLS\|LARGE\)_' "$T/err" || [ $? -eq 1 ])
 	[ "$lines" -eq "$want" ] && [ "$warnings" -eq "$want" ] ||
 		fail "${envs[*]}: expected $want warning line(s) on stderr, got: $(cat "$T/err")"
 	echo "ok: ${envs[*]} -> $want warning(s) $(head -c 120 "$T/err")"
@@ -46,4 +46,10 @@ run_knob HAKMEM_POOL_TLS_ARENA_MB_MAX=abc 1
 run_knob HAKMEM_POOL_TLS_ARENA_GROWTH_LEVELS=0 1
 run_knob HAKMEM_POOL_TLS_ARENA_MB_INIT=2 HAKMEM_POOL_TLS_ARENA_MB_MAX=16 HAKMEM_POOL_TLS_ARENA_GROWTH_LEVELS=3 0
 run_knob HAKMEM_POOL_TLS_ARENA_MB_INIT=1 0
+run_knob HAKMEM_LARGE_CACHE_MB=abc 1
+run_knob HAKMEM_LARGE_PURGE_MS=abc 1
+run_knob HAKMEM_LARGE_PURGE_MS=-1 1
+run_knob HAKMEM_LARGE_PURGE_MS=60001 1
+run_knob HAKMEM_LARGE_PURGE_MS=0 HAKMEM_LARGE_CACHE_MB=0 0
+run_knob HAKMEM_LARGE_PURGE_MS=60000 0
 echo "PASS"
