@@ -4,6 +4,7 @@
  * it lands; only when it does not do we over-map and trim (up to three).
  */
 #include <errno.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
 #include "os.h"
@@ -113,6 +114,12 @@ uint64_t hk_os_now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+unsigned hk_os_cpu(void)
+{
+	int cpu = sched_getcpu(); /* glibc reads it from rseq or the vDSO */
+	return cpu > 0 ? (unsigned)cpu : 0;
 }
 
 void hk_os_counters_reset(void)

@@ -21,6 +21,8 @@ void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose);
 void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose);
 /* Milliseconds on a monotonic clock (coarse: a tick or so). */
 uint64_t hk_os_now_ms(void);
+/* The CPU the calling thread runs on (0 when unknown); no syscall. */
+unsigned hk_os_cpu(void);
 
 struct hk_os_counters {
 	uint64_t map_calls[HK_PURPOSE_COUNT], map_bytes[HK_PURPOSE_COUNT];

@@ -5,6 +5,7 @@
  * realloc grows past its run, gets a span (a chunk) of its own; a freed run
  * waits in the thread's stash for its next large malloc.
  */
+#include <sched.h>
 #include "hk_test.h"
 
 static struct hakmem_ptr_info info(void *p)
@@ -154,9 +155,56 @@ static void aligned(void)
 	hk_pass("memalign(8 KiB..1 MiB, 1 B..1 MiB): runs at aligned pages, two to a chunk");
 }
 
+static uint64_t arena_grows(void)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	return st.arena_grows;
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Chunks belong to the arena of the CPU that made them, but a thread on
+ * another CPU takes free runs from them before it makes a chunk of its own:
+ * 1 MiB runs (a chunk each) freed on CPU 0 serve mallocs on CPU 1 with no
+ * new chunk.  Run first, while no chunk exists elsewhere. */
+static void other_cpu_reuses_chunks(void)
+{
+	cpu_set_t was;
+	if (sched_getaffinity(0, sizeof(was), &was) != 0 || CPU_COUNT(&was) < 2 || !CPU_ISSET(0, &was) ||
+	    !CPU_ISSET(1, &was) || pin(0) != 0) {
+		hk_pass("(skipped: CPUs 0 and 1 are not both ours) a run freed on one CPU serves another");
+		return;
+	}
+	static void *p[32]; /* 32 MiB: within the 64 MiB the chunks may keep */
+	for (int i = 0; i < 32; i++)
+		p[i] = malloc(1u << 20);
+	for (int i = 0; i < 32; i++)
+		free(p[i]);
+	hakmem_flush(); /* to the chunks, not the stash */
+	HK_CHECK(pin(1) == 0, "sched_setaffinity(CPU 1)");
+	uint64_t grows = arena_grows();
+	for (int i = 0; i < 32; i++)
+		p[i] = malloc(1u << 20);
+	HK_CHECK(arena_grows() == grows, "32 runs on CPU 1 after 32 freed on CPU 0: %" PRIu64 " new chunks",
+		 arena_grows() - grows);
+	for (int i = 0; i < 32; i++)
+		free(p[i]);
+	hakmem_flush();
+	sched_setaffinity(0, sizeof(was), &was);
+	hk_pass("1 MiB runs freed on CPU 0 serve mallocs on CPU 1: no new chunk");
+}
+
 int main(void)
 {
 	hk_test_begin("test_runs", "large blocks up to 1 MiB as page runs in shared chunks");
+	other_cpu_reuses_chunks();
 	packed();
 	resized_in_place();
 	spans_apart();
