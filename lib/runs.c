@@ -379,8 +379,7 @@ static void purge(struct run_chunk *c)
 
 /* Over budget: purge a's open chunks, the emptiest first (their free runs
  * are long: few calls), down to half the budget, so that the next purge
- * waits for as much again to be freed.  The caller holds a's lock; free
- * pages of other arenas go at their next free past the budget. */
+ * waits for as much again to be freed.  The caller holds a's lock. */
 static void purge_down(struct run_arena *a)
 {
 	size_t target = budget_pages() / 2;
@@ -401,6 +400,12 @@ static void over_budget(struct run_arena *a)
 	if (now - since < hk_config.large_purge_ms)
 		return;
 	purge_down(a);
+	/* then the arenas not busy: the free pages may be anywhere */
+	for (unsigned i = 0; i < ARENAS; i++)
+		if (&arenas[i] != a && pthread_mutex_trylock(&arenas[i].lock) == 0) {
+			purge_down(&arenas[i]);
+			pthread_mutex_unlock(&arenas[i].lock);
+		}
 	__atomic_store_n(&over_since, 0, __ATOMIC_RELAXED);
 }
 
