@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include "bitmap.h"
 #include "os.h"
 #include "region.h"
 #include "segment.h"
@@ -27,34 +28,13 @@ static unsigned chunks(size_t size)
 	return (unsigned)(hk_align_up(size, HK_CHUNK) / HK_CHUNK);
 }
 
-static int chunk_used(const struct region *r, unsigned i)
-{
-	return (r->used[i / 64] >> (i % 64)) & 1;
-}
-
-static void mark(struct region *r, unsigned first, unsigned n, int used)
-{
-	for (unsigned i = first; i < first + n; i++) {
-		uint64_t bit = (uint64_t)1 << (i % 64);
-		r->used[i / 64] = used ? r->used[i / 64] | bit : r->used[i / 64] & ~bit;
-	}
-}
-
-static int run_free(const struct region *r, unsigned first, unsigned n)
-{
-	for (unsigned i = first; i < first + n; i++)
-		if (chunk_used(r, i))
-			return 0;
-	return 1;
-}
-
 /* First fit: the lowest aligned run of n free chunks, or -1. */
 static int find_run(const struct region *r, unsigned n, size_t align)
 {
 	unsigned step = (unsigned)(align / HK_CHUNK);
 	unsigned first = (unsigned)((hk_align_up(r->base, align) - r->base) / HK_CHUNK);
 	for (unsigned i = first; i + n <= REGION_CHUNKS; i += step)
-		if (run_free(r, i, n))
+		if (!hk_bits_any(r->used, i, n))
 			return (int)i;
 	return -1;
 }
@@ -64,7 +44,7 @@ static void *take_from(struct region *r, unsigned n, size_t align)
 	int i = find_run(r, n, align);
 	if (i < 0)
 		return NULL;
-	mark(r, (unsigned)i, n, 1);
+	hk_bits_set(r->used, (unsigned)i, n, 1);
 	return (void *)(r->base + (uintptr_t)i * HK_CHUNK);
 }
 
@@ -125,7 +105,7 @@ void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpo
 	if (dirty) /* before the chunks are free: nobody else may see old data */
 		hk_os_advise(base, dirty, MADV_DONTNEED, purpose);
 	pthread_mutex_lock(&region_lock);
-	mark(r, (unsigned)(((uintptr_t)base - r->base) / HK_CHUNK), chunks(size), 0);
+	hk_bits_set(r->used, (unsigned)(((uintptr_t)base - r->base) / HK_CHUNK), chunks(size), 0);
 	pthread_mutex_unlock(&region_lock);
 }
 

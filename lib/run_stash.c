@@ -4,6 +4,7 @@
  * without the chunks' lock, as the small tiers' free lists do for small
  * blocks.  Everything else goes to the chunks (runs.c).
  */
+#include "bitmap.h"
 #include "heap.h"
 #include "os.h"
 #include "out.h"
@@ -19,19 +20,10 @@ static struct hk_heap *stash_owner(void)
 
 _Static_assert(HK_RUN_MAX / HK_PAGE == HK_RUN_STASH_SIZES, "a list for every run size");
 
-#define WORDS (HK_RUN_STASH_SIZES / 64)
-
-/* The lowest list index >= from with runs, or -1. */
-static int first_present(const struct hk_run_stash *st, unsigned from)
+/* The lowest list index >= from with runs, or HK_RUN_STASH_SIZES. */
+static unsigned first_present(const struct hk_run_stash *st, unsigned from)
 {
-	for (unsigned w = from / 64; w < WORDS; w++) {
-		uint64_t bits = st->present[w];
-		if (w == from / 64)
-			bits &= ~(uint64_t)0 << (from % 64);
-		if (bits)
-			return (int)(w * 64 + (unsigned)__builtin_ctzll(bits));
-	}
-	return -1;
+	return hk_bits_next(st->present, HK_RUN_STASH_SIZES, from, 1);
 }
 
 _Static_assert(HK_RUN_STASH_RING < 256, "links are slot + 1 in a byte");
@@ -50,7 +42,7 @@ static void list_push(struct hk_run_stash *st, unsigned slot, unsigned i)
 	if (e->next)
 		entry(st, e->next)->prev = (uint8_t)(slot + 1);
 	st->head[i] = (uint8_t)(slot + 1);
-	st->present[i / 64] |= (uint64_t)1 << (i % 64);
+	hk_bits_set(st->present, i, 1, 1);
 }
 
 static void list_unlink(struct hk_run_stash *st, unsigned slot)
@@ -64,7 +56,7 @@ static void list_unlink(struct hk_run_stash *st, unsigned slot)
 	else
 		st->head[i] = e->next;
 	if (!st->head[i])
-		st->present[i / 64] &= ~((uint64_t)1 << (i % 64));
+		hk_bits_set(st->present, i, 1, 0);
 }
 
 /* Take the entry in slot out of the stash; its run is no longer marked free. */
@@ -104,10 +96,10 @@ static void *stash_take(struct hk_run_stash *st, unsigned k, size_t *dirty)
 	if (p && fits(n, k)) {
 		take_last(st);
 	} else {
-		int i = first_present(st, k - 1);
-		if (i < 0 || !fits((unsigned)i + 1, k))
+		unsigned i = first_present(st, k - 1);
+		if (i == HK_RUN_STASH_SIZES || !fits(i + 1, k))
 			return NULL;
-		n = (unsigned)i + 1;
+		n = i + 1;
 		p = stash_remove(st, st->head[i] - 1u);
 	}
 	if (dirty)

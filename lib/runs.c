@@ -1,6 +1,7 @@
 /* runs.c — page runs packed in shared chunks (see runs.h). */
 #include <pthread.h>
 #include <sys/mman.h>
+#include "bitmap.h"
 #include "config.h"
 #include "os.h"
 #include "out.h"
@@ -71,68 +72,11 @@ static void sub(size_t *v, size_t n)
 	__atomic_sub_fetch(v, n, __ATOMIC_RELAXED);
 }
 
-static int bit(const uint64_t *map, unsigned i)
-{
-	return (int)((map[i / 64] >> (i % 64)) & 1);
-}
-
-static uint64_t word_mask(unsigned first, unsigned n)
-{
-	return (n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
-}
-
-static void set_range(uint64_t *map, unsigned first, unsigned n, int on)
-{
-	while (n) {
-		unsigned k = 64 - first % 64 < n ? 64 - first % 64 : n;
-		uint64_t m = word_mask(first % 64, k);
-		map[first / 64] = on ? map[first / 64] | m : map[first / 64] & ~m;
-		first += k;
-		n -= k;
-	}
-}
-
-static int any_in_range(const uint64_t *map, unsigned first, unsigned n)
-{
-	while (n) {
-		unsigned k = 64 - first % 64 < n ? 64 - first % 64 : n;
-		if (map[first / 64] & word_mask(first % 64, k))
-			return 1;
-		first += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static unsigned count_range(const uint64_t *map, unsigned first, unsigned n)
-{
-	unsigned count = 0;
-	while (n) {
-		unsigned k = 64 - first % 64 < n ? 64 - first % 64 : n;
-		count += (unsigned)__builtin_popcountll(map[first / 64] & word_mask(first % 64, k));
-		first += k;
-		n -= k;
-	}
-	return count;
-}
-
-/* The first page at or after i whose bit in map is want, or PAGES. */
-static unsigned next_with(const uint64_t *map, unsigned i, int want)
-{
-	while (i < PAGES) {
-		uint64_t w = (want ? map[i / 64] : ~map[i / 64]) >> (i % 64);
-		if (w)
-			return i + (unsigned)__builtin_ctzll(w);
-		i = (i / 64 + 1) * 64;
-	}
-	return PAGES;
-}
-
 /* The first free run at or after page i: its start (PAGES: none) and *end. */
 static unsigned free_run(const struct run_chunk *c, unsigned i, unsigned *end)
 {
-	unsigned start = next_with(c->used, i, 0);
-	*end = next_with(c->used, start, 1);
+	unsigned start = hk_bits_next(c->used, PAGES, i, 0);
+	*end = hk_bits_next(c->used, PAGES, start, 1);
 	return start;
 }
 
@@ -156,7 +100,7 @@ static int find_run(const struct run_chunk *c, unsigned k, unsigned *len)
 static unsigned prev_used(const struct run_chunk *c, unsigned i)
 {
 	unsigned w = (i - 1) / 64;
-	uint64_t bits = c->used[w] & word_mask(0, (i - 1) % 64 + 1);
+	uint64_t bits = c->used[w] & hk_word_mask(0, (i - 1) % 64 + 1);
 	while (!bits)
 		bits = c->used[--w];
 	return w * 64 + 63 - (unsigned)__builtin_clzll(bits);
@@ -240,8 +184,8 @@ static struct run_chunk *chunk_new(struct run_arena *a)
 	hk_probe_arena_grow(HK_TIER_LARGE, (long)(bytes - HK_CHUNK), (long)bytes, (long)c);
 	c->arena = (unsigned)(a - arenas);
 	c->free_pages = PAGES - 1;
-	set_range(c->used, 0, 1, 1);
-	set_range(c->dirty, 0, 1, 1);
+	hk_bits_set(c->used, 0, 1, 1);
+	hk_bits_set(c->dirty, 0, 1, 1);
 	file_under(c, PAGES - 1);
 	return c;
 }
@@ -259,7 +203,7 @@ static unsigned dirty_pages(const struct run_chunk *c)
 static unsigned dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
 {
 	for (unsigned j = i + k; j > i; j--)
-		if (bit(c->dirty, j - 1))
+		if (hk_bit(c->dirty, j - 1))
 			return j - i;
 	return 0;
 }
@@ -273,11 +217,11 @@ static void chunk_release(struct run_chunk *c)
 /* Pages [i, i + k) of c, free until now, are handed out. */
 static void use_pages(struct run_chunk *c, unsigned i, unsigned k)
 {
-	sub(&free_dirty, count_range(c->dirty, i, k));
+	sub(&free_dirty, hk_bits_count(c->dirty, i, k));
 	add(&live_pages, k);
-	set_range(c->used, i, k, 1);
-	set_range(c->dirty, i, k, 1);
-	set_range(c->freed, i, k, 0);
+	hk_bits_set(c->used, i, k, 1);
+	hk_bits_set(c->dirty, i, k, 1);
+	hk_bits_set(c->freed, i, k, 0);
 	c->free_pages -= k;
 }
 
@@ -366,14 +310,14 @@ static void purge(struct run_chunk *c)
 {
 	unsigned end;
 	for (unsigned i = free_run(c, 1, &end); i < PAGES; i = free_run(c, end, &end)) {
-		unsigned first = next_with(c->dirty, i, 1);
+		unsigned first = hk_bits_next(c->dirty, PAGES, i, 1);
 		if (first >= end)
 			continue;
 		unsigned n = dirty_extent(c, first, end - first);
 		hk_os_advise((char *)c + (size_t)first * HK_PAGE, (size_t)n * HK_PAGE, MADV_DONTNEED,
 			     HK_PURPOSE_LARGE);
-		sub(&free_dirty, count_range(c->dirty, first, n));
-		set_range(c->dirty, first, n, 0);
+		sub(&free_dirty, hk_bits_count(c->dirty, first, n));
+		hk_bits_set(c->dirty, first, n, 0);
 	}
 }
 
@@ -424,7 +368,7 @@ void hk_runs_purge(void)
  * when it is now empty and should go back to the region. */
 static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 {
-	set_range(c->used, i, k, 0);
+	hk_bits_set(c->used, i, k, 0);
 	c->free_pages += k;
 	sub(&live_pages, k);
 	add(&free_dirty, k); /* pages handed out are marked dirty */
@@ -435,7 +379,7 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 		return c;
 	}
 	/* the freed pages join the free runs on either side */
-	unsigned merged = next_with(c->used, i + k, 1) - (prev_used(c, i) + 1);
+	unsigned merged = hk_bits_next(c->used, PAGES, i + k, 1) - (prev_used(c, i) + 1);
 	if (merged > c->longest)
 		file_under(c, merged);
 	if (load(&free_dirty) > budget_pages())
@@ -452,13 +396,13 @@ void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func)
 	pthread_mutex_lock(lock);
 	unsigned i = live_run(c, p);
 	if (!i) {
-		int twice = (uintptr_t)p % HK_PAGE == 0 && bit(c->freed, page_index(c, p));
+		int twice = (uintptr_t)p % HK_PAGE == 0 && hk_bit(c->freed, page_index(c, p));
 		pthread_mutex_unlock(lock);
 		hk_fatal_ptr(func, twice ? "double free" : "invalid pointer", p);
 	}
 	unsigned k = c->len[i];
 	__atomic_store_n(&c->len[i], 0, __ATOMIC_RELAXED);
-	set_range(c->freed, i, 1, 1);
+	hk_bits_set(c->freed, i, 1, 1);
 	struct run_chunk *empty = give_pages(c, i, k);
 	pthread_mutex_unlock(lock);
 	if (empty)
@@ -475,7 +419,7 @@ size_t hk_runs_usable(const struct hk_segment *s, const void *p)
 /* Grow the run at i from k to want pages if the pages after it are free. */
 static int grow(struct run_chunk *c, unsigned i, unsigned k, unsigned want)
 {
-	if (i + want > PAGES || any_in_range(c->used, i + k, want - k))
+	if (i + want > PAGES || hk_bits_any(c->used, i + k, want - k))
 		return -1;
 	use_pages(c, i + k, want - k);
 	file_under(c, longest_run(c));
