@@ -24,4 +24,13 @@ extern struct hk_config hk_config __attribute__((visibility("hidden")));
 
 void hk_config_load(void);
 
+/* Bytes of freed large blocks kept resident for reuse, spans and runs each:
+ * HAKMEM_LARGE_CACHE_MB, or a quarter of the bytes in use when that is more,
+ * so that a program turning over hundreds of megabytes of large blocks does
+ * not fault most of each one in afresh. */
+static inline size_t hk_large_keep(size_t live_bytes)
+{
+	return live_bytes / 4 > hk_config.large_cache ? live_bytes / 4 : hk_config.large_cache;
+}
+
 #endif

@@ -31,14 +31,11 @@ static size_t cache_bytes;
 /* Bytes of the spans in use (atomic: updated outside the lock). */
 static size_t live_bytes;
 
-/* Resident bytes the cache may keep: HAKMEM_LARGE_CACHE_MB, or a quarter
- * of the spans in use when that is more, as for runs: a program turning
- * over hundreds of megabytes of large blocks would otherwise fault in
- * most of every block afresh (20 blocks of 5-25 MiB replaced at random). */
+/* Resident bytes the cache may keep (20 blocks of 5-25 MiB replaced at
+ * random faulted most of each in afresh with 64 MiB alone). */
 static size_t cache_budget(void)
 {
-	size_t live = __atomic_load_n(&live_bytes, __ATOMIC_RELAXED) / 4;
-	return live > hk_config.large_cache ? live : hk_config.large_cache;
+	return hk_large_keep(__atomic_load_n(&live_bytes, __ATOMIC_RELAXED));
 }
 
 /* A span maps whole 2 MiB chunks: they are its own anyway (the registry

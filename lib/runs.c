@@ -295,12 +295,10 @@ static unsigned live_run(const struct run_chunk *c, const void *p)
 	return i;
 }
 
-/* Free pages past which a free returns memory: HAKMEM_LARGE_CACHE_MB, or a
- * quarter of the live pages when that is more. */
+/* Free pages past which a free returns memory. */
 static size_t budget_pages(void)
 {
-	size_t cache = hk_config.large_cache / HK_PAGE, live = load(&live_pages);
-	return live / 4 > cache ? live / 4 : cache;
+	return hk_large_keep(load(&live_pages) * HK_PAGE) / HK_PAGE;
 }
 
 /* Return the resident pages of c's free runs to the OS, a madvise per run
