@@ -333,6 +333,24 @@ static void purge_down(struct run_arena *a)
 		}
 }
 
+/* purge_down every arena but held (whose lock the caller holds, or NULL);
+ * with wait 0, only those whose lock is free right now (a trylock keeps no
+ * lock order while the caller holds one). */
+static void purge_others(const struct run_arena *held, int wait)
+{
+	for (unsigned i = 0; i < ARENAS; i++) {
+		struct run_arena *b = &arenas[i];
+		if (b == held)
+			continue;
+		if (!wait && pthread_mutex_trylock(&b->lock) != 0)
+			continue;
+		if (wait)
+			pthread_mutex_lock(&b->lock);
+		purge_down(b);
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
 /* free_dirty is past the budget: purge once that has lasted long enough. */
 static void over_budget(struct run_arena *a)
 {
@@ -342,23 +360,14 @@ static void over_budget(struct run_arena *a)
 	if (now - since < hk_config.large_purge_ms)
 		return;
 	purge_down(a);
-	/* then the arenas not busy: the free pages may be anywhere */
-	for (unsigned i = 0; i < ARENAS; i++)
-		if (&arenas[i] != a && pthread_mutex_trylock(&arenas[i].lock) == 0) {
-			purge_down(&arenas[i]);
-			pthread_mutex_unlock(&arenas[i].lock);
-		}
+	purge_others(a, 0); /* the free pages may be anywhere */
 	__atomic_store_n(&over_since, 0, __ATOMIC_RELAXED);
 }
 
 void hk_runs_purge(void)
 {
-	for (unsigned i = 0; i < ARENAS; i++) {
-		pthread_mutex_lock(&arenas[i].lock);
-		if (load(&free_dirty) > budget_pages())
-			purge_down(&arenas[i]);
-		pthread_mutex_unlock(&arenas[i].lock);
-	}
+	if (load(&free_dirty) > budget_pages())
+		purge_others(NULL, 1);
 	__atomic_store_n(&over_since, 0, __ATOMIC_RELAXED);
 }
 
