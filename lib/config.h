@@ -24,13 +24,14 @@ extern struct hk_config hk_config __attribute__((visibility("hidden")));
 
 void hk_config_load(void);
 
-/* Bytes of freed large blocks kept resident for reuse, spans and runs each:
- * HAKMEM_LARGE_CACHE_MB, or a quarter of the bytes in use when that is more,
- * so that a program turning over hundreds of megabytes of large blocks does
- * not fault most of each one in afresh. */
-static inline size_t hk_large_keep(size_t live_bytes)
+/* Bytes of freed large blocks a tier keeps resident for reuse:
+ * HAKMEM_LARGE_CACHE_MB, or its share of the bytes it has in use when that
+ * is more (runs: a quarter; spans: as much again, see large.c), so that a
+ * program turning over hundreds of megabytes of large blocks does not fault
+ * most of each one in afresh. */
+static inline size_t hk_large_keep(size_t share)
 {
-	return live_bytes / 4 > hk_config.large_cache ? live_bytes / 4 : hk_config.large_cache;
+	return share > hk_config.large_cache ? share : hk_config.large_cache;
 }
 
 #endif

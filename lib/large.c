@@ -19,20 +19,27 @@
 struct cached_span {
 	void *base;
 	size_t size; /* bytes mapped */
-	size_t dirty; /* bytes from base that may be resident */
+	size_t dirty; /* bytes from base that may be non-zero (and resident) */
 };
 
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Oldest first; the resident bytes of all of them are cache_bytes, which
- * cache_budget() bounds. */
+ * cache_budget() bounds.  A block takes the cached span that fits it best,
+ * cut to the chunks it needs (the rest stays cached), or, when none is
+ * large enough, spans side by side joined: freed memory then serves blocks
+ * of any size, as a page heap's would.  They are joined only then, so that
+ * each keeps the dirty bytes of its own last block. */
 static struct cached_span cache[CACHE_SLOTS];
 static unsigned cache_count;
 static size_t cache_bytes;
 /* Bytes of the spans in use (atomic: updated outside the lock). */
 static size_t live_bytes;
 
-/* Resident bytes the cache may keep (20 blocks of 5-25 MiB replaced at
- * random faulted most of each in afresh with 64 MiB alone). */
+/* Resident bytes the cache may keep: as many as the spans in use hold.
+ * Blocks of 5-25 MiB replaced at random in 20 slots (mimalloc-bench's
+ * malloc-large) need that much to find a fit for each new block among the
+ * freed ones: with a quarter, 69 of 300 mallocs found none and faulted a
+ * fresh span in (330 ops/s, 350 k page faults; 480 and 119 k with this). */
 static size_t cache_budget(void)
 {
 	return hk_large_keep(__atomic_load_n(&live_bytes, __ATOMIC_RELAXED));
@@ -47,12 +54,15 @@ static size_t span_size(size_t need)
 }
 
 /* Better for a block that will touch need bytes: a span whose dirty pages
- * cover it (no page faults) with the least slack, else the most dirty. */
+ * cover it (no page faults) with the least slack, else the most dirty; the
+ * smaller of two alike (the rest of a larger one stays for a larger block). */
 static int better_fit(const struct cached_span *a, const struct cached_span *b, size_t need)
 {
 	if ((a->dirty >= need) != (b->dirty >= need))
 		return a->dirty >= need;
-	return a->dirty >= need ? a->dirty < b->dirty : a->dirty > b->dirty;
+	if (a->dirty != b->dirty)
+		return a->dirty >= need ? a->dirty < b->dirty : a->dirty > b->dirty;
+	return a->size < b->size;
 }
 
 static struct cached_span cache_remove_locked(unsigned i)
@@ -64,33 +74,144 @@ static struct cached_span cache_remove_locked(unsigned i)
 	return c;
 }
 
-/* The smallest cached span of size bytes up to twice that, the better fit
- * among equals.  A larger span's pages in front are resident, where a fresh
- * span would fault on every page (20 blocks of 5-25 MiB replaced at random:
- * 1.3x faster than with a quarter more at most); a span more than twice as
- * large stays for a block of its size. */
-static void *cache_take_locked(size_t size, size_t need)
+/* The cached span that best fits a block of size bytes, or -1; *total
+ * gets the bytes of all of them. */
+static int cache_find_locked(size_t size, size_t need, size_t *total)
 {
 	int best = -1;
+	*total = 0;
 	for (unsigned i = 0; i < cache_count; i++) {
-		size_t s = cache[i].size;
-		if (s >= size && s / 2 <= size &&
-		    (best < 0 || s < cache[best].size ||
-		     (s == cache[best].size && better_fit(&cache[i], &cache[best], need))))
+		*total += cache[i].size;
+		if (cache[i].size >= size && (best < 0 || better_fit(&cache[i], &cache[best], need)))
 			best = (int)i;
 	}
-	return best < 0 ? NULL : cache_remove_locked((unsigned)best).base;
+	return best;
 }
 
-/* A span of size bytes to twice that starting on an align boundary (at
- * least a chunk), for a block that will touch its first need bytes. */
+/* Whether b starts where a ends, in the same region (a direct mapping, or
+ * the next region by chance, goes back to the OS on its own). */
+static int adjacent(const struct cached_span *a, const struct cached_span *b)
+{
+	return (char *)a->base + a->size == (char *)b->base && hk_region_same(a->base, b->base);
+}
+
+/* Spans joined for one block: at most this many (a longer row is left). */
+#define JOIN_MAX 16u
+
+/* The indices of the cached spans in address order, in by[]. */
+static void sort_by_address_locked(unsigned *by)
+{
+	for (unsigned i = 0; i < cache_count; i++) {
+		unsigned j = i;
+		for (; j && (char *)cache[by[j - 1]].base > (char *)cache[i].base; j--)
+			by[j] = by[j - 1];
+		by[j] = i;
+	}
+}
+
+/* Sort the n indices in row[] from the highest down. */
+static void sort_down(unsigned *row, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j && row[j - 1] < row[j]; j--) {
+			unsigned t = row[j];
+			row[j] = row[j - 1];
+			row[j - 1] = t;
+		}
+}
+
+/* The shortest row of cached spans side by side that holds size bytes, at
+ * most JOIN_MAX of them, taken out of the cache into parts (in address
+ * order); returns how many, 0 when there is none. */
+static unsigned cache_take_row_locked(size_t size, struct cached_span *parts)
+{
+	unsigned by[CACHE_SLOTS], first = 0, best = 0;
+	size_t best_total = SIZE_MAX;
+	sort_by_address_locked(by);
+	for (unsigned s = 0; s < cache_count; s++) {
+		size_t total = cache[by[s]].size;
+		unsigned k = 1;
+		while (total < size && k < JOIN_MAX && s + k < cache_count &&
+		       adjacent(&cache[by[s + k - 1]], &cache[by[s + k]]))
+			total += cache[by[s + k++]].size;
+		if (total >= size && total < best_total) {
+			first = s;
+			best = k;
+			best_total = total;
+		}
+	}
+	unsigned *row = by + first;
+	for (unsigned i = 0; i < best; i++)
+		parts[i] = cache[row[i]];
+	sort_down(row, best); /* removing the highest first leaves the others in place */
+	for (unsigned i = 0; i < best; i++)
+		cache_remove_locked(row[i]);
+	return best;
+}
+
+/* One span of the n parts side by side: the headers after the first are
+ * cleared, and its dirty bytes reach into the last part written. */
+static struct cached_span join(const struct cached_span *parts, unsigned n)
+{
+	struct cached_span c = parts[0];
+	for (unsigned i = 1; i < n; i++) {
+		memset(parts[i].base, 0, sizeof(struct hk_large));
+		if (parts[i].dirty > HDR) /* more than the header just cleared */
+			c.dirty = c.size + parts[i].dirty;
+		c.size += parts[i].size;
+	}
+	hk_registry_set(c.base, c.size); /* chunks registered before: no leaf to map */
+	return c;
+}
+
+static void cache_put(struct cached_span c);
+
+/* Cut l to keep bytes; the rest becomes a span of its own, cached. */
+static void span_split(struct hk_large *l, size_t keep)
+{
+	size_t rest = l->seg.size - keep, dirty = l->dirty > keep ? l->dirty - keep : 0;
+	if (dirty < HDR) /* its header is the one thing written where the rest was clean */
+		dirty = HDR;
+	struct hk_large *t = (struct hk_large *)((char *)l + keep);
+	*t = (struct hk_large){.seg = {hk_owner_kind(NULL, HK_SEG_LARGE), rest}};
+	hk_registry_set(&t->seg, rest); /* chunks registered before: no leaf to map */
+	l->seg.size = keep;
+	if (l->dirty > keep)
+		l->dirty = keep;
+	cache_put((struct cached_span){t, rest, dirty});
+}
+
+/* A cached span for a block of size bytes that will touch need, cut to size. */
+static struct hk_large *cache_take(size_t size, size_t need)
+{
+	struct cached_span parts[JOIN_MAX];
+	unsigned n = 1;
+	size_t total;
+	pthread_mutex_lock(&large_lock);
+	int i = cache_find_locked(size, need, &total);
+	if (i >= 0)
+		parts[0] = cache_remove_locked((unsigned)i);
+	else /* spans side by side, when there are enough bytes to look for */
+		n = total >= size ? cache_take_row_locked(size, parts) : 0;
+	pthread_mutex_unlock(&large_lock);
+	if (!n)
+		return NULL;
+	struct cached_span c = n > 1 ? join(parts, n) : parts[0];
+	struct hk_large *l = c.base;
+	l->seg.size = c.size;
+	l->dirty = c.dirty;
+	if (c.size > size)
+		span_split(l, size);
+	return l;
+}
+
+/* A span of size bytes starting on an align boundary (at least a chunk),
+ * for a block that will touch its first need bytes. */
 static struct hk_large *span_get(size_t size, size_t align, size_t need)
 {
 	struct hk_large *l = NULL;
 	if (align <= HK_CHUNK) {
-		pthread_mutex_lock(&large_lock);
-		l = cache_take_locked(size, need);
-		pthread_mutex_unlock(&large_lock);
+		l = cache_take(size, need);
 		hk_stats_large_cache(l != NULL);
 	}
 	if (!l)
@@ -101,7 +222,7 @@ static struct hk_large *span_get(size_t size, size_t align, size_t need)
 
 /* Reusing a span for a smaller block leaves the pages it dirtied beyond the
  * block resident.  Those are kept while the total slack of live blocks fits a
- * budget (an eighth of the cache), so that blocks which grow back find their
+ * budget (an eighth of the cache's), so that blocks which grow back find their
  * pages; past it the tail is given back, so a cache of spans once filled to
  * megabytes does not keep them resident under small blocks. */
 #define DECOMMIT_MIN ((size_t)256 << 10)
@@ -113,7 +234,7 @@ static void decommit_tail(struct hk_large *l, size_t end)
 	size_t slack = l->dirty > end ? l->dirty - end : 0;
 	if (slack < DECOMMIT_MIN)
 		return;
-	size_t budget = hk_config.large_cache / 8;
+	size_t budget = cache_budget() / 8;
 	if (__atomic_add_fetch(&slack_bytes, slack, __ATOMIC_RELAXED) <= budget) {
 		l->charged = slack;
 		return;
@@ -175,39 +296,43 @@ void *hk_large_alloc_growing(size_t n)
 	return large_alloc(n, 0, NULL, 1);
 }
 
-static void span_release(void *base, size_t size)
+static void span_release(struct cached_span c)
 {
-	size_t dirty = ((struct hk_large *)base)->dirty;
-	hk_registry_clear(base, size);
-	hk_region_give(base, size, dirty, HK_PURPOSE_LARGE);
+	hk_registry_clear(c.base, c.size);
+	hk_region_give(c.base, c.size, c.dirty, HK_PURPOSE_LARGE);
 }
 
 /* Another span may enter only while the cache has a slot free and its
  * resident bytes stay within the budget. */
-static int cache_full_locked(size_t dirty)
+static int cache_full_locked(size_t dirty, size_t budget)
 {
-	return cache_count == CACHE_SLOTS || cache_bytes + dirty > cache_budget();
+	return cache_count == CACHE_SLOTS || cache_bytes + dirty > budget;
 }
 
-/* Cache the span at base, evicting the oldest spans until it fits; the
- * evicted ones are released outside the lock, a few at a time. */
-static void cache_put(void *base, size_t size, size_t dirty)
+/* Cache the span c, evicting the oldest spans until it fits; the evicted
+ * ones are released outside the lock, a few at a time. */
+static void cache_put(struct cached_span c)
 {
+	size_t budget = cache_budget();
+	if (c.dirty > budget) {
+		span_release(c);
+		return;
+	}
 	for (;;) {
 		struct cached_span out[8];
 		unsigned n = 0;
 		int stored = 0;
 		pthread_mutex_lock(&large_lock);
-		while (n < 8 && cache_count && cache_full_locked(dirty))
+		while (n < 8 && cache_count && cache_full_locked(c.dirty, budget))
 			out[n++] = cache_remove_locked(0);
-		if (!cache_full_locked(dirty)) {
-			cache[cache_count++] = (struct cached_span){base, size, dirty};
-			cache_bytes += dirty;
+		if (!cache_full_locked(c.dirty, budget)) {
+			cache[cache_count++] = c;
+			cache_bytes += c.dirty;
 			stored = 1;
 		}
 		pthread_mutex_unlock(&large_lock);
 		for (unsigned i = 0; i < n; i++)
-			span_release(out[i].base, out[i].size);
+			span_release(out[i]);
 		if (stored)
 			return;
 	}
@@ -219,11 +344,7 @@ static void span_free(struct hk_large *l)
 	__atomic_sub_fetch(&slack_bytes, l->charged, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&live_bytes, l->seg.size, __ATOMIC_RELAXED);
 	l->charged = 0;
-	if (l->dirty > cache_budget()) {
-		span_release(l, l->seg.size);
-		return;
-	}
-	cache_put(l, l->seg.size, l->dirty);
+	cache_put((struct cached_span){l, l->seg.size, l->dirty});
 }
 
 static int span_resize(struct hk_large *l, size_t n)
@@ -232,14 +353,9 @@ static int span_resize(struct hk_large *l, size_t n)
 	if (off + n > l->seg.size)
 		return -1;
 	size_t keep = span_size(off + n);
-	if (keep <= l->seg.size / 2) { /* give the tail chunks back */
+	if (keep <= l->seg.size / 2) { /* the tail chunks serve other blocks */
 		__atomic_sub_fetch(&live_bytes, l->seg.size - keep, __ATOMIC_RELAXED);
-		hk_registry_clear((char *)l + keep, l->seg.size - keep);
-		hk_region_give((char *)l + keep, l->seg.size - keep, l->dirty > keep ? l->dirty - keep : 0,
-			       HK_PURPOSE_LARGE);
-		l->seg.size = keep;
-		if (l->dirty > keep)
-			l->dirty = keep;
+		span_split(l, keep);
 	}
 	l->usable = span_usable(l, off, n);
 	mark_dirty(l);

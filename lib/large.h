@@ -1,7 +1,9 @@
 /*
- * large.h — the Large tier (> 52 KiB): each block is its own 2 MiB aligned
- * mapping with a small header, and a small cache of recently freed spans
- * keeps alloc/free loops away from the kernel.
+ * large.h — the Large tier (> 52 KiB): blocks up to 1 MiB are runs of pages
+ * in shared chunks (runs.h); a larger one gets a span of whole 2 MiB chunks
+ * of its own, behind a small header.  Freed spans wait in a cache that cuts
+ * them to fit smaller blocks and joins neighbours for larger ones, which
+ * keeps alloc/free loops away from the kernel and its page faults.
  */
 #ifndef HK_LARGE_H
 #define HK_LARGE_H

@@ -94,6 +94,12 @@ static struct region *region_of(uintptr_t p)
 	return NULL;
 }
 
+int hk_region_same(const void *a, const void *b)
+{
+	const struct region *r = region_of((uintptr_t)a);
+	return r && r == region_of((uintptr_t)b);
+}
+
 void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpose)
 {
 	struct region *r = region_of((uintptr_t)base);

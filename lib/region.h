@@ -19,6 +19,10 @@ void *hk_region_take(size_t size, size_t align, enum hk_purpose purpose);
  * been written (they are returned to the OS, the rest is zero already). */
 void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpose);
 
+/* Whether a and b both lie in one reservation (chunks given back together
+ * must: a direct mapping, or the next one by chance, goes back on its own). */
+int hk_region_same(const void *a, const void *b);
+
 /* fork(): hold the region lock across it. */
 void hk_region_atfork_prepare(void);
 void hk_region_atfork_release(void);

@@ -298,7 +298,7 @@ static unsigned live_run(const struct run_chunk *c, const void *p)
 /* Free pages past which a free returns memory. */
 static size_t budget_pages(void)
 {
-	return hk_large_keep(load(&live_pages) * HK_PAGE) / HK_PAGE;
+	return hk_large_keep(load(&live_pages) * HK_PAGE / 4) / HK_PAGE;
 }
 
 /* Return the resident pages of c's free runs to the OS, a madvise per run

@@ -61,28 +61,44 @@ static uint64_t advised_on_free(void **p, int n, size_t size)
 	return advise_calls() - advise0;
 }
 
-/* A freed span serves a block whose span would be half its size or more
- * (its resident pages in front spare the faults of a fresh span), and no
- * smaller one (a huge span kept for a huge block). */
-static void spans_reused_up_to_twice(void)
+static struct hakmem_ptr_info info(void *p)
+{
+	struct hakmem_ptr_info in;
+	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p) failed", p);
+	return in;
+}
+
+/* A freed span serves a smaller block from its front and keeps the rest
+ * for another; freed side by side, the two become one span again.  Run
+ * first: nothing else is cached then. */
+static void spans_split_and_joined(void)
 {
 	void *p = malloc(10u << 20); /* a 12 MiB span: the header, then 10 MiB */
 	HK_CHECK(p != NULL, "malloc(10 MiB)");
 	free(p);
 	uint64_t hits0 = cache_hits();
-	void *q = malloc(7u << 20); /* needs 8 MiB */
-	HK_CHECK(q == p && cache_hits() == hits0 + 1, "malloc(7 MiB) after freeing 10 MiB: %p, expected %p", q, p);
-	free(q);
-	void *r = malloc(3u << 20); /* needs 4 MiB: 12 is three times that */
-	HK_CHECK(r != q && cache_hits() == hits0 + 1, "malloc(3 MiB) took the cached 12 MiB span %p: %p, %" PRIu64 " hits", q, r, cache_hits() - hits0);
+	void *q = malloc(3u << 20); /* needs 4 MiB */
+	void *r = malloc(7u << 20); /* needs 8 MiB: the other 8 */
+	HK_CHECK(q == p && r == (char *)p + (4u << 20) && cache_hits() == hits0 + 2,
+		 "malloc(3 MiB), malloc(7 MiB) after freeing a 12 MiB span at %p: %p, %p, %" PRIu64 " cache hits", p,
+		 q, r, cache_hits() - hits0);
+	HK_CHECK(info(q).stride == (4u << 20) && info(r).stride == (8u << 20), "spans of %zu and %zu bytes",
+		 (size_t)info(q).stride, (size_t)info(r).stride);
 	free(r);
-	hk_pass("a cached span serves blocks needing half its size or more, not less");
+	free(q);
+	void *s = malloc(10u << 20);
+	HK_CHECK(s == p && info(s).stride == (12u << 20) && cache_hits() == hits0 + 3,
+		 "malloc(10 MiB) after freeing both: %p in a %zu-byte span, expected %p in 12 MiB", s,
+		 (size_t)info(s).stride, p);
+	free(s);
+	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, and 10 MiB again once they are freed");
 }
 
-/* The cache keeps a quarter of the bytes of spans in use when that is more
- * than HAKMEM_LARGE_CACHE_MB: with 16 spans of 22 MiB in use, 4 freed (80
- * MiB resident by their marks, untouched here) all stay cached, where 64
- * MiB would keep 3, and serve the next 4 mallocs. */
+/* The cache keeps as many resident bytes as the spans in use hold, when
+ * that is more than HAKMEM_LARGE_CACHE_MB: with 12 spans of 22 MiB in use,
+ * 8 freed (160 MiB resident by their marks, untouched here) all stay cached,
+ * where a quarter of the bytes in use would keep 3, and serve the next 8
+ * mallocs without a syscall. */
 static void budget_follows_live_spans(void)
 {
 	static void *big[20];
@@ -90,22 +106,24 @@ static void budget_follows_live_spans(void)
 		big[i] = malloc(20u << 20);
 		HK_CHECK(big[i] != NULL, "malloc(20 MiB)");
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 8; i++)
 		free(big[i]);
-	uint64_t hits0 = cache_hits();
-	for (int i = 0; i < 4; i++)
+	uint64_t hits0 = cache_hits(), advise0 = advise_calls();
+	for (int i = 0; i < 8; i++)
 		big[i] = malloc(20u << 20);
-	uint64_t hits = cache_hits() - hits0;
-	HK_CHECK(hits == 4, "4 x 20 MiB freed beside 352 MiB of spans in use, then allocated: %" PRIu64 " cache hits",
-		 hits);
+	uint64_t hits = cache_hits() - hits0, advised = advise_calls() - advise0;
+	HK_CHECK(hits == 8 && advised == 0,
+		 "8 x 20 MiB freed beside 264 MiB of spans in use, then allocated: %" PRIu64 " cache hits, %" PRIu64
+		 " madvise", hits, advised);
 	for (int i = 0; i < 20; i++)
 		free(big[i]);
-	hk_pass("4 x 20 MiB freed beside 352 MiB in use: all kept (budget 88 MiB) and reused");
+	hk_pass("8 x 20 MiB freed beside 264 MiB in use: all kept and reused, no madvise");
 }
 
 int main(void)
 {
 	hk_test_begin("test_large_cache", "freed large blocks' memory is reused, and bounded by resident bytes");
+	spans_split_and_joined();
 	static void *p[N];
 	uint64_t hits;
 	/* runs (<= 1 MiB, packed in shared chunks): 200 x 100 KB = 20 MB */
@@ -119,13 +137,15 @@ int main(void)
 	hk_pass("40 x 1.5 MB freed and allocated again: 40 cache hits, 0 madvise");
 
 	/* three times the 64 MiB budget, either kind: the excess is given back.
-	 * The span cache keeps exactly the spans whose resident bytes (a 64-byte
-	 * header, then the block's pages) fit 64 MiB: 44, and evicts the rest,
-	 * one madvise each. */
-	uint64_t fit = (64u << 20) / (64 + 367 * HK_PAGE); /* 1.5 MB = 366.2 pages */
-	advised = advised_on_free(p, 100, 1500000);
-	HK_CHECK(advised == 100 - fit, "100 freed 1.5 MB spans, cache of %" PRIu64 ": %" PRIu64 " evicted", fit,
-		 advised);
+	 * The span cache keeps no more resident bytes (a 64-byte header, then
+	 * the block's pages) than 64 MiB once no span is in use; the spans it
+	 * evicts go back whole, joined ones in one madvise. */
+	uint64_t bytes0 = advise_bytes(), resident = 100 * (uint64_t)(HK_PAGE + 366 * HK_PAGE);
+	advised_on_free(p, 100, 1500000);
+	uint64_t given = advise_bytes() - bytes0;
+	HK_CHECK(given >= resident - (64u << 20), "100 freed 1.5 MB spans (%" PRIu64 " MiB resident): %" PRIu64
+		 " MiB given back, more than 64 MiB kept", resident >> 20, given >> 20);
+	uint64_t fit;
 	/* Runs: the free pages earlier rounds left in open chunks count in the
 	 * same 64 MiB, so at most 64 of the 1 MiB runs' chunks can stay. */
 	fit = (64u << 20) / (1u << 20); /* a 1 MiB run has a chunk to itself */
@@ -141,18 +161,18 @@ int main(void)
 		HK_CHECK(q[i] != NULL, "malloc(100000)");
 		memset(q[i], 1, 100000);
 	}
-	uint64_t bytes0 = advise_bytes();
+	bytes0 = advise_bytes();
 	for (int i = 0; i < 2000; i++)
 		if (i % 10)
 			free(q[i]);
 	hakmem_flush();
-	uint64_t given = advise_bytes() - bytes0, freed = 1800ull * 25 * HK_PAGE, keep = 64u << 20;
+	given = advise_bytes() - bytes0;
+	uint64_t freed = 1800ull * 25 * HK_PAGE, keep = 64u << 20;
 	HK_CHECK(given >= freed - keep, "freed %" PRIu64 " MiB of runs in chunks still in use, %" PRIu64
 		 " MiB given back: more than 64 MiB kept", freed >> 20, given >> 20);
 	for (int i = 0; i < 2000; i += 10)
 		free(q[i]);
 	hk_pass("176 MB of 200 MB of runs freed, every chunk still in use: all but 64 MiB given back");
-	spans_reused_up_to_twice();
 	budget_follows_live_spans();
 	return 0;
 }
