@@ -146,6 +146,23 @@ static inline double arg_double(int argc, char **argv, int idx, double def, doub
 	return v;
 }
 
+/* A block size range: MIN and MAX at argv[idx] and argv[idx + 1], both or
+ * neither; MIN is 16 bytes at least (a block holds two stamped words). */
+struct size_range {
+	size_t min, max;
+};
+
+static inline struct size_range arg_size_range(int argc, char **argv, int idx, size_t def_min, size_t def_max,
+					       size_t limit, const char *usage)
+{
+	if (argc == idx + 1)
+		bench_die(usage, "MIN needs MAX");
+	struct size_range r;
+	r.min = arg_u64(argc, argv, idx, def_min, 16, limit, "MIN", usage);
+	r.max = arg_u64(argc, argv, idx + 1, def_max, r.min, limit, "MAX", usage);
+	return r;
+}
+
 /* ---- block stamping: defeats dead-code elimination ---- */
 
 /* Write a tag into the first and the last word of a block (blocks are at

@@ -151,10 +151,9 @@ static struct config parse(int argc, char **argv)
 		bench_die(usage, "THREADS: pc needs an even number, got %d", c.threads);
 	c.cycles = arg_u64(argc, argv, 3, 5000000, 2, UINT64_MAX / 2048, "CYCLES", usage);
 	c.seed = arg_u64(argc, argv, 4, 42, 0, UINT64_MAX, "SEED", usage);
-	if (argc == 6)
-		bench_die(usage, "MIN needs MAX");
-	c.min = arg_u64(argc, argv, 5, 16, 16, 1ull << 30, "MIN", usage);
-	c.max = arg_u64(argc, argv, 6, 1024, c.min, 1ull << 30, "MAX", usage);
+	struct size_range sizes = arg_size_range(argc, argv, 5, 16, 1024, 1ull << 30, usage);
+	c.min = sizes.min;
+	c.max = sizes.max;
 	return c;
 }
 

@@ -130,10 +130,8 @@ int main(int argc, char **argv)
 	uint64_t rounds = arg_u64(argc, argv, 4, 50000, CHUNK, UINT64_MAX / 2, "ROUNDS", usage);
 	rounds = (rounds + CHUNK - 1) / CHUNK * CHUNK; /* what the threads do: whole chunks */
 	uint64_t seed = arg_u64(argc, argv, 5, 42, 0, UINT64_MAX, "SEED", usage);
-	if (argc == 7)
-		bench_die(usage, "MIN needs MAX");
-	size_t min = arg_u64(argc, argv, 6, 16, 16, 1ull << 30, "MIN", usage);
-	size_t max = arg_u64(argc, argv, 7, 4096, min, 1ull << 30, "MAX", usage);
+	struct size_range sizes = arg_size_range(argc, argv, 6, 16, 4096, 1ull << 30, usage);
+	size_t min = sizes.min, max = sizes.max;
 	if (argc > 8 && secs > 0) /* a timed run would silently ignore it */
 		bench_die(usage, "GENERATIONS needs SECONDS 0");
 	uint64_t gens = secs > 0 ? 0 : arg_u64(argc, argv, 8, 100, 1, UINT64_MAX, "GENERATIONS", usage);

@@ -27,10 +27,8 @@ int main(int argc, char **argv)
 	bench_usage_check(argc, argv, usage);
 	uint64_t ops = arg_u64(argc, argv, 1, 300, 1, UINT64_MAX / 2, "OPS", usage);
 	uint64_t seed = arg_u64(argc, argv, 2, 42, 0, UINT64_MAX, "SEED", usage);
-	if (argc == 4)
-		bench_die(usage, "MIN needs MAX");
-	size_t min = arg_u64(argc, argv, 3, 5u << 20, 16, 1ull << 34, "MIN", usage);
-	size_t max = arg_u64(argc, argv, 4, 25u << 20, min, 1ull << 34, "MAX", usage);
+	struct size_range sizes = arg_size_range(argc, argv, 3, 5u << 20, 25u << 20, 1ull << 34, usage);
+	size_t min = sizes.min, max = sizes.max;
 	printf("bench_malloc_large: ops=%" PRIu64 " seed=%" PRIu64 " slots=%d size=%zu..%zu\n", ops, seed, SLOTS,
 	       min, max);
 

@@ -23,10 +23,8 @@ int main(int argc, char **argv)
 	uint64_t cycles = arg_u64(argc, argv, 1, 40000000, 1, UINT64_MAX / 2, "CYCLES", usage);
 	uint64_t ws = arg_u64(argc, argv, 2, 8192, 1, 1u << 26, "WS", usage);
 	uint64_t seed = arg_u64(argc, argv, 3, 42, 0, UINT64_MAX, "SEED", usage);
-	if (argc == 5)
-		bench_die(usage, "MIN needs MAX");
-	size_t min = arg_u64(argc, argv, 4, 16, 16, 1ull << 30, "MIN", usage);
-	size_t max = arg_u64(argc, argv, 5, 1040, min, 1ull << 30, "MAX", usage);
+	struct size_range sizes = arg_size_range(argc, argv, 4, 16, 1040, 1ull << 30, usage);
+	size_t min = sizes.min, max = sizes.max;
 
 	printf("bench_random_mixed: cycles=%" PRIu64 " ws=%" PRIu64 " seed=%" PRIu64 " size=%zu..%zu\n", cycles, ws,
 	       seed, min, max);
