@@ -72,9 +72,53 @@ static void malloc_large(void)
 	hk_pass("2000 replacements of 5-25 MiB blocks in 20 slots");
 }
 
+static uint64_t regions_mapped(void)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	return st.os_map_calls[4]; /* purpose 4: region */
+}
+
+/* Freed spans side by side are joined for a larger block, but never across
+ * two reservations that happen to be side by side (the next one's hint
+ * follows the last): each goes back to its own.  Blocks of 1.5 MB take a
+ * chunk each, so they fill the first reservation to its last chunk, and the
+ * first one after the next reservation starts that.  Freed, the two wait
+ * side by side in the span cache; a block of two chunks must not get both.
+ * Run first: nothing is cached yet. */
+static void no_join_across_regions(void)
+{
+	static void *p[512];
+	free(malloc(16)); /* the first reservation is made by the first malloc */
+	uint64_t maps0 = regions_mapped();
+	int n = 0;
+	while (n < 512 && regions_mapped() == maps0) {
+		p[n] = malloc(1500000);
+		HK_CHECK(p[n] != NULL, "malloc(1.5 MB)");
+		n++;
+	}
+	HK_CHECK(n >= 2 && n < 512, "%d blocks of 1.5 MB, and no second reservation", n);
+	struct hakmem_ptr_info last = info(p[n - 2]), first = info(p[n - 1]);
+	int side_by_side = last.region + last.stride == first.region;
+	if (side_by_side) {
+		free(p[n - 2]);
+		free(p[n - 1]);
+		p[n - 2] = malloc(3u << 20); /* two chunks */
+		p[n - 1] = NULL;
+		HK_CHECK(p[n - 2] != NULL && info(p[n - 2]).region != last.region,
+			 "malloc(3 MiB) joined the last span of a reservation (%#lx) and the first of the next (%#lx)",
+			 (unsigned long)last.region, (unsigned long)first.region);
+	}
+	for (int i = 0; i < n; i++)
+		free(p[i]);
+	hk_pass(side_by_side ? "the last span of a reservation and the first of the next are not joined"
+			     : "(skipped: the next reservation is not side by side) spans of two reservations");
+}
+
 int main(void)
 {
 	hk_test_begin("test_span_bounds", "a span's block never reaches past the span");
+	no_join_across_regions();
 	malloc_large();
 	usable_within_span();
 	return 0;
