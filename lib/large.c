@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "bitmap.h"
 #include "config.h"
 #include "large.h"
 #include "os.h"
@@ -109,15 +110,18 @@ static void sort_by_address_locked(unsigned *by)
 	}
 }
 
-/* Sort the n indices in row[] from the highest down. */
-static void sort_down(unsigned *row, unsigned n)
+/* Take the cached spans whose bits are set in taken out of the cache; the
+ * others keep their order. */
+static void cache_remove_taken_locked(const uint64_t *taken)
 {
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j && row[j - 1] < row[j]; j--) {
-			unsigned t = row[j];
-			row[j] = row[j - 1];
-			row[j - 1] = t;
-		}
+	unsigned kept = 0;
+	for (unsigned i = 0; i < cache_count; i++) {
+		if (hk_bit(taken, i))
+			cache_bytes -= cache[i].dirty;
+		else
+			cache[kept++] = cache[i];
+	}
+	cache_count = kept;
 }
 
 /* The shortest row of cached spans side by side that holds size bytes, at
@@ -140,12 +144,12 @@ static unsigned cache_take_row_locked(size_t size, struct cached_span *parts)
 			best_total = total;
 		}
 	}
-	unsigned *row = by + first;
-	for (unsigned i = 0; i < best; i++)
-		parts[i] = cache[row[i]];
-	sort_down(row, best); /* removing the highest first leaves the others in place */
-	for (unsigned i = 0; i < best; i++)
-		cache_remove_locked(row[i]);
+	uint64_t taken[CACHE_SLOTS / 64] = {0};
+	for (unsigned i = 0; i < best; i++) {
+		parts[i] = cache[by[first + i]];
+		hk_bits_set(taken, by[first + i], 1, 1);
+	}
+	cache_remove_taken_locked(taken);
 	return best;
 }
 
