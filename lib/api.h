@@ -21,9 +21,6 @@ void hk_dealloc(void *p);
 /* The slow paths, out of line. */
 void *hk_alloc_slow(size_t n);
 void hk_dealloc_slow(void *p, const char *func);
-struct hk_segment;
-/* free(p) of a block in s that is not the calling thread's (s from its lookup). */
-void hk_dealloc_foreign(struct hk_segment *s, void *p);
 /* A block of small class cls (n bytes asked) for a thread that may have no heap yet. */
 void *hk_alloc_class(unsigned cls, size_t n);
 

@@ -34,7 +34,7 @@ void hk_dealloc(void *p)
 	else if (tag == hk_owner_kind(h, HK_SEG_POOL))
 		push_if_valid(h, hk_pool_block_class((struct hk_arena *)s, p), p);
 	else
-		hk_dealloc_foreign(s, p);
+		hk_dealloc_slow(p, "free");
 }
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 
@@ -53,9 +53,13 @@ static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block 
 	hk_free_list_push(h, cls, b);
 }
 
-/* p in segment s, which is no tiny or pool segment of this thread's heap. */
-static void dealloc_in(struct hk_segment *s, void *p, const char *func)
+void hk_dealloc_slow(void *p, const char *func)
 {
+	if (!p)
+		return;
+	struct hk_segment *s = hk_segment_of(p);
+	if (!s)
+		hk_fatal_ptr(func, "invalid pointer", p);
 	if (hk_segment_is_large(s)) {
 		hk_large_dealloc(s, p, func);
 		return;
@@ -68,21 +72,4 @@ static void dealloc_in(struct hk_segment *s, void *p, const char *func)
 		hk_fatal_ptr(func, "double free", p);
 	/* the fast path took every valid block of this thread's heap */
 	free_elsewhere(hk_segment_owner(s), (unsigned)cls, b);
-}
-
-void hk_dealloc_slow(void *p, const char *func)
-{
-	if (!p)
-		return;
-	struct hk_segment *s = hk_segment_of(p);
-	if (!s)
-		hk_fatal_ptr(func, "invalid pointer", p);
-	dealloc_in(s, p, func);
-}
-
-/* The fast path found s and it is not this thread's: no second lookup
- * (cross-thread producer-consumer frees every block here). */
-void hk_dealloc_foreign(struct hk_segment *s, void *p)
-{
-	dealloc_in(s, p, "free");
 }
