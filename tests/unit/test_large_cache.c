@@ -3,7 +3,8 @@
  * hundred large blocks gets their memory back without a syscall — runs
  * (<= 1 MiB) through the empty chunks kept, spans through the span cache —
  * and what either keeps is bounded by the pages it holds resident
- * (HAKMEM_LARGE_CACHE_MB, 64 MiB by default), not by a count.
+ * (HAKMEM_LARGE_CACHE_MB, 64 MiB by default, or a share of the bytes in
+ * use when that is more), not by a count.
  */
 #include "hk_test.h"
 
