@@ -12,6 +12,9 @@
 #include "remote.h"
 #include "tiny.h"
 
+/* pulls api.o in with this file from libhakmem.a (see api.h) */
+static const char *const link_api __attribute__((used)) = &hk_api_linked;
+
 void *hk_alloc(size_t n)
 {
 	struct hk_heap *h = hk_tl_heap;

@@ -12,6 +12,8 @@
 #include "os.h"
 #include "out.h"
 
+const char hk_api_linked; /* see api.h */
+
 /* Usable bytes of the live block p; aborts on a pointer hakmem did not hand out. */
 static size_t usable_size(void *p, const char *func)
 {

@@ -24,6 +24,12 @@ void hk_dealloc_slow(void *p, const char *func);
 /* A block of small class cls (n bytes asked) for a thread that may have no heap yet. */
 void *hk_alloc_class(unsigned cls, size_t n);
 
+/* Defined in api.c, with the rest of the malloc family; alloc.c and free.c
+ * refer to it, so that a program linked with libhakmem.a that calls only
+ * malloc and free links calloc, realloc and the others too.  libc calls them
+ * itself, and a block from glibc's calloc reaching our free is fatal. */
+extern const char hk_api_linked;
+
 /* Global initialisation, once, before the first allocation is served. */
 void hk_init(void);
 

@@ -10,6 +10,9 @@
 #include "out.h"
 #include "remote.h"
 
+/* pulls api.o in with this file from libhakmem.a (see api.h) */
+static const char *const link_api __attribute__((used)) = &hk_api_linked;
+
 /* cls: the block's class, or -1 when p is no block start of this heap. */
 static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
 {
