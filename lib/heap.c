@@ -15,12 +15,32 @@ __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec"))) =
 __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
 uintptr_t hk_free_key;
 
-static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Every heap made, and the metadata they are made of, under heaps_lock. */
+static pthread_mutex_t heaps_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_heap *all_heaps;
-static struct hk_heap *abandoned;
 static pthread_key_t heap_key;
 
-/* Metadata bump allocator, under heap_lock.  Its chunks come from the
+/*
+ * A heap not in use waits on the slot of the CPU its last thread left on,
+ * and a new thread adopts one left on its own CPU: that CPU's caches still
+ * hold the lines the first malloc touches (the slot, the heap, its free list
+ * and first block).  Here, when threads started one after another alternate
+ * CPUs, that cuts a first malloc from ~680 cycles to ~400.  A slot keeps
+ * its last heap for its CPU's next thread; other CPUs take only the ones
+ * beyond it, so a CPU whose slot is empty makes a new heap rather than pull
+ * one from under another CPU, and at most one heap per slot waits unused
+ * because of it.
+ */
+#define HEAP_SLOTS 16u
+static struct heap_slot {
+	pthread_mutex_t lock;
+	struct hk_heap *head, *tail; /* newest first, doubly linked: any heap leaves in O(1) */
+	unsigned count;
+} __attribute__((aligned(64))) slots[HEAP_SLOTS] = {
+	[0 ... HEAP_SLOTS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER },
+};
+
+/* Metadata bump allocator, under heaps_lock.  Its chunks come from the
  * region, which the first allocation maps anyway: metadata costs no syscall
  * of its own. */
 static char *meta_pos, *meta_end;
@@ -43,51 +63,92 @@ static void *meta_alloc_locked(size_t size)
 
 void *hk_meta_alloc(size_t size)
 {
-	pthread_mutex_lock(&heap_lock);
+	pthread_mutex_lock(&heaps_lock);
 	void *p = meta_alloc_locked(size);
-	pthread_mutex_unlock(&heap_lock);
+	pthread_mutex_unlock(&heaps_lock);
 	return p;
 }
 
-static struct hk_heap *heap_new_locked(void)
+static struct hk_heap *heap_new(void)
 {
+	pthread_mutex_lock(&heaps_lock);
 	struct hk_heap *h = meta_alloc_locked(sizeof(*h));
-	if (!h)
-		return NULL;
-	h->next_all = all_heaps;
-	all_heaps = h;
+	if (h) {
+		h->in_use = 1;
+		h->next_all = all_heaps;
+		all_heaps = h;
+	}
+	pthread_mutex_unlock(&heaps_lock);
 	return h;
 }
 
-/* Every heap not in use is on the abandoned list, newest first. */
-static void abandon_locked(struct hk_heap *h)
+static void slot_push_locked(struct heap_slot *s, struct hk_heap *h)
 {
 	h->in_use = 0;
+	__atomic_store_n(&h->slot, (unsigned)(s - slots), __ATOMIC_RELAXED);
 	h->prev_abandoned = NULL;
-	h->next_abandoned = abandoned;
-	if (abandoned)
-		abandoned->prev_abandoned = h;
-	abandoned = h;
+	h->next_abandoned = s->head;
+	if (s->head)
+		s->head->prev_abandoned = h;
+	else
+		s->tail = h;
+	s->head = h;
+	__atomic_store_n(&s->count, s->count + 1, __ATOMIC_RELAXED);
 }
 
-static void unabandon_locked(struct hk_heap *h)
+static void slot_remove_locked(struct heap_slot *s, struct hk_heap *h)
 {
 	if (h->prev_abandoned)
 		h->prev_abandoned->next_abandoned = h->next_abandoned;
 	else
-		abandoned = h->next_abandoned;
+		s->head = h->next_abandoned;
 	if (h->next_abandoned)
 		h->next_abandoned->prev_abandoned = h->prev_abandoned;
+	else
+		s->tail = h->prev_abandoned;
+	__atomic_store_n(&s->count, s->count - 1, __ATOMIC_RELAXED);
+	h->in_use = 1;
 }
 
-static struct hk_heap *heap_take_locked(struct hk_heap *prefer, int *fresh)
+/* A heap from slot s: for its own CPU the newest; for another CPU the
+ * oldest (the coldest in s's CPU's caches), and only beyond the one s keeps.
+ * The count is peeked first, so that empty slots are read, never locked. */
+static struct hk_heap *slot_take(struct heap_slot *s, int own)
 {
-	struct hk_heap *h = prefer && !prefer->in_use ? prefer : abandoned;
-	*fresh = h == NULL;
-	if (!h)
-		return heap_new_locked();
-	unabandon_locked(h);
+	unsigned keep = own ? 0 : 1;
+	if (__atomic_load_n(&s->count, __ATOMIC_RELAXED) <= keep)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	struct hk_heap *h = s->count <= keep ? NULL : own ? s->head : s->tail;
+	if (h)
+		slot_remove_locked(s, h);
+	pthread_mutex_unlock(&s->lock);
 	return h;
+}
+
+/* h itself when it waits on a slot.  Its slot is read before the lock, so
+ * it is checked again under it: h may have been adopted and left elsewhere. */
+static struct hk_heap *take_preferred(struct hk_heap *h)
+{
+	struct heap_slot *s = &slots[__atomic_load_n(&h->slot, __ATOMIC_RELAXED)];
+	pthread_mutex_lock(&s->lock);
+	int waiting = !h->in_use && &slots[h->slot] == s;
+	if (waiting)
+		slot_remove_locked(s, h);
+	pthread_mutex_unlock(&s->lock);
+	return waiting ? h : NULL;
+}
+
+static struct hk_heap *heap_take(struct hk_heap *prefer, int *fresh)
+{
+	struct hk_heap *h = prefer ? take_preferred(prefer) : NULL;
+	unsigned home = hk_os_cpu() % HEAP_SLOTS;
+	if (!h)
+		h = slot_take(&slots[home], 1);
+	for (unsigned i = 1; !h && i < HEAP_SLOTS; i++)
+		h = slot_take(&slots[(home + i) % HEAP_SLOTS], 0);
+	*fresh = h == NULL;
+	return h ? h : heap_new();
 }
 
 /*
@@ -116,11 +177,7 @@ long hk_heap_tid(struct hk_heap *h)
 struct hk_heap *hk_heap_acquire(struct hk_heap *prefer)
 {
 	int fresh;
-	pthread_mutex_lock(&heap_lock);
-	struct hk_heap *h = heap_take_locked(prefer, &fresh);
-	if (h)
-		h->in_use = 1;
-	pthread_mutex_unlock(&heap_lock);
+	struct hk_heap *h = heap_take(prefer, &fresh);
 	if (!h)
 		return NULL;
 	__atomic_store_n(&h->tid, 0, __ATOMIC_RELAXED); /* a new thread: not known yet */
@@ -154,17 +211,18 @@ void hk_heap_release(void *heap)
 	h->counters.thread_exits++;
 	hk_tl_heap = &hk_heap_none;
 	hk_tl_cold = 0;
-	pthread_mutex_lock(&heap_lock);
-	abandon_locked(h);
-	pthread_mutex_unlock(&heap_lock);
+	struct heap_slot *s = &slots[hk_os_cpu() % HEAP_SLOTS];
+	pthread_mutex_lock(&s->lock);
+	slot_push_locked(s, h);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void hk_heap_for_each(void (*fn)(struct hk_heap *, void *), void *arg)
 {
-	pthread_mutex_lock(&heap_lock);
+	pthread_mutex_lock(&heaps_lock);
 	for (struct hk_heap *h = all_heaps; h; h = h->next_all)
 		fn(h, arg);
-	pthread_mutex_unlock(&heap_lock);
+	pthread_mutex_unlock(&heaps_lock);
 }
 
 void hk_heap_global_init(void)
@@ -174,24 +232,30 @@ void hk_heap_global_init(void)
 
 void hk_heap_atfork_prepare(void)
 {
-	pthread_mutex_lock(&heap_lock);
+	pthread_mutex_lock(&heaps_lock);
+	for (unsigned i = 0; i < HEAP_SLOTS; i++)
+		pthread_mutex_lock(&slots[i].lock);
 }
 
 void hk_heap_atfork_parent(void)
 {
-	pthread_mutex_unlock(&heap_lock);
+	for (unsigned i = 0; i < HEAP_SLOTS; i++)
+		pthread_mutex_unlock(&slots[i].lock);
+	pthread_mutex_unlock(&heaps_lock);
 }
 
 /* In the child only the forking thread lives on: every other heap in use
- * belonged to a thread that no longer exists, so it is handed over. */
+ * belonged to a thread that no longer exists, so it is handed over.  The
+ * slots are made anew, each heap but ours on its last one. */
 void hk_heap_atfork_child(void)
 {
-	pthread_mutex_init(&heap_lock, NULL);
+	pthread_mutex_init(&heaps_lock, NULL);
+	for (unsigned i = 0; i < HEAP_SLOTS; i++)
+		slots[i] = (struct heap_slot){ .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct hk_heap *mine = hk_heap_current();
 	for (struct hk_heap *h = all_heaps; h; h = h->next_all) {
-		if (!h->in_use || h == mine)
-			continue;
-		abandon_locked(h);
+		if (h != mine)
+			slot_push_locked(&slots[h->slot], h);
 	}
 	if (mine)
 		__atomic_store_n(&mine->tid, 0, __ATOMIC_RELAXED);

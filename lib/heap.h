@@ -2,8 +2,9 @@
  * heap.h — a thread's allocator state.  A heap is owned by one thread at a
  * time: the fast paths touch only its free lists, without atomics.  Other
  * threads reach it only through its remote queues.  When a thread exits its
- * heap is abandoned whole (free lists, slabs, arenas, queues) and the next new
- * thread adopts it, so threads that come and go leak nothing.
+ * heap is abandoned whole (free lists, slabs, arenas, queues) and a new thread
+ * adopts it, one on the same CPU first, so threads that come and go leak
+ * nothing.
  */
 #ifndef HK_HEAP_H
 #define HK_HEAP_H
@@ -81,6 +82,7 @@ struct hk_heap {
 	struct hk_heap *prev_abandoned; /* doubly linked: any heap leaves in O(1) */
 	long tid; /* kernel tid of its thread, or 0 (atomic: remote frees read it) */
 	int in_use;
+	unsigned slot; /* where it waits, or last waited, for a thread (heap.c) */
 	struct hk_heap_counters counters;
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,6 +74,15 @@ static inline void hk_pass(const char *detail)
 {
 	printf("%s: PASS %s\n", hk_test_name, detail);
 	fflush(stdout);
+}
+
+/* Pin the calling thread (and the threads it starts after) to cpu; 0 on success. */
+static inline int hk_pin(int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* xorshift64*: deterministic, seedable, good enough for workloads. */

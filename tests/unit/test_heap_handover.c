@@ -3,7 +3,8 @@
  * of an exited thread takes over that thread's heap (even when another heap
  * was abandoned since), so that its frees are local, not remote; a thread
  * that starts with a malloc takes the most recently abandoned heap; a block
- * of a heap still in use never hands that heap over.
+ * of a heap still in use never hands that heap over.  All on one CPU: which
+ * CPU's heap a thread gets is test_heap_cpu's.
  */
 #include <pthread.h>
 
@@ -95,6 +96,8 @@ static void *free_live_heaps_block(void *arg)
 int main(void)
 {
 	hk_test_begin("test_heap_handover", "a new thread's heap");
+	int cpu = sched_getcpu();
+	HK_CHECK(cpu >= 0 && hk_pin(cpu) == 0, "pinning to CPU %d", cpu);
 	HK_CHECK((block_of_main = malloc(100)), "malloc");
 	id_main = hakmem_heap_id();
 

@@ -5,7 +5,6 @@
  * realloc grows past its run, gets a span (a chunk) of its own; a freed run
  * waits in the thread's stash for its next large malloc.
  */
-#include <sched.h>
 #include "hk_test.h"
 
 static struct hakmem_ptr_info info(void *p)
@@ -162,14 +161,6 @@ static uint64_t arena_grows(void)
 	return st.arena_grows;
 }
 
-static int pin(int cpu)
-{
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* Chunks belong to the arena of the CPU that made them, but a thread on
  * another CPU takes free runs from them before it makes a chunk of its own:
  * 1 MiB runs (a chunk each) freed on CPU 0 serve mallocs on CPU 1 with no
@@ -178,7 +169,7 @@ static void other_cpu_reuses_chunks(void)
 {
 	cpu_set_t was;
 	if (sched_getaffinity(0, sizeof(was), &was) != 0 || CPU_COUNT(&was) < 2 || !CPU_ISSET(0, &was) ||
-	    !CPU_ISSET(1, &was) || pin(0) != 0) {
+	    !CPU_ISSET(1, &was) || hk_pin(0) != 0) {
 		hk_pass("(skipped: CPUs 0 and 1 are not both ours) a run freed on one CPU serves another");
 		return;
 	}
@@ -188,7 +179,7 @@ static void other_cpu_reuses_chunks(void)
 	for (int i = 0; i < 32; i++)
 		free(p[i]);
 	hakmem_flush(); /* to the chunks, not the stash */
-	HK_CHECK(pin(1) == 0, "sched_setaffinity(CPU 1)");
+	HK_CHECK(hk_pin(1) == 0, "sched_setaffinity(CPU 1)");
 	uint64_t grows = arena_grows();
 	for (int i = 0; i < 32; i++)
 		p[i] = malloc(1u << 20);
