@@ -24,6 +24,7 @@ HK_EXPORT void hakmem_flush(void)
 		hk_runs_stash_flush(h);
 	}
 	hk_runs_purge(); /* whichever thread freed the runs */
+	hk_large_purge();
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)

@@ -310,15 +310,39 @@ static void span_release(struct cached_span c)
 	hk_region_give(c.base, c.size, c.dirty, HK_PURPOSE_LARGE);
 }
 
-/* Another span may enter only while the cache has a slot free and its
- * resident bytes stay within the budget. */
-static int cache_full_locked(size_t dirty, size_t budget)
+/* ms: since when the cache has held more than its budget; 0 while within.
+ * Spans past the budget go back only once that has lasted
+ * HAKMEM_LARGE_PURGE_MS (or at hakmem_flush), as the free pages of run
+ * chunks do: a program freeing everything at its exit then makes no madvise
+ * calls for memory about to go anyway (malloc_large: 34 calls, 462 MB). */
+static uint64_t over_since;
+
+/* Whether the cache, to take in dirty more bytes, must come down to its
+ * budget: it would be past it, and has been for long enough. */
+static int over_budget_long_locked(size_t dirty, size_t budget, uint64_t now)
 {
-	return cache_count == CACHE_SLOTS || cache_bytes + dirty > budget;
+	if (cache_bytes + dirty <= budget) {
+		over_since = 0;
+		return 0;
+	}
+	if (!over_since)
+		over_since = now;
+	return now - over_since >= hk_config.large_purge_ms;
 }
 
-/* Cache the span c, evicting the oldest spans until it fits; the evicted
- * ones are released outside the lock, a few at a time. */
+/* Take up to 8 of the oldest spans out of the cache into out, while its
+ * slots are full or, when to_budget, while dirty more bytes would not fit
+ * its budget; returns how many.  They are released outside the lock. */
+static unsigned cache_evict_locked(struct cached_span *out, size_t dirty, size_t budget, int to_budget)
+{
+	unsigned n = 0;
+	while (n < 8 && cache_count && (cache_count == CACHE_SLOTS || (to_budget && cache_bytes + dirty > budget)))
+		out[n++] = cache_remove_locked(0);
+	return n;
+}
+
+/* Cache the span c, evicting the oldest spans when it needs a slot or the
+ * cache has been over its budget long enough. */
 static void cache_put(struct cached_span c)
 {
 	size_t budget = cache_budget();
@@ -326,24 +350,37 @@ static void cache_put(struct cached_span c)
 		span_release(c);
 		return;
 	}
+	uint64_t now = hk_os_now_ms();
 	for (;;) {
 		struct cached_span out[8];
-		unsigned n = 0;
-		int stored = 0;
 		pthread_mutex_lock(&large_lock);
-		while (n < 8 && cache_count && cache_full_locked(c.dirty, budget))
-			out[n++] = cache_remove_locked(0);
-		if (!cache_full_locked(c.dirty, budget)) {
+		int shrink = over_budget_long_locked(c.dirty, budget, now);
+		if (cache_count < CACHE_SLOTS && !shrink) {
 			cache[cache_count++] = c;
 			cache_bytes += c.dirty;
-			stored = 1;
+			pthread_mutex_unlock(&large_lock);
+			return;
 		}
+		unsigned n = cache_evict_locked(out, c.dirty, budget, shrink);
 		pthread_mutex_unlock(&large_lock);
 		for (unsigned i = 0; i < n; i++)
 			span_release(out[i]);
-		if (stored)
-			return;
 	}
+}
+
+void hk_large_purge(void)
+{
+	size_t budget = cache_budget();
+	unsigned n;
+	do {
+		struct cached_span out[8];
+		pthread_mutex_lock(&large_lock);
+		n = cache_evict_locked(out, 0, budget, 1);
+		over_since = 0;
+		pthread_mutex_unlock(&large_lock);
+		for (unsigned i = 0; i < n; i++)
+			span_release(out[i]);
+	} while (n);
 }
 
 static void span_free(struct hk_large *l)

@@ -40,6 +40,10 @@ void hk_large_dealloc(struct hk_segment *s, void *p, const char *func);
 /* Resize the live large block p in s to n bytes without moving it; 0 on success. */
 int hk_large_resize(struct hk_segment *s, void *p, size_t n);
 
+/* Give back the cached spans past the budget now, not after
+ * HAKMEM_LARGE_PURGE_MS (hakmem_flush). */
+void hk_large_purge(void);
+
 void hk_large_atfork_prepare(void);
 void hk_large_atfork_release(void);
 

@@ -4,7 +4,8 @@
  * (<= 1 MiB) through the empty chunks kept, spans through the span cache —
  * and what either keeps is bounded by the pages it holds resident
  * (HAKMEM_LARGE_CACHE_MB, 64 MiB by default, or a share of the bytes in
- * use when that is more), not by a count.
+ * use when that is more), not by a count, once past it for
+ * HAKMEM_LARGE_PURGE_MS (100 ms) or at hakmem_flush.
  */
 #include "hk_test.h"
 
@@ -100,6 +101,60 @@ static void spans_split_and_joined(void)
 	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, 10 MiB again once they are freed, and 9 MiB whole");
 }
 
+/* Allocate n spans of 1.5 MB from p[from], each touched whole. */
+static void touched_spans(void **p, int from, int n)
+{
+	for (int i = from; i < from + n; i++) {
+		p[i] = malloc(1500000);
+		HK_CHECK(p[i] != NULL, "malloc(1500000)");
+		memset(p[i], 1, 1500000);
+	}
+}
+
+/* madvise calls made by freeing p[from..from+n), which must not have been
+ * evicted at once (unless the frees took HAKMEM_LARGE_PURGE_MS, 100 ms). */
+static void free_spans_none_evicted(void **p, int from, int n)
+{
+	uint64_t advise0 = advise_calls();
+	double t0 = hk_now();
+	for (int i = from; i < from + n; i++)
+		free(p[i]);
+	double ms = (hk_now() - t0) * 1e3;
+	uint64_t advised = advise_calls() - advise0;
+	HK_CHECK(advised == 0 || ms >= 100, "%d spans freed past the budget in %.1f ms: %" PRIu64
+		 " evicted at once", n, ms, advised);
+}
+
+/* Spans freed past the budget stay until that has lasted
+ * HAKMEM_LARGE_PURGE_MS or until hakmem_flush, so that a program freeing
+ * everything at its exit makes no madvise calls.  Then the cache keeps
+ * exactly the spans whose resident bytes (a 64-byte header, then the
+ * block's pages) fit 64 MiB, 44 of 1.5 MB, and evicts the rest, oldest
+ * first, one madvise each (spans are joined only for a malloc). */
+static void spans_past_budget_wait(void **p)
+{
+	uint64_t fit = (64u << 20) / (64 + 367 * HK_PAGE); /* 1.5 MB = 366.2 pages */
+	touched_spans(p, 0, 100);
+	uint64_t advise0 = advise_calls();
+	free_spans_none_evicted(p, 0, 100);
+	hakmem_flush();
+	uint64_t advised = advise_calls() - advise0;
+	HK_CHECK(advised == 100 - fit, "100 freed 1.5 MB spans, cache of %" PRIu64 ", flushed: %" PRIu64
+		 " evicted", fit, advised);
+	/* 51 more (44 from the cache), 50 freed: 6 past the budget, kept; the
+	 * last one, freed once that has lasted 150 ms, brings it down to 44 */
+	touched_spans(p, 0, 51);
+	free_spans_none_evicted(p, 0, 50);
+	advise0 = advise_calls();
+	usleep(150 * 1000);
+	free(p[50]);
+	advised = advise_calls() - advise0;
+	HK_CHECK(advised == 51 - fit, "the first free 150 ms after the cache passed its budget evicted %" PRIu64
+		 " spans, not %" PRIu64, advised, 51 - fit);
+	hk_pass("spans freed past the 64 MiB budget wait for 100 ms or hakmem_flush, then go down to it, oldest "
+		"first");
+}
+
 /* The cache keeps as many resident bytes as the spans in use hold, when
  * that is more than HAKMEM_LARGE_CACHE_MB: with 12 spans of 22 MiB in use,
  * 8 freed (160 MiB resident by their marks, untouched here) all stay cached,
@@ -142,17 +197,11 @@ int main(void)
 	HK_CHECK(hits == 40, "40 mallocs after 40 frees: %" PRIu64 " cache hits", hits);
 	hk_pass("40 x 1.5 MB freed and allocated again: 40 cache hits, 0 madvise");
 
-	/* three times the 64 MiB budget, either kind: the excess is given back.
-	 * The span cache keeps exactly the spans whose resident bytes (a 64-byte
-	 * header, then the block's pages) fit 64 MiB: 44, and evicts the rest,
-	 * one madvise each (spans are joined only for a malloc, never on free). */
-	uint64_t fit = (64u << 20) / (64 + 367 * HK_PAGE); /* 1.5 MB = 366.2 pages */
-	advised = advised_on_free(p, 100, 1500000);
-	HK_CHECK(advised == 100 - fit, "100 freed 1.5 MB spans, cache of %" PRIu64 ": %" PRIu64 " evicted", fit,
-		 advised);
+	/* three times the 64 MiB budget, either kind: the excess is given back */
+	spans_past_budget_wait(p);
 	/* Runs: the free pages earlier rounds left in open chunks count in the
 	 * same 64 MiB, so at most 64 of the 1 MiB runs' chunks can stay. */
-	fit = (64u << 20) / (1u << 20); /* a 1 MiB run has a chunk to itself */
+	uint64_t fit = (64u << 20) / (1u << 20); /* a 1 MiB run has a chunk to itself */
 	advised = advised_on_free(p, N, 1u << 20);
 	HK_CHECK(advised >= N - fit, "200 freed 1 MiB runs, 64 MiB kept: only %" PRIu64 " chunks given back", advised);
 	hk_pass("150 MB of spans and 200 MB of runs freed: at most 64 MiB of each kept resident");
