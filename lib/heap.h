@@ -58,6 +58,7 @@ struct hk_run_stash {
 	uint64_t present[HK_RUN_STASH_SIZES / 64]; /* bit pages - 1: head[pages - 1] set */
 	unsigned oldest, next; /* next - oldest <= RING */
 	unsigned total; /* pages stashed, the last one's included */
+	unsigned counted; /* of them, the pages counted in the global total (run_stash.c) */
 	unsigned last_pages;
 	uintptr_t *last; /* the last run freed, or NULL */
 };
