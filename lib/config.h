@@ -6,6 +6,7 @@
 #define HK_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "size_class.h"
 
 struct hk_config {
@@ -32,6 +33,25 @@ void hk_config_load(void);
 static inline size_t hk_large_keep(size_t share)
 {
 	return share > hk_config.large_cache ? share : hk_config.large_cache;
+}
+
+/* Freed memory past a tier's budget goes back once it has been past it for
+ * HAKMEM_LARGE_PURGE_MS (runs.c, large.c).  *since is when it went past, 0
+ * while within; atomic, as runs.c keeps it under any arena's lock. */
+static inline int hk_purge_due(uint64_t *since, uint64_t now)
+{
+	uint64_t s = __atomic_load_n(since, __ATOMIC_RELAXED);
+	if (!s)
+		__atomic_store_n(since, s = now, __ATOMIC_RELAXED);
+	return now - s >= hk_config.large_purge_ms;
+}
+
+/* Within the budget again (or just purged): the next excess waits anew.
+ * Read first: most frees find it 0, and need not write a shared line. */
+static inline void hk_purge_reset(uint64_t *since)
+{
+	if (__atomic_load_n(since, __ATOMIC_RELAXED))
+		__atomic_store_n(since, 0, __ATOMIC_RELAXED);
 }
 
 #endif

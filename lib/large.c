@@ -319,15 +319,13 @@ static uint64_t over_since;
 
 /* Whether the cache, to take in dirty more bytes, must come down to its
  * budget: it would be past it, and has been for long enough. */
-static int over_budget_long_locked(size_t dirty, size_t budget, uint64_t now)
+static int over_budget_long_locked(size_t dirty, size_t budget)
 {
 	if (cache_bytes + dirty <= budget) {
-		over_since = 0;
+		hk_purge_reset(&over_since);
 		return 0;
 	}
-	if (!over_since)
-		over_since = now;
-	return now - over_since >= hk_config.large_purge_ms;
+	return hk_purge_due(&over_since, hk_os_now_ms());
 }
 
 /* Take up to 8 of the oldest spans out of the cache into out, while its
@@ -341,6 +339,13 @@ static unsigned cache_evict_locked(struct cached_span *out, size_t dirty, size_t
 	return n;
 }
 
+/* Release the n spans cache_evict_locked took, outside the lock. */
+static void release_evicted(const struct cached_span *out, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		span_release(out[i]);
+}
+
 /* Cache the span c, evicting the oldest spans when it needs a slot or the
  * cache has been over its budget long enough. */
 static void cache_put(struct cached_span c)
@@ -350,11 +355,10 @@ static void cache_put(struct cached_span c)
 		span_release(c);
 		return;
 	}
-	uint64_t now = hk_os_now_ms();
 	for (;;) {
 		struct cached_span out[8];
 		pthread_mutex_lock(&large_lock);
-		int shrink = over_budget_long_locked(c.dirty, budget, now);
+		int shrink = over_budget_long_locked(c.dirty, budget);
 		if (cache_count < CACHE_SLOTS && !shrink) {
 			cache[cache_count++] = c;
 			cache_bytes += c.dirty;
@@ -363,8 +367,7 @@ static void cache_put(struct cached_span c)
 		}
 		unsigned n = cache_evict_locked(out, c.dirty, budget, shrink);
 		pthread_mutex_unlock(&large_lock);
-		for (unsigned i = 0; i < n; i++)
-			span_release(out[i]);
+		release_evicted(out, n);
 	}
 }
 
@@ -376,10 +379,9 @@ void hk_large_purge(void)
 		struct cached_span out[8];
 		pthread_mutex_lock(&large_lock);
 		n = cache_evict_locked(out, 0, budget, 1);
-		over_since = 0;
+		hk_purge_reset(&over_since);
 		pthread_mutex_unlock(&large_lock);
-		for (unsigned i = 0; i < n; i++)
-			span_release(out[i]);
+		release_evicted(out, n);
 	} while (n);
 }
 

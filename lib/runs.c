@@ -354,21 +354,18 @@ static void purge_others(const struct run_arena *held, int wait)
 /* free_dirty is past the budget: purge once that has lasted long enough. */
 static void over_budget(struct run_arena *a)
 {
-	uint64_t now = hk_os_now_ms(), since = __atomic_load_n(&over_since, __ATOMIC_RELAXED);
-	if (!since)
-		__atomic_store_n(&over_since, since = now, __ATOMIC_RELAXED);
-	if (now - since < hk_config.large_purge_ms)
+	if (!hk_purge_due(&over_since, hk_os_now_ms()))
 		return;
 	purge_down(a);
 	purge_others(a, 0); /* the free pages may be anywhere */
-	__atomic_store_n(&over_since, 0, __ATOMIC_RELAXED);
+	hk_purge_reset(&over_since);
 }
 
 void hk_runs_purge(void)
 {
 	if (load(&free_dirty) > budget_pages())
 		purge_others(NULL, 1);
-	__atomic_store_n(&over_since, 0, __ATOMIC_RELAXED);
+	hk_purge_reset(&over_since);
 }
 
 /* Give back pages [i, i + k) of c; the caller holds the lock.  Returns c
@@ -392,7 +389,7 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	if (load(&free_dirty) > budget_pages())
 		over_budget(&arenas[c->arena]);
 	else
-		__atomic_store_n(&over_since, 0, __ATOMIC_RELAXED);
+		hk_purge_reset(&over_since);
 	return NULL;
 }
 
