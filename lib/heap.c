@@ -5,7 +5,7 @@
 #include "heap.h"
 #include "os.h"
 #include "pool.h"
-#include "region.h"
+#include "chunks.h"
 #include "remote.h"
 #include "runs.h"
 #include "stats.h"
@@ -50,7 +50,7 @@ static void *meta_alloc_locked(size_t size)
 	size = hk_align_up(size, 64);
 	if (meta_end - meta_pos < (ptrdiff_t)size) {
 		size_t len = hk_align_up(size, HK_CHUNK);
-		char *p = hk_region_take(len, HK_CHUNK, HK_PURPOSE_METADATA);
+		char *p = hk_chunks_take(len, HK_PURPOSE_METADATA);
 		if (!p)
 			return NULL;
 		meta_pos = p;

@@ -58,8 +58,10 @@ void hk_init(void)
 static void fork_prepare(void)
 {
 	hk_heap_atfork_prepare();
+	/* runs takes the span cache's lock (hk_chunks_take), the registry's and
+	 * the region's under its own */
+	hk_runs_atfork_prepare();
 	hk_large_atfork_prepare();
-	hk_runs_atfork_prepare(); /* before the region and registry: runs takes them under its lock */
 	hk_registry_atfork_prepare();
 	hk_region_atfork_prepare(); /* innermost: taken under the heap lock */
 }
@@ -68,8 +70,8 @@ static void fork_parent(void)
 {
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
-	hk_runs_atfork_release();
 	hk_large_atfork_release();
+	hk_runs_atfork_release();
 	hk_heap_atfork_parent();
 }
 
@@ -77,8 +79,8 @@ static void fork_child(void)
 {
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
-	hk_runs_atfork_release();
 	hk_large_atfork_release();
+	hk_runs_atfork_release();
 	hk_heap_atfork_child();
 	hk_stats_atfork_child();
 }

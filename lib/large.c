@@ -185,8 +185,9 @@ static void span_split(struct hk_large *l, size_t keep)
 	cache_put((struct cached_span){t, rest, dirty});
 }
 
-/* A cached span for a block of size bytes that will touch need, cut to size
- * unless the rest would be small. */
+/* The cached span that best fits a block of size bytes that will touch
+ * need, or a row of them side by side joined, out of the cache, with its
+ * header filled in; NULL when there is none.  It may be larger than size. */
 static struct hk_large *cache_take(size_t size, size_t need)
 {
 	struct cached_span parts[JOIN_MAX];
@@ -205,10 +206,18 @@ static struct hk_large *cache_take(size_t size, size_t need)
 	struct hk_large *l = c.base;
 	l->seg.size = c.size;
 	l->dirty = c.dirty;
+	return l;
+}
+
+/* A cached span for a block of size bytes that will touch need, cut to size
+ * unless the rest would be small. */
+static struct hk_large *cache_take_for_block(size_t size, size_t need)
+{
+	struct hk_large *l = cache_take(size, need);
 	/* A rest under a quarter of the block stays with it: a piece that small
 	 * seldom fits another block and only waits to be evicted (malloc_large,
 	 * seeds 1-5 and 42: 33-43 madvise calls, against 46-77 cutting it off). */
-	if (c.size - size >= size / 4)
+	if (l && l->seg.size - size >= size / 4)
 		span_split(l, size);
 	return l;
 }
@@ -219,7 +228,7 @@ static struct hk_large *span_get(size_t size, size_t align, size_t need)
 {
 	struct hk_large *l = NULL;
 	if (align <= HK_CHUNK) {
-		l = cache_take(size, need);
+		l = cache_take_for_block(size, need);
 		hk_stats_large_cache(l != NULL);
 	}
 	if (!l)
@@ -369,6 +378,20 @@ static void cache_put(struct cached_span c)
 		pthread_mutex_unlock(&large_lock);
 		release_evicted(out, n);
 	}
+}
+
+void *hk_large_lend(size_t size)
+{
+	size = span_size(size);
+	/* the most dirty: those pages are what the other tier would add */
+	struct hk_large *l = cache_take(size, size);
+	if (!l)
+		return NULL;
+	if (l->seg.size > size)
+		span_split(l, size);
+	hk_registry_clear(l, size);
+	size_t dirty = l->dirty; /* within size, after the cut */
+	return memset(l, 0, dirty > sizeof(*l) ? dirty : sizeof(*l));
 }
 
 void hk_large_purge(void)

@@ -40,6 +40,12 @@ void hk_large_dealloc(struct hk_segment *s, void *p, const char *func);
 /* Resize the live large block p in s to n bytes without moving it; 0 on success. */
 int hk_large_resize(struct hk_segment *s, void *p, size_t n);
 
+/* size bytes (rounded up to whole chunks, chunk aligned, zero-filled) cut
+ * from a cached span for another tier, or NULL when none is that large:
+ * memory a program freed as large blocks then serves what it allocates
+ * next, instead of staying resident beside fresh chunks. */
+void *hk_large_lend(size_t size);
+
 /* Give back the cached spans past the budget now, not after
  * HAKMEM_LARGE_PURGE_MS (hakmem_flush). */
 void hk_large_purge(void);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "os.h"
 #include "out.h"
+#include "chunks.h"
 #include "region.h"
 #include "runs.h"
 #include "stats.h"
@@ -172,7 +173,7 @@ static size_t chunk_bytes;
 static struct run_chunk *chunk_new(struct run_arena *a)
 {
 	hk_probe_arena_grow_start(HK_TIER_LARGE, (long)load(&chunk_bytes), (long)HK_CHUNK);
-	struct run_chunk *c = hk_region_take(HK_CHUNK, HK_CHUNK, HK_PURPOSE_LARGE);
+	struct run_chunk *c = hk_chunks_take(HK_CHUNK, HK_PURPOSE_LARGE);
 	if (!c)
 		return NULL;
 	if (hk_segment_init(c, HK_CHUNK, HK_SEG_RUNS, NULL) != 0) {

@@ -1,6 +1,7 @@
 /* segment.c — mapping segments and the address -> segment registry (see segment.h). */
 #include <pthread.h>
 #include "os.h"
+#include "chunks.h"
 #include "region.h"
 #include "segment.h"
 
@@ -68,7 +69,7 @@ int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_he
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
 		     enum hk_purpose purpose)
 {
-	void *seg = hk_region_take(size, align, purpose);
+	void *seg = align == HK_CHUNK ? hk_chunks_take(size, purpose) : hk_region_take(size, align, purpose);
 	if (!seg)
 		return NULL;
 	if (hk_segment_init(seg, size, kind, owner) == 0)

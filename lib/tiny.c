@@ -1,7 +1,7 @@
 /* tiny.c — superslabs and slab carving for the Tiny tier (see tiny.h). */
 #include "block.h"
 #include "os.h"
-#include "region.h"
+#include "chunks.h"
 #include "tiny.h"
 
 /* Superslabs are taken four at a time: a thread that needs several takes the
@@ -11,7 +11,7 @@
 static int reserve_chunks(struct hk_heap *h)
 {
 	size_t len = RESERVE_CHUNKS * HK_CHUNK;
-	void *base = hk_region_take(len, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+	void *base = hk_chunks_take(len, HK_PURPOSE_SUPERSLAB);
 	if (!base)
 		return -1;
 	h->ss_reserve = (uintptr_t)base;
