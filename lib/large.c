@@ -21,6 +21,7 @@ struct cached_span {
 	void *base;
 	size_t size; /* bytes mapped */
 	size_t dirty; /* bytes from base that may be non-zero (and resident) */
+	uint64_t since; /* ms: when it was cached */
 };
 
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,15 +76,16 @@ static struct cached_span cache_remove_locked(unsigned i)
 	return c;
 }
 
-/* The cached span that best fits a block of size bytes, or -1; *total
- * gets the bytes of all of them. */
-static int cache_find_locked(size_t size, size_t need, size_t *total)
+/* The cached span, cached at cutoff or before (ms), that best fits a block
+ * of size bytes, or -1; *total gets the bytes of all of them. */
+static int cache_find_locked(size_t size, size_t need, uint64_t cutoff, size_t *total)
 {
 	int best = -1;
 	*total = 0;
 	for (unsigned i = 0; i < cache_count; i++) {
 		*total += cache[i].size;
-		if (cache[i].size >= size && (best < 0 || better_fit(&cache[i], &cache[best], need)))
+		if (cache[i].size >= size && cache[i].since <= cutoff &&
+		    (best < 0 || better_fit(&cache[i], &cache[best], need)))
 			best = (int)i;
 	}
 	return best;
@@ -170,8 +172,9 @@ static struct cached_span join(const struct cached_span *parts, unsigned n)
 
 static void cache_put(struct cached_span c);
 
-/* Cut l to keep bytes; the rest becomes a span of its own, cached. */
-static void span_split(struct hk_large *l, size_t keep)
+/* Cut l to keep bytes; the rest becomes a span of its own, cached as
+ * since (0: now; a piece of a cached span keeps its age). */
+static void span_split(struct hk_large *l, size_t keep, uint64_t since)
 {
 	size_t rest = l->seg.size - keep, dirty = l->dirty > keep ? l->dirty - keep : 0;
 	if (dirty < HDR) /* its header is the one thing written where the rest was clean */
@@ -182,27 +185,12 @@ static void span_split(struct hk_large *l, size_t keep)
 	l->seg.size = keep;
 	if (l->dirty > keep)
 		l->dirty = keep;
-	cache_put((struct cached_span){t, rest, dirty});
+	cache_put((struct cached_span){.base = t, .size = rest, .dirty = dirty, .since = since});
 }
 
-/* The cached span that best fits a block of size bytes that will touch
- * need, or a row of them side by side joined, out of the cache, with its
- * header filled in; NULL when there is none.  It may be larger than size. */
-static struct hk_large *cache_take(size_t size, size_t need)
+/* The span of cached c, its header filled in. */
+static struct hk_large *uncached(struct cached_span c)
 {
-	struct cached_span parts[JOIN_MAX];
-	unsigned n = 1;
-	size_t total;
-	pthread_mutex_lock(&large_lock);
-	int i = cache_find_locked(size, need, &total);
-	if (i >= 0)
-		parts[0] = cache_remove_locked((unsigned)i);
-	else /* spans side by side, when there are enough bytes to look for */
-		n = total >= size ? cache_take_row_locked(size, parts) : 0;
-	pthread_mutex_unlock(&large_lock);
-	if (!n)
-		return NULL;
-	struct cached_span c = n > 1 ? join(parts, n) : parts[0];
 	struct hk_large *l = c.base;
 	l->seg.size = c.size;
 	l->dirty = c.dirty;
@@ -211,14 +199,53 @@ static struct hk_large *cache_take(size_t size, size_t need)
 
 /* A cached span for a block of size bytes that will touch need, cut to size
  * unless the rest would be small. */
-static struct hk_large *cache_take_for_block(size_t size, size_t need)
+static struct hk_large *cache_take(size_t size, size_t need)
 {
-	struct hk_large *l = cache_take(size, need);
+	struct cached_span parts[JOIN_MAX];
+	unsigned n = 1;
+	size_t total;
+	pthread_mutex_lock(&large_lock);
+	int i = cache_find_locked(size, need, UINT64_MAX, &total);
+	if (i >= 0)
+		parts[0] = cache_remove_locked((unsigned)i);
+	else /* spans side by side, when there are enough bytes to look for */
+		n = total >= size ? cache_take_row_locked(size, parts) : 0;
+	pthread_mutex_unlock(&large_lock);
+	if (!n)
+		return NULL;
+	struct cached_span c = n > 1 ? join(parts, n) : parts[0];
+	struct hk_large *l = uncached(c);
 	/* A rest under a quarter of the block stays with it: a piece that small
 	 * seldom fits another block and only waits to be evicted (malloc_large,
 	 * seeds 1-5 and 42: 33-43 madvise calls, against 46-77 cutting it off). */
-	if (l && l->seg.size - size >= size / 4)
-		span_split(l, size);
+	if (l->seg.size - size >= size / 4)
+		span_split(l, size, c.since);
+	return l;
+}
+
+/* The cached span that best fits size bytes among those the large tier has
+ * left alone for HAKMEM_LARGE_PURGE_MS, cut to it and out of the cache,
+ * while the cache holds more than HAKMEM_LARGE_CACHE_MB; else NULL.  Within
+ * that, or freed just now, spans stay for large blocks: a Python program
+ * whose threads rebuild 1 MB dict tables peaked 7 % higher when the arenas
+ * and superslabs took them and new tables faulted in fresh spans. */
+static struct hk_large *cache_take_idle(size_t size)
+{
+	uint64_t now = hk_os_now_ms(), wait = hk_config.large_purge_ms;
+	uint64_t cutoff = now > wait ? now - wait : 0;
+	size_t total;
+	pthread_mutex_lock(&large_lock);
+	/* the most dirty: those pages are what the other tier would add */
+	int i = cache_bytes > hk_config.large_cache ? cache_find_locked(size, size, cutoff, &total) : -1;
+	struct cached_span c = {0};
+	if (i >= 0)
+		c = cache_remove_locked((unsigned)i);
+	pthread_mutex_unlock(&large_lock);
+	if (i < 0)
+		return NULL;
+	struct hk_large *l = uncached(c);
+	if (c.size > size)
+		span_split(l, size, c.since);
 	return l;
 }
 
@@ -228,7 +255,7 @@ static struct hk_large *span_get(size_t size, size_t align, size_t need)
 {
 	struct hk_large *l = NULL;
 	if (align <= HK_CHUNK) {
-		l = cache_take_for_block(size, need);
+		l = cache_take(size, need);
 		hk_stats_large_cache(l != NULL);
 	}
 	if (!l)
@@ -369,6 +396,7 @@ static void cache_put(struct cached_span c)
 		pthread_mutex_lock(&large_lock);
 		int shrink = over_budget_long_locked(c.dirty, budget);
 		if (cache_count < CACHE_SLOTS && !shrink) {
+			c.since = c.since ? c.since : hk_os_now_ms();
 			cache[cache_count++] = c;
 			cache_bytes += c.dirty;
 			pthread_mutex_unlock(&large_lock);
@@ -383,12 +411,9 @@ static void cache_put(struct cached_span c)
 void *hk_large_lend(size_t size)
 {
 	size = span_size(size);
-	/* the most dirty: those pages are what the other tier would add */
-	struct hk_large *l = cache_take(size, size);
+	struct hk_large *l = cache_take_idle(size);
 	if (!l)
 		return NULL;
-	if (l->seg.size > size)
-		span_split(l, size);
 	hk_registry_clear(l, size);
 	size_t dirty = l->dirty; /* within size, after the cut */
 	return memset(l, 0, dirty > sizeof(*l) ? dirty : sizeof(*l));
@@ -414,7 +439,7 @@ static void span_free(struct hk_large *l)
 	__atomic_sub_fetch(&slack_bytes, l->charged, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&live_bytes, l->seg.size, __ATOMIC_RELAXED);
 	l->charged = 0;
-	cache_put((struct cached_span){l, l->seg.size, l->dirty});
+	cache_put((struct cached_span){.base = l, .size = l->seg.size, .dirty = l->dirty});
 }
 
 static int span_resize(struct hk_large *l, size_t n)
@@ -425,7 +450,7 @@ static int span_resize(struct hk_large *l, size_t n)
 	size_t keep = span_size(off + n);
 	if (keep <= l->seg.size / 2) { /* the tail chunks serve other blocks */
 		__atomic_sub_fetch(&live_bytes, l->seg.size - keep, __ATOMIC_RELAXED);
-		span_split(l, keep);
+		span_split(l, keep, 0);
 	}
 	l->usable = span_usable(l, off, n);
 	mark_dirty(l);
