@@ -72,6 +72,35 @@ static void free_global(size_t n)
 	free(sink);
 }
 
+/* Free a span's old pointer once its chunks serve a pool arena: freed
+ * large blocks left alone 100 ms, with the cache past 64 MiB, are lent to
+ * the other tiers (test_large_lend). */
+static void free_lent_span(size_t n)
+{
+	enum { SPANS = 5 };
+	char *p[SPANS];
+	sink = malloc((size_t)256 << 20); /* spans in use: the cache may keep 75 MiB */
+	for (int i = 0; i < SPANS; i++) {
+		p[i] = malloc(n);
+		memset(p[i], 1, n);
+	}
+	for (int i = 0; i < SPANS; i++)
+		free(p[i]);
+	struct timespec ts = {0, 200 * 1000000L};
+	nanosleep(&ts, NULL);
+	for (int k = 0; k < 2000; k++) {
+		struct hakmem_ptr_info in;
+		if (hakmem_ptr_info(malloc(32768), &in) != 0)
+			return;
+		for (int i = 0; i < SPANS; i++)
+			if (in.region == (uintptr_t)p[i] - 64) { /* an arena at the span's start */
+				sink = p[i];
+				free(sink);
+				return;
+			}
+	}
+}
+
 struct death_case {
 	const char *name;
 	case_fn fn;
@@ -97,6 +126,7 @@ static const struct death_case cases[] = {
 	{ "free(malloc(2000000)+16)", free_plus16, 2000000, INVALID, NULL },
 	{ "free(malloc(2000000)+4096)", free_plus_page, 2000000, INVALID, NULL },
 	{ "double free large span", double_free, 2000000, DOUBLE, INVALID },
+	{ "free of a span lent to a pool arena", free_lent_span, (size_t)15 << 20, INVALID, NULL },
 };
 
 static void run_child(const struct death_case *c, int errfd)
