@@ -89,6 +89,8 @@ struct hk_heap {
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
 	struct hk_superslab *superslab; /* superslab handing out slabs */
 	uintptr_t ss_reserve, ss_reserve_end; /* mapped chunks not yet made superslabs */
+	unsigned free_slabs; /* emptied slabs in its superslabs, for any class */
+	size_t tiny_reclaim_at; /* tiny bytes carved at which to look for empty slabs */
 	/* pool tier */
 	struct hk_arena *arena; /* arena being carved */
 	size_t arena_bytes; /* all arenas of this heap */

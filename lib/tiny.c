@@ -33,16 +33,152 @@ static struct hk_superslab *superslab_new(struct hk_heap *h)
 	return ss;
 }
 
-static struct hk_slab_meta *slab_assign(struct hk_heap *h, unsigned cls, int *source)
+/* Reclaiming: a heap that frees what it allocated in some classes and then
+ * allocates in others (a program parsing, then computing) would otherwise
+ * keep every slab it ever carved, each for its first class, and map new
+ * ones beside them.  Before it maps a superslab it counts the free blocks
+ * of its lists per slab; a slab all of whose carved blocks are there leaves
+ * the lists and serves the next class that needs one.  Blocks freed by
+ * other threads and not yet drained count as live: their slabs wait.  The
+ * count walks the lists, so it runs only after a heap has carved another
+ * quarter (and 8 MiB) since the last one. */
+#define RECLAIM_MIN ((size_t)8 << 20)
+#define EMPTY UINT32_MAX /* scratch mark of a slab to reclaim */
+
+static struct hk_superslab *superslab_of(const void *p)
+{
+	return (struct hk_superslab *)((uintptr_t)p & ~(HK_CHUNK - 1));
+}
+
+static unsigned slab_index(const void *p)
+{
+	return (unsigned)(((uintptr_t)p & (HK_CHUNK - 1)) >> HK_SLAB_SHIFT);
+}
+
+static size_t carved_bytes(const struct hk_heap *h)
+{
+	size_t n = 0;
+	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
+		n += h->carved[c] * hk_class_stride[c];
+	return n;
+}
+
+static void count_free(struct hk_heap *h)
+{
+	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
+		for (struct hk_block *b = h->free[c]; b; b = b->next)
+			superslab_of(b)->scratch[slab_index(b)]++;
+}
+
+/* Mark EMPTY the slabs whose carved blocks all sit in the lists (the other
+ * counts go back to 0); how many. */
+static unsigned mark_empty(struct hk_heap *h)
+{
+	unsigned n = 0;
+	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next)
+		for (unsigned i = 1; i < ss->next_slab; i++) {
+			const struct hk_slab_meta *m = &ss->slabs[i];
+			uint32_t blocks = m->carved / m->stride; /* 0 for a free slab */
+			int empty = blocks && ss->scratch[i] == blocks;
+			ss->scratch[i] = empty ? EMPTY : 0;
+			n += (unsigned)empty;
+		}
+	return n;
+}
+
+static int in_empty_slab(const void *p)
+{
+	return superslab_of(p)->scratch[slab_index(p)] == EMPTY;
+}
+
+static int meta_empty(const struct hk_slab_meta *m)
+{
+	const struct hk_superslab *ss = superslab_of(m);
+	return ss->scratch[m - ss->slabs] == EMPTY;
+}
+
+/* Take the blocks of EMPTY slabs out of h's lists (and its carving). */
+static void unlink_empty(struct hk_heap *h)
+{
+	for (unsigned c = 0; c < HK_TINY_CLASSES; c++) {
+		struct hk_block **link = &h->free[c];
+		while (*link) {
+			if (in_empty_slab(*link)) {
+				*link = (*link)->next;
+				h->carved[c]--;
+			} else {
+				link = &(*link)->next;
+			}
+		}
+		if (h->slab[c] && meta_empty(h->slab[c]))
+			h->slab[c] = NULL;
+	}
+}
+
+/* EMPTY slabs become free slabs; nothing may take their blocks for valid now. */
+static void free_empty(struct hk_heap *h)
+{
+	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next)
+		for (unsigned i = 1; i < ss->next_slab; i++)
+			if (ss->scratch[i] == EMPTY) {
+				ss->scratch[i] = 0;
+				__atomic_store_n(&ss->slabs[i].carved, 0, __ATOMIC_RELEASE);
+				ss->free_slabs |= 1u << i;
+				h->free_slabs++;
+			}
+}
+
+static void reclaim(struct hk_heap *h)
+{
+	count_free(h);
+	if (mark_empty(h)) {
+		unlink_empty(h);
+		free_empty(h);
+	}
+	size_t carved = carved_bytes(h);
+	h->tiny_reclaim_at = carved + (carved / 4 > RECLAIM_MIN ? carved / 4 : RECLAIM_MIN);
+}
+
+static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
+{
+	if (!h->free_slabs)
+		return NULL;
+	struct hk_superslab *ss = h->superslab;
+	while (!ss->free_slabs)
+		ss = ss->next;
+	unsigned i = (unsigned)__builtin_ctz(ss->free_slabs);
+	ss->free_slabs &= ~(1u << i);
+	h->free_slabs--;
+	return &ss->slabs[i];
+}
+
+/* A slab for a class: an emptied one, the next of the current superslab,
+ * or (after looking for empty ones, when due) one of a new superslab. */
+static struct hk_slab_meta *next_slab(struct hk_heap *h, int *source)
 {
 	struct hk_superslab *ss = h->superslab;
-	if (!ss || ss->next_slab == HK_SLABS_PER_SUPERSLAB) {
-		ss = superslab_new(h);
-		if (!ss)
-			return NULL;
-		*source = HK_SRC_OS;
+	struct hk_slab_meta *m = take_free_slab(h);
+	if (m)
+		return m;
+	if (ss && ss->next_slab < HK_SLABS_PER_SUPERSLAB)
+		return &ss->slabs[ss->next_slab++];
+	if (carved_bytes(h) >= (h->tiny_reclaim_at ? h->tiny_reclaim_at : RECLAIM_MIN)) {
+		reclaim(h);
+		if ((m = take_free_slab(h)))
+			return m;
 	}
-	struct hk_slab_meta *m = &ss->slabs[ss->next_slab++];
+	ss = superslab_new(h);
+	if (!ss)
+		return NULL;
+	*source = HK_SRC_OS;
+	return &ss->slabs[ss->next_slab++];
+}
+
+static struct hk_slab_meta *slab_assign(struct hk_heap *h, unsigned cls, int *source)
+{
+	struct hk_slab_meta *m = next_slab(h, source);
+	if (!m)
+		return NULL;
 	uint32_t stride = hk_class_stride[cls];
 	m->stride = (uint16_t)stride;
 	m->multiple = UINT64_MAX / stride + 1;

@@ -1,7 +1,9 @@
 /*
  * tiny.h — the Tiny tier (<= 1 KiB).  A superslab is a 2 MiB aligned segment
  * of 32 slabs of 64 KiB; slab 0 holds the header, each other slab serves one
- * class for life.  Blocks sit at stride multiples from their slab's start.
+ * class until all its blocks sit free in its heap's lists: then a heap that
+ * would map a new superslab takes them out and gives the slab to any class.
+ * Blocks sit at stride multiples from their slab's start.
  */
 #ifndef HK_TINY_H
 #define HK_TINY_H
@@ -30,6 +32,8 @@ struct hk_superslab {
 	uint32_t next_slab; /* next unassigned slab index */
 	struct hk_superslab *next; /* the heap's superslabs */
 	struct hk_slab_meta slabs[HK_SLABS_PER_SUPERSLAB];
+	uint32_t free_slabs; /* bit i: slab i was emptied and serves any class next */
+	uint32_t scratch[HK_SLABS_PER_SUPERSLAB]; /* free blocks per slab, while reclaiming */
 };
 
 /* The meta of the slab holding p inside ss if p is a block start that was
