@@ -16,6 +16,174 @@ static size_t next_arena_size(const struct hk_heap *h)
 	return size < hk_config.arena_max ? size : hk_config.arena_max;
 }
 
+static void write_header(uintptr_t at, unsigned cls, uint64_t aux)
+{
+	struct hk_pool_hdr *hdr = (struct hk_pool_hdr *)at;
+	hdr->check = hk_pool_check(hdr);
+	hdr->cls = cls;
+	hdr->aux = aux;
+}
+
+static struct hk_pool_hdr *hdr_of(const struct hk_block *b)
+{
+	return (struct hk_pool_hdr *)((uintptr_t)b - HK_POOL_HDR);
+}
+
+/* Free stretches.  A heap that frees what it allocated in some classes and
+ * then allocates in others would otherwise keep every block it ever carved
+ * for its first class and grow its arenas beside them (1-4 KiB blocks
+ * freed, then 8-16 KiB ones, then 20-50 KiB).  Before it grows an arena
+ * (when due: heap.h) it walks its arenas from header to header: a run of
+ * blocks all sitting in its lists, 64 KiB or more (or joining a stretch it
+ * has), leaves the lists and becomes a stretch, carved again for any class
+ * before the arena's end.  A stretch starts with a header (HK_POOL_EXTENT,
+ * aux: its bytes) and the address of the heap's next one.  What is too
+ * short for the smallest pool block becomes a gap, walked over. */
+#define EXTENT_MIN ((size_t)64 << 10)
+#define MARK 1u /* aux of a block in the lists, while reclaiming */
+
+static uintptr_t *extent_next(uintptr_t x)
+{
+	return (uintptr_t *)(x + HK_POOL_HDR);
+}
+
+/* Make [x, x + len) a stretch of h, or a gap when no block would fit. */
+static void extent_put(struct hk_heap *h, uintptr_t x, size_t len)
+{
+	if (len < hk_class_stride[HK_TINY_CLASSES]) {
+		if (len)
+			write_header(x, HK_POOL_GAP, len);
+		return;
+	}
+	write_header(x, HK_POOL_EXTENT, len);
+	*extent_next(x) = h->extents;
+	h->extents = x;
+}
+
+/* Up to want blocks of stride from the first stretch that holds one: their
+ * count (0: none does), the first at *first; the rest stays a stretch. */
+static unsigned carve_extent(struct hk_heap *h, uint32_t stride, unsigned want, uintptr_t *first)
+{
+	for (uintptr_t *link = &h->extents; *link; link = extent_next(*link)) {
+		uintptr_t x = *link;
+		size_t len = ((const struct hk_pool_hdr *)x)->aux;
+		if (len < stride)
+			continue;
+		unsigned n = len / stride < want ? (unsigned)(len / stride) : want;
+		*link = *extent_next(x);
+		extent_put(h, x + (size_t)n * stride, len - (size_t)n * stride);
+		*first = x;
+		return n;
+	}
+	return 0;
+}
+
+/* The piece (block, gap or stretch) at x: its bytes, 0 when x holds no
+ * header; *free: a stretch, a gap or a block marked as in the lists. */
+static size_t piece(uintptr_t x, int *free, int *stretch)
+{
+	const struct hk_pool_hdr *hdr = (const struct hk_pool_hdr *)x;
+	if (hdr->check != hk_pool_check(hdr))
+		return 0;
+	*stretch = hdr->cls == HK_POOL_EXTENT;
+	if (*stretch || hdr->cls == HK_POOL_GAP) {
+		*free = 1;
+		return hdr->aux >= HK_POOL_HDR && hdr->aux % HK_POOL_HDR == 0 ? hdr->aux : 0;
+	}
+	if (hdr->cls < HK_TINY_CLASSES || hdr->cls >= HK_CLASSES)
+		return 0;
+	*free = hdr->aux == MARK;
+	return hk_class_stride[hdr->cls];
+}
+
+/* A free run [start, end) becomes a stretch when long enough or when it
+ * holds one: every header in it is cleared, then its first says so (the
+ * blocks' links, after the headers, stay intact till the lists drop them). */
+static void close_run(uintptr_t start, uintptr_t end, int had_stretch)
+{
+	if (end - start < EXTENT_MIN && !had_stretch)
+		return;
+	int free, stretch;
+	for (uintptr_t x = start; x < end;) {
+		size_t len = piece(x, &free, &stretch);
+		((struct hk_pool_hdr *)x)->check = 0;
+		x += len;
+	}
+	write_header(start, HK_POOL_EXTENT, end - start);
+}
+
+static void find_runs(const struct hk_arena *a)
+{
+	uintptr_t x = a->data, end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED), run = 0;
+	int had = 0, free, stretch;
+	while (x < end) {
+		size_t len = piece(x, &free, &stretch);
+		if (!len)
+			break; /* cannot happen: every piece has a header */
+		if (free && !run) {
+			run = x;
+			had = 0;
+		}
+		had |= free && stretch;
+		if (!free && run) {
+			close_run(run, x, had);
+			run = 0;
+		}
+		x += len;
+	}
+	if (run)
+		close_run(run, x, had);
+}
+
+/* Drop from h's lists the blocks now inside stretches; unmark the others. */
+static void drop_reclaimed(struct hk_heap *h)
+{
+	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++) {
+		struct hk_block **link = &h->free[c];
+		while (*link) {
+			struct hk_pool_hdr *hdr = hdr_of(*link);
+			if (hdr->check != hk_pool_check(hdr) || hdr->cls != c) {
+				*link = (*link)->next;
+				h->carved[c]--;
+			} else {
+				hdr->aux = 0;
+				link = &(*link)->next;
+			}
+		}
+	}
+}
+
+/* Link every stretch of a into h's list. */
+static void link_runs(struct hk_heap *h, const struct hk_arena *a)
+{
+	uintptr_t x = a->data, end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED);
+	int free, stretch;
+	for (size_t len; x < end && (len = piece(x, &free, &stretch)); x += len)
+		if (stretch) {
+			*extent_next(x) = h->extents;
+			h->extents = x;
+		}
+}
+
+static size_t carved_bytes(const struct hk_heap *h)
+{
+	return hk_carved_bytes(h, HK_TINY_CLASSES, HK_CLASSES);
+}
+
+static void reclaim(struct hk_heap *h)
+{
+	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
+		for (struct hk_block *b = h->free[c]; b; b = b->next)
+			hdr_of(b)->aux = MARK;
+	for (struct hk_arena *a = h->arena; a; a = a->next)
+		find_runs(a);
+	drop_reclaimed(h);
+	h->extents = 0; /* rebuilt: stretches may have joined */
+	for (struct hk_arena *a = h->arena; a; a = a->next)
+		link_runs(h, a);
+	h->pool_reclaim_at = hk_reclaim_next(carved_bytes(h));
+}
+
 static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 {
 	size_t size = next_arena_size(h);
@@ -25,10 +193,15 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	struct hk_arena *a = hk_segment_new(size, HK_CHUNK, HK_SEG_POOL, h, HK_PURPOSE_ARENA);
 	if (!a)
 		return NULL;
+	struct hk_arena *prev = h->arena;
+	if (prev) { /* its end serves smaller blocks */
+		extent_put(h, prev->carved, prev->end - prev->carved);
+		__atomic_store_n(&prev->carved, prev->end, __ATOMIC_RELEASE);
+	}
 	a->data = (uintptr_t)a + 64; /* header is 64 bytes; blocks stay 16-aligned */
 	a->carved = a->data;
 	a->end = (uintptr_t)a + size;
-	a->next = h->arena;
+	a->next = prev;
 	size_t old = h->arena_bytes;
 	h->arena = a;
 	h->arena_bytes += size;
@@ -38,19 +211,19 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	return a;
 }
 
-static void write_header(uintptr_t block, unsigned cls)
-{
-	struct hk_pool_hdr *hdr = (struct hk_pool_hdr *)block;
-	hdr->check = hk_pool_check(hdr);
-	hdr->cls = cls;
-}
-
-/* Room for n more blocks of stride in the current arena, growing if none. */
-static struct hk_arena *arena_with_room(struct hk_heap *h, uint32_t stride, int *source)
+/* The current arena if it has room for stride bytes; else, after
+ * reclaiming when due, NULL if a stretch now holds them; else a new arena
+ * (*source: from the OS), or NULL when out of memory. */
+static struct hk_arena *arena_with_room(struct hk_heap *h, uint32_t stride, int *source, int *reclaimed)
 {
 	struct hk_arena *a = h->arena;
 	if (a && a->end - a->carved >= stride)
 		return a;
+	if (reclaimed && hk_reclaim_due(carved_bytes(h), h->pool_reclaim_at)) {
+		reclaim(h);
+		*reclaimed = 1;
+		return NULL;
+	}
 	*source = HK_SRC_OS;
 	return arena_grow(h, stride);
 }
@@ -60,17 +233,25 @@ struct hk_block *hk_pool_carve(struct hk_heap *h, unsigned cls, unsigned want, u
 {
 	uint32_t stride = hk_class_stride[cls];
 	*source = HK_SRC_EXISTING;
-	struct hk_arena *a = arena_with_room(h, stride, source);
-	if (!a)
+	uintptr_t first;
+	struct hk_arena *a = NULL;
+	int reclaimed = 0;
+	unsigned n = carve_extent(h, stride, want, &first);
+	if (!n && !(a = arena_with_room(h, stride, source, &reclaimed)) && reclaimed)
+		n = carve_extent(h, stride, want, &first);
+	if (!n && !a && !(a = arena_with_room(h, stride, source, NULL)))
 		return NULL;
-	unsigned room = (unsigned)((a->end - a->carved) / stride);
-	unsigned n = want < room ? want : room;
-	uintptr_t first = a->carved;
+	if (a) {
+		unsigned room = (unsigned)((a->end - a->carved) / stride);
+		n = want < room ? want : room;
+		first = a->carved;
+	}
 	for (unsigned i = 0; i < n; i++)
-		write_header(first + (uintptr_t)i * stride, cls);
+		write_header(first + (uintptr_t)i * stride, cls, 0);
 	/* the free list links user pointers, just past each header */
 	struct hk_block *list = hk_link_blocks(first + HK_POOL_HDR, stride, n);
-	__atomic_store_n(&a->carved, first + (uintptr_t)n * stride, __ATOMIC_RELEASE);
+	if (a) /* after the headers: a free checks them below carved */
+		__atomic_store_n(&a->carved, first + (uintptr_t)n * stride, __ATOMIC_RELEASE);
 	h->carved[cls] += n;
 	*got = n;
 	return list;
@@ -80,12 +261,14 @@ void *hk_pool_carve_aligned(struct hk_heap *h, unsigned cls, size_t align)
 {
 	uint32_t stride = hk_class_stride[cls];
 	int source;
-	struct hk_arena *a = arena_with_room(h, stride + (uint32_t)align, &source);
+	struct hk_arena *a = arena_with_room(h, stride + (uint32_t)align, &source, NULL);
 	if (!a)
 		return NULL;
 	/* room for stride + align guarantees the padded block fits */
 	uintptr_t user = hk_align_up(a->carved + HK_POOL_HDR, align);
-	write_header(user - HK_POOL_HDR, cls);
+	if (user - HK_POOL_HDR > a->carved) /* the padding, walked over */
+		write_header(a->carved, HK_POOL_GAP, user - HK_POOL_HDR - a->carved);
+	write_header(user - HK_POOL_HDR, cls, 0);
 	__atomic_store_n(&a->carved, user - HK_POOL_HDR + stride, __ATOMIC_RELEASE);
 	h->carved[cls]++;
 	((struct hk_block *)user)->key = 0;

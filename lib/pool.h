@@ -1,8 +1,10 @@
 /*
  * pool.h — the Pool tier (<= 52 KiB).  Each heap carves pool blocks from its
- * own arenas, which grow geometrically (1 -> 2 -> 4 -> 8 MiB by default).
- * Every block has a 16-byte header (its class and a check word), which is
- * part of the class stride.
+ * own arenas, which grow geometrically (1 -> 2 -> 4 -> 8 MiB by default), and
+ * from stretches of them it found free (pool.c).  Every block has a 16-byte
+ * header (its class and a check word), which is part of the class stride;
+ * so do the stretches and the padding of aligned blocks, so that an arena
+ * can be walked from header to header.
  */
 #ifndef HK_POOL_H
 #define HK_POOL_H
@@ -12,9 +14,13 @@
 
 struct hk_pool_hdr {
 	uint32_t check; /* hk_pool_check(hdr): tells a block start from anything else */
-	uint32_t cls;
-	uint64_t reserved;
+	uint32_t cls; /* a pool class, or HK_POOL_GAP / HK_POOL_EXTENT */
+	uint64_t aux; /* a gap's or extent's bytes; a block's mark while reclaiming */
 };
+
+/* Not classes: an aligned block's padding, and a free stretch. */
+#define HK_POOL_GAP 0xfffeu
+#define HK_POOL_EXTENT 0xffffu
 
 struct hk_arena {
 	struct hk_segment seg;

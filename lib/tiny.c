@@ -37,12 +37,10 @@ static struct hk_superslab *superslab_new(struct hk_heap *h)
  * allocates in others (a program parsing, then computing) would otherwise
  * keep every slab it ever carved, each for its first class, and map new
  * ones beside them.  Before it maps a superslab it counts the free blocks
- * of its lists per slab; a slab all of whose carved blocks are there leaves
- * the lists and serves the next class that needs one.  Blocks freed by
- * other threads and not yet drained count as live: their slabs wait.  The
- * count walks the lists, so it runs only after a heap has carved another
- * quarter (and 8 MiB) since the last one. */
-#define RECLAIM_MIN ((size_t)8 << 20)
+ * of its lists per slab (when due: heap.h); a slab all of whose carved
+ * blocks are there leaves the lists and serves the next class that needs
+ * one.  Blocks freed by other threads and not yet drained count as live:
+ * their slabs wait. */
 #define EMPTY UINT32_MAX /* scratch mark of a slab to reclaim */
 
 static struct hk_superslab *superslab_of(const void *p)
@@ -57,10 +55,7 @@ static unsigned slab_index(const void *p)
 
 static size_t carved_bytes(const struct hk_heap *h)
 {
-	size_t n = 0;
-	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
-		n += h->carved[c] * hk_class_stride[c];
-	return n;
+	return hk_carved_bytes(h, 0, HK_TINY_CLASSES);
 }
 
 static void count_free(struct hk_heap *h)
@@ -135,8 +130,7 @@ static void reclaim(struct hk_heap *h)
 		unlink_empty(h);
 		free_empty(h);
 	}
-	size_t carved = carved_bytes(h);
-	h->tiny_reclaim_at = carved + (carved / 4 > RECLAIM_MIN ? carved / 4 : RECLAIM_MIN);
+	h->tiny_reclaim_at = hk_reclaim_next(carved_bytes(h));
 }
 
 static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
@@ -162,7 +156,7 @@ static struct hk_slab_meta *next_slab(struct hk_heap *h, int *source)
 		return m;
 	if (ss && ss->next_slab < HK_SLABS_PER_SUPERSLAB)
 		return &ss->slabs[ss->next_slab++];
-	if (carved_bytes(h) >= (h->tiny_reclaim_at ? h->tiny_reclaim_at : RECLAIM_MIN)) {
+	if (hk_reclaim_due(carved_bytes(h), h->tiny_reclaim_at)) {
 		reclaim(h);
 		if ((m = take_free_slab(h)))
 			return m;
