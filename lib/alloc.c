@@ -37,16 +37,6 @@ static unsigned refill_batch(unsigned cls)
 	return n > 2 ? n : 2; /* tiny: 4..256; pool: 2..12, a block over 8 KiB goes in pairs */
 }
 
-static struct hk_block *drain(struct hk_heap *h, unsigned cls, int tier, unsigned *got)
-{
-	long depth;
-	struct hk_block *list = hk_remote_take(h, cls, got, &depth);
-	h->counters.drains[tier]++;
-	h->counters.drained_blocks[tier] += *got;
-	hk_probe_drain(tier, cls, *got, depth);
-	return list;
-}
-
 static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 {
 	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
@@ -57,7 +47,7 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	hk_remote_flush_all(h); /* our own outgoing remote frees wait no longer */
 	hk_probe_refill_start(tier, cls, want);
 	if (hk_remote_pending(h, cls))
-		list = drain(h, cls, tier, &got);
+		list = hk_remote_drain(h, cls, &got);
 	else if (tier == HK_TIER_TINY)
 		list = hk_tiny_carve(h, cls, want, &got, &source);
 	else

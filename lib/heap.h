@@ -90,13 +90,14 @@ struct hk_heap {
 	struct hk_superslab *superslab; /* superslab handing out slabs */
 	uintptr_t ss_reserve, ss_reserve_end; /* mapped chunks not yet made superslabs */
 	unsigned free_slabs; /* emptied slabs in its superslabs, for any class */
-	size_t tiny_reclaim_at; /* tiny bytes carved at which to look for empty slabs (0: 8 MiB) */
+
 	/* pool tier */
 	struct hk_arena *arena; /* arena being carved */
 	size_t arena_bytes; /* all arenas of this heap */
 	unsigned arena_level;
 	uintptr_t extents; /* free stretches of its arenas, for any class (pool.c) */
-	size_t pool_reclaim_at; /* pool bytes carved at which to look for them (0: 8 MiB) */
+	size_t reclaim_at; /* small bytes carved at which to reclaim next (reclaim.c; 0: 8 MiB) */
+	uint64_t reclaims; /* how many times it did */
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */
 	uint64_t batch_used; /* bit c: batch[c] holds blocks */
@@ -132,31 +133,6 @@ static inline struct hk_block *hk_free_list_pop(struct hk_heap *h, unsigned cls)
 	 * instruction on every malloc. */
 	__builtin_prefetch(next, 1);
 	return b;
-}
-
-/* Reclaiming free blocks for other classes (tiny.c, pool.c) walks a heap's
- * lists, so a tier does it only before it maps memory, and only once it has
- * carved another quarter (and 8 MiB) since it last did. */
-#define HK_RECLAIM_MIN ((size_t)8 << 20)
-
-static inline int hk_reclaim_due(size_t carved, size_t at)
-{
-	return carved >= (at ? at : HK_RECLAIM_MIN);
-}
-
-/* The carved bytes at which the next reclaim is due, after one left carved. */
-static inline size_t hk_reclaim_next(size_t carved)
-{
-	return carved + (carved / 4 > HK_RECLAIM_MIN ? carved / 4 : HK_RECLAIM_MIN);
-}
-
-/* Bytes carved for the live and free blocks of classes [from, to) of h. */
-static inline size_t hk_carved_bytes(const struct hk_heap *h, unsigned from, unsigned to)
-{
-	size_t n = 0;
-	for (unsigned c = from; c < to; c++)
-		n += h->carved[c] * hk_class_stride[c];
-	return n;
 }
 
 /* The calling thread's heap, NULL before its first allocation. */

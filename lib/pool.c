@@ -1,8 +1,10 @@
 /* pool.c — per-heap arenas and block carving for the Pool tier (see pool.h). */
+#include <sys/mman.h>
 #include "block.h"
 #include "config.h"
 #include "os.h"
 #include "pool.h"
+#include "reclaim.h"
 #include "stats.h"
 
 uint32_t hk_pool_secret;
@@ -29,22 +31,29 @@ static struct hk_pool_hdr *hdr_of(const struct hk_block *b)
 	return (struct hk_pool_hdr *)((uintptr_t)b - HK_POOL_HDR);
 }
 
-/* Free stretches.  A heap that frees what it allocated in some classes and
- * then allocates in others would otherwise keep every block it ever carved
- * for its first class and grow its arenas beside them (1-4 KiB blocks
- * freed, then 8-16 KiB ones, then 20-50 KiB).  Before it grows an arena
- * (when due: heap.h) it walks its arenas from header to header: a run of
- * blocks all sitting in its lists, 64 KiB or more (or joining a stretch it
- * has), leaves the lists and becomes a stretch, carved again for any class
- * before the arena's end.  A stretch starts with a header (HK_POOL_EXTENT,
- * aux: its bytes) and the address of the heap's next one.  What is too
- * short for the smallest pool block becomes a gap, walked over. */
+/* Free stretches.  Reclaiming (reclaim.h), the heap walks its arenas from
+ * header to header: a run of blocks all sitting in its lists, 64 KiB or
+ * more (or joining a stretch it has), leaves the lists and becomes a
+ * stretch, carved again for any class before the arena's end (1-4 KiB
+ * blocks freed, then 8-16 KiB ones: the same arenas).  A stretch starts
+ * with a header (HK_POOL_EXTENT, aux: its bytes) and the address of the
+ * heap's next one.  What is too short for the smallest pool block becomes a
+ * gap, walked over.  When the tiny tier asked, the pages inside stretches
+ * that were free at the heap's last reclaim already go back to the OS
+ * (arenas stay: the pool's bytes are its arenas'). */
 #define EXTENT_MIN ((size_t)64 << 10)
 #define MARK 1u /* aux of a block in the lists, while reclaiming */
 
 static uintptr_t *extent_next(uintptr_t x)
 {
 	return (uintptr_t *)(x + HK_POOL_HDR);
+}
+
+/* The heap's reclaim that first found the stretch at x free (the next one
+ * for a stretch made between them). */
+static uint64_t *extent_born(uintptr_t x)
+{
+	return (uint64_t *)(x + HK_POOL_HDR + sizeof(uintptr_t));
 }
 
 /* Make [x, x + len) a stretch of h, or a gap when no block would fit. */
@@ -56,6 +65,7 @@ static void extent_put(struct hk_heap *h, uintptr_t x, size_t len)
 		return;
 	}
 	write_header(x, HK_POOL_EXTENT, len);
+	*extent_born(x) = h->reclaims + 1;
 	*extent_next(x) = h->extents;
 	h->extents = x;
 }
@@ -85,7 +95,7 @@ static size_t piece(uintptr_t x, int *free, int *stretch)
 	const struct hk_pool_hdr *hdr = (const struct hk_pool_hdr *)x;
 	if (hdr->check != hk_pool_check(hdr))
 		return 0;
-	*stretch = hdr->cls == HK_POOL_EXTENT;
+	*stretch = hdr->cls == HK_POOL_EXTENT || hdr->cls == HK_POOL_EXTENT_RETURNED;
 	if (*stretch || hdr->cls == HK_POOL_GAP) {
 		*free = 1;
 		return hdr->aux >= HK_POOL_HDR && hdr->aux % HK_POOL_HDR == 0 ? hdr->aux : 0;
@@ -99,20 +109,21 @@ static size_t piece(uintptr_t x, int *free, int *stretch)
 /* A free run [start, end) becomes a stretch when long enough or when it
  * holds one: every header in it is cleared, then its first says so (the
  * blocks' links, after the headers, stay intact till the lists drop them). */
-static void close_run(uintptr_t start, uintptr_t end, int had_stretch)
+static void close_run(const struct hk_heap *h, uintptr_t start, uintptr_t end, int had_stretch)
 {
-	if (end - start < EXTENT_MIN && !had_stretch)
-		return;
 	int free, stretch;
+	if ((end - start < EXTENT_MIN && !had_stretch) || (piece(start, &free, &stretch) == end - start && stretch))
+		return; /* too short, or one stretch already (which keeps its pages' state) */
 	for (uintptr_t x = start; x < end;) {
 		size_t len = piece(x, &free, &stretch);
 		((struct hk_pool_hdr *)x)->check = 0;
 		x += len;
 	}
 	write_header(start, HK_POOL_EXTENT, end - start);
+	*extent_born(start) = h->reclaims + 1;
 }
 
-static void find_runs(const struct hk_arena *a)
+static void find_runs(const struct hk_heap *h, const struct hk_arena *a)
 {
 	uintptr_t x = a->data, end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED), run = 0;
 	int had = 0, free, stretch;
@@ -126,13 +137,13 @@ static void find_runs(const struct hk_arena *a)
 		}
 		had |= free && stretch;
 		if (!free && run) {
-			close_run(run, x, had);
+			close_run(h, run, x, had);
 			run = 0;
 		}
 		x += len;
 	}
 	if (run)
-		close_run(run, x, had);
+		close_run(h, run, x, had);
 }
 
 /* Drop from h's lists the blocks now inside stretches; unmark the others. */
@@ -165,23 +176,38 @@ static void link_runs(struct hk_heap *h, const struct hk_arena *a)
 		}
 }
 
-static size_t carved_bytes(const struct hk_heap *h)
+/* Return the whole pages inside h's stretches to the OS (but a stretch's
+ * header and link, in its first page): a stretch keeps its bytes, which
+ * read as zero when carved again. */
+static void give_back_stretches(struct hk_heap *h)
 {
-	return hk_carved_bytes(h, HK_TINY_CLASSES, HK_CLASSES);
+	for (uintptr_t x = h->extents; x; x = *extent_next(x)) {
+		struct hk_pool_hdr *hdr = (struct hk_pool_hdr *)x;
+		uintptr_t from = hk_align_up(x + 2 * HK_POOL_HDR, HK_PAGE);
+		uintptr_t to = (x + hdr->aux) & ~(uintptr_t)(HK_PAGE - 1);
+		if (hdr->cls != HK_POOL_EXTENT || *extent_born(x) > h->reclaims)
+			continue;
+		if (to >= from + EXTENT_MIN)
+			hk_os_advise((void *)from, to - from, MADV_DONTNEED, HK_PURPOSE_ARENA);
+		hdr->cls = HK_POOL_EXTENT_RETURNED;
+	}
 }
 
-static void reclaim(struct hk_heap *h)
+size_t hk_pool_reclaim(struct hk_heap *h, int give_back)
 {
+	size_t walked = 0;
 	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
-		for (struct hk_block *b = h->free[c]; b; b = b->next)
+		for (struct hk_block *b = h->free[c]; b; b = b->next, walked++)
 			hdr_of(b)->aux = MARK;
 	for (struct hk_arena *a = h->arena; a; a = a->next)
-		find_runs(a);
+		find_runs(h, a);
 	drop_reclaimed(h);
 	h->extents = 0; /* rebuilt: stretches may have joined */
 	for (struct hk_arena *a = h->arena; a; a = a->next)
 		link_runs(h, a);
-	h->pool_reclaim_at = hk_reclaim_next(carved_bytes(h));
+	if (give_back)
+		give_back_stretches(h);
+	return walked;
 }
 
 static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
@@ -219,8 +245,8 @@ static struct hk_arena *arena_with_room(struct hk_heap *h, uint32_t stride, int 
 	struct hk_arena *a = h->arena;
 	if (a && a->end - a->carved >= stride)
 		return a;
-	if (reclaimed && hk_reclaim_due(carved_bytes(h), h->pool_reclaim_at)) {
-		reclaim(h);
+	if (reclaimed && hk_reclaim_due(h)) {
+		hk_reclaim(h, HK_TIER_POOL);
 		*reclaimed = 1;
 		return NULL;
 	}

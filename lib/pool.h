@@ -14,13 +14,15 @@
 
 struct hk_pool_hdr {
 	uint32_t check; /* hk_pool_check(hdr): tells a block start from anything else */
-	uint32_t cls; /* a pool class, or HK_POOL_GAP / HK_POOL_EXTENT */
+	uint32_t cls; /* a pool class, or HK_POOL_GAP / HK_POOL_EXTENT(_RETURNED) */
 	uint64_t aux; /* a gap's or extent's bytes; a block's mark while reclaiming */
 };
 
-/* Not classes: an aligned block's padding, and a free stretch. */
+/* Not classes: an aligned block's padding, a free stretch, and one whose
+ * inner pages went back to the OS (pool.c). */
 #define HK_POOL_GAP 0xfffeu
 #define HK_POOL_EXTENT 0xffffu
+#define HK_POOL_EXTENT_RETURNED 0xfffdu
 
 struct hk_arena {
 	struct hk_segment seg;

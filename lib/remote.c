@@ -148,3 +148,14 @@ struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, lo
 	*n = (unsigned)count;
 	return list;
 }
+
+struct hk_block *hk_remote_drain(struct hk_heap *h, unsigned cls, unsigned *n)
+{
+	long depth;
+	int tier = hk_class_tier(cls);
+	struct hk_block *list = hk_remote_take(h, cls, n, &depth);
+	h->counters.drains[tier]++;
+	h->counters.drained_blocks[tier] += *n;
+	hk_probe_drain(tier, cls, *n, depth);
+	return list;
+}

@@ -20,6 +20,9 @@ void hk_remote_flush_all(struct hk_heap *h);
  * queue's depth counter when taken. */
 struct hk_block *hk_remote_take(struct hk_heap *h, unsigned cls, unsigned *n, long *depth_before);
 
+/* hk_remote_take, counted and traced as the owner's drain. */
+struct hk_block *hk_remote_drain(struct hk_heap *h, unsigned cls, unsigned *n);
+
 static inline int hk_remote_pending(const struct hk_heap *h, unsigned cls)
 {
 	return __atomic_load_n(&h->remote[cls].head, __ATOMIC_RELAXED) != 0;

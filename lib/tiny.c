@@ -2,6 +2,8 @@
 #include "block.h"
 #include "os.h"
 #include "chunks.h"
+#include "reclaim.h"
+#include "region.h"
 #include "tiny.h"
 
 /* Superslabs are taken four at a time: a thread that needs several takes the
@@ -33,14 +35,11 @@ static struct hk_superslab *superslab_new(struct hk_heap *h)
 	return ss;
 }
 
-/* Reclaiming: a heap that frees what it allocated in some classes and then
- * allocates in others (a program parsing, then computing) would otherwise
- * keep every slab it ever carved, each for its first class, and map new
- * ones beside them.  Before it maps a superslab it counts the free blocks
- * of its lists per slab (when due: heap.h); a slab all of whose carved
- * blocks are there leaves the lists and serves the next class that needs
- * one.  Blocks freed by other threads and not yet drained count as live:
- * their slabs wait. */
+/* Reclaiming (reclaim.h): the heap counts the free blocks of its lists per
+ * slab; a slab all of whose carved blocks are there leaves the lists and
+ * serves the next class that needs one.  Blocks freed by other threads and
+ * not yet drained count as live: their slabs wait.  A superslab all of
+ * whose slabs are free goes back to the region when the pool asked. */
 #define EMPTY UINT32_MAX /* scratch mark of a slab to reclaim */
 
 static struct hk_superslab *superslab_of(const void *p)
@@ -53,16 +52,14 @@ static unsigned slab_index(const void *p)
 	return (unsigned)(((uintptr_t)p & (HK_CHUNK - 1)) >> HK_SLAB_SHIFT);
 }
 
-static size_t carved_bytes(const struct hk_heap *h)
+/* Count the free blocks of h's lists per slab; how many in all. */
+static size_t count_free(struct hk_heap *h)
 {
-	return hk_carved_bytes(h, 0, HK_TINY_CLASSES);
-}
-
-static void count_free(struct hk_heap *h)
-{
+	size_t n = 0;
 	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
-		for (struct hk_block *b = h->free[c]; b; b = b->next)
+		for (struct hk_block *b = h->free[c]; b; b = b->next, n++)
 			superslab_of(b)->scratch[slab_index(b)]++;
+	return n;
 }
 
 /* Mark EMPTY the slabs whose carved blocks all sit in the lists (the other
@@ -123,14 +120,41 @@ static void free_empty(struct hk_heap *h)
 			}
 }
 
-static void reclaim(struct hk_heap *h)
+#define ALL_FREE (~(uint32_t)1) /* slabs 1..31: slab 0 holds the header */
+
+/* Give back h's superslabs whose slabs were all free at its last reclaim
+ * already (and still are), but the one it carves next: their chunks serve
+ * the region's next taker.  Those free only now are noted. */
+static void give_back_empty(struct hk_heap *h)
 {
-	count_free(h);
+	struct hk_superslab **link = &h->superslab;
+	while (*link) {
+		struct hk_superslab *ss = *link;
+		if (ss->free_slabs != ALL_FREE)
+			ss->empty_at = 0;
+		else if (!ss->empty_at)
+			ss->empty_at = h->reclaims + 1;
+		if (ss == h->superslab || !ss->empty_at || ss->empty_at > h->reclaims) {
+			link = &ss->next;
+			continue;
+		}
+		*link = ss->next;
+		h->free_slabs -= HK_SLABS_PER_SUPERSLAB - 1;
+		hk_registry_clear(ss, HK_CHUNK);
+		hk_region_give(ss, HK_CHUNK, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+	}
+}
+
+size_t hk_tiny_reclaim(struct hk_heap *h, int give_back)
+{
+	size_t walked = count_free(h);
 	if (mark_empty(h)) {
 		unlink_empty(h);
 		free_empty(h);
 	}
-	h->tiny_reclaim_at = hk_reclaim_next(carved_bytes(h));
+	if (give_back)
+		give_back_empty(h);
+	return walked;
 }
 
 static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
@@ -142,6 +166,7 @@ static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
 		ss = ss->next;
 	unsigned i = (unsigned)__builtin_ctz(ss->free_slabs);
 	ss->free_slabs &= ~(1u << i);
+	ss->empty_at = 0;
 	h->free_slabs--;
 	return &ss->slabs[i];
 }
@@ -156,8 +181,8 @@ static struct hk_slab_meta *next_slab(struct hk_heap *h, int *source)
 		return m;
 	if (ss && ss->next_slab < HK_SLABS_PER_SUPERSLAB)
 		return &ss->slabs[ss->next_slab++];
-	if (hk_reclaim_due(carved_bytes(h), h->tiny_reclaim_at)) {
-		reclaim(h);
+	if (hk_reclaim_due(h)) {
+		hk_reclaim(h, HK_TIER_TINY);
 		if ((m = take_free_slab(h)))
 			return m;
 	}

@@ -3,8 +3,9 @@
  * of 2 KiB blocks (and a few aligned ones, whose padding the arena walk
  * steps over), 24 MiB of 12 KiB blocks come from the same arenas instead of
  * new ones (before: 560 MB peak for 100 MB phases of five size bands,
- * glibc 121).  Blocks another thread freed and the owner has not drained
- * yet stay blocks: they come back, valid, when it drains.
+ * glibc 121).  Blocks other threads freed join the lists first (drained);
+ * those another thread still holds in its batch, not yet queued, stay
+ * blocks: they come back, valid, once queued and drained.
  */
 #include <pthread.h>
 
@@ -17,9 +18,11 @@
 #define N_BIG (BYTES / BIG)
 #define STEP 100 /* every STEP-th small block is freed by another thread */
 #define N_REMOTE (N_SMALL / STEP)
+#define HELD 5 /* blocks it holds in its batch: a chain is pushed at 16 KiB */
 #define ALIGNED 64
 
 static void *small[N_SMALL], *big[N_BIG], *remote[N_REMOTE], *aligned[ALIGNED];
+static pthread_barrier_t held, done;
 static uintptr_t arenas[64];
 static int narenas;
 
@@ -41,9 +44,14 @@ static int known_arena(uintptr_t a)
 static void *free_remote(void *arg)
 {
 	(void)arg;
-	for (size_t i = 0; i < N_REMOTE; i++)
+	for (size_t i = 0; i < N_REMOTE - HELD; i++)
 		free(remote[i]);
-	return NULL; /* its pending chains are pushed at exit */
+	hakmem_flush(); /* queued */
+	for (size_t i = N_REMOTE - HELD; i < N_REMOTE; i++)
+		free(remote[i]); /* held in this thread's batch */
+	pthread_barrier_wait(&held);
+	pthread_barrier_wait(&done);
+	return NULL; /* the held ones are queued at exit */
 }
 
 static struct hakmem_stats stats(void)
@@ -71,8 +79,11 @@ int main(void)
 	int cls_small = info(small[0]).size_class, cls_big;
 	for (size_t i = 0; i < N_REMOTE; i++)
 		remote[i] = small[i * STEP];
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_barrier_init(&done, NULL, 2);
 	pthread_t t;
-	HK_CHECK(pthread_create(&t, NULL, free_remote, NULL) == 0 && pthread_join(t, NULL) == 0, "thread");
+	HK_CHECK(pthread_create(&t, NULL, free_remote, NULL) == 0, "thread");
+	pthread_barrier_wait(&held);
 	for (size_t i = 0; i < N_SMALL; i++)
 		if (i % STEP)
 			free(small[i]);
@@ -93,26 +104,29 @@ int main(void)
 	cls_big = info(big[0]).size_class;
 	printf("%s: 2 KiB blocks in %d arenas; %zu of %zu 12 KiB blocks in them, %" PRIu64 " arenas grown\n",
 	       hk_test_name, narenas, in_old, (size_t)N_BIG, stats().arena_grows - grows);
-	HK_CHECK(in_old >= N_BIG * 3 / 4, "only %zu of %zu 12 KiB blocks in the arenas the 2 KiB ones left free", in_old,
-		 (size_t)N_BIG);
+	/* a heap reclaims once it has carved another quarter since it last did:
+	 * an arena may grow first */
+	HK_CHECK(in_old >= N_BIG / 2 && stats().arena_grows - grows <= 1,
+		 "only %zu of %zu 12 KiB blocks in the arenas the 2 KiB ones left free", in_old, (size_t)N_BIG);
 
 	hakmem_census(&c);
 	HK_CHECK(c.carved[cls_small] < N_SMALL / 4, "%" PRIu64 " blocks of 2 KiB still carved", c.carved[cls_small]);
-	HK_CHECK(c.remote_pending[cls_small] == N_REMOTE, "%" PRIu64 " 2 KiB blocks pending, not %zu",
-		 c.remote_pending[cls_small], (size_t)N_REMOTE);
-	HK_CHECK(c.carved[cls_small] == c.free_local[cls_small] + c.remote_pending[cls_small] + live,
-		 "census: %" PRIu64 " carved, %" PRIu64 " free, %" PRIu64 " pending, not %" PRIu64 " live as before",
-		 c.carved[cls_small], c.free_local[cls_small], c.remote_pending[cls_small], live);
+	HK_CHECK(c.remote_pending[cls_small] == 0, "%" PRIu64 " 2 KiB blocks still queued", c.remote_pending[cls_small]);
+	HK_CHECK(c.carved[cls_small] == c.free_local[cls_small] + live,
+		 "census: %" PRIu64 " carved, %" PRIu64 " free, not %" PRIu64 " live as before (the held ones among them)",
+		 c.carved[cls_small], c.free_local[cls_small], live);
 	HK_CHECK(c.carved[cls_big] - c.free_local[cls_big] >= N_BIG, "census of 12 KiB blocks");
 	hk_pass("arenas emptied of 2 KiB blocks serve 12 KiB ones; the census adds up");
 
-	for (size_t i = 0; i < N_REMOTE; i++) { /* the pending ones come back as 2 KiB blocks */
+	pthread_barrier_wait(&done);
+	HK_CHECK(pthread_join(t, NULL) == 0, "join");
+	for (size_t i = 0; i < HELD + 100; i++) { /* the held ones come back as 2 KiB blocks */
 		void *p = malloc(SMALL);
 		HK_CHECK(p && info(p).size_class == cls_small, "malloc(2048) after the drain");
 		memset(p, 0x22, SMALL);
 	}
 	for (size_t i = 0; i < N_BIG; i++)
 		HK_CHECK(hk_verify_prefix(big[i], BIG, BIG, i) < 0, "12 KiB block %zu overwritten", i);
-	hk_pass("blocks freed by another thread stay blocks and come back intact");
+	hk_pass("blocks another thread held stay blocks and come back intact");
 	return 0;
 }

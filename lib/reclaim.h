@@ -1,0 +1,29 @@
+/*
+ * reclaim.h — a heap's free small blocks for its other classes.  A thread
+ * that frees what it allocated in some classes and then allocates in others
+ * (a program parsing, then computing) would otherwise keep every block it
+ * ever carved for its first class and map memory beside them.  Before a
+ * small tier maps memory, when due, both tiers of the heap look for what
+ * sits wholly free in its lists (tiny.c: slabs; pool.c: runs of blocks):
+ * the asking tier carves it again for any class; the other one gives its
+ * share back to the OS, which the asking tier then maps again.
+ */
+#ifndef HK_RECLAIM_H
+#define HK_RECLAIM_H
+
+#include "heap.h"
+
+/* Whether h has carved another quarter (and 8 MiB) of small blocks since
+ * it last reclaimed (as much again after one that walked many free blocks
+ * and freed few of them): the walks cost as much as the lists are long. */
+int hk_reclaim_due(const struct hk_heap *h);
+/* Reclaim for tier (HK_TIER_TINY or HK_TIER_POOL), about to map memory. */
+void hk_reclaim(struct hk_heap *h, int tier);
+
+/* The tiers' own walks: free blocks of whole slabs (runs) leave the lists
+ * for any class; with give_back, what is wholly free returns to the OS.
+ * They return how many free blocks they walked. */
+size_t hk_tiny_reclaim(struct hk_heap *h, int give_back);
+size_t hk_pool_reclaim(struct hk_heap *h, int give_back);
+
+#endif
