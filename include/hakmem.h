@@ -79,10 +79,13 @@ int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
  * of up to 32 blocks or 16 KiB per owner and class; a chain is pushed when
  * full, when the thread refills a class, and when it exits.  Likewise the
  * last few large blocks (up to 1 MiB) a thread freed wait for its next large
- * mallocs until it exits, and free large-block pages past the budget wait
- * HAKMEM_LARGE_PURGE_MS before they go back to the OS; this hands them back
- * now.  Call this where a thread that freed other threads' blocks, or large
- * blocks, goes idle for long.
+ * mallocs until it exits, free large-block pages past the budget wait
+ * HAKMEM_LARGE_PURGE_MS before they go back to the OS, and the small blocks
+ * of the calling thread's heap go back only when that heap needs memory in
+ * another tier; this hands them back now (tiny superslabs and pool pages
+ * whose blocks are all free).  Call this where a thread that freed other
+ * threads' blocks, or many blocks, goes idle for long.  malloc_trim() does
+ * the same.
  */
 void hakmem_flush(void);
 

@@ -1,13 +1,16 @@
 /*
  * introspect.c — hakmem_version, hakmem_ptr_info, hakmem_heap_id and
- * hakmem_census: what tests and tools may ask about hakmem's own state.
- * Never on a hot path.
+ * hakmem_census: what tests and tools may ask about hakmem's own state;
+ * and hakmem_flush (malloc_trim), which hands back what waits.  Never on a
+ * hot path.
  */
 #include "api.h"
 #include "block.h"
 #include "hakmem.h"
 #include "large.h"
+#include "os.h"
 #include "out.h"
+#include "reclaim.h"
 #include "remote.h"
 #include "runs.h"
 
@@ -22,9 +25,30 @@ HK_EXPORT void hakmem_flush(void)
 	if (h) {
 		hk_remote_flush_all(h);
 		hk_runs_stash_flush(h);
+		hk_reclaim_all(h);
 	}
 	hk_runs_purge(); /* whichever thread freed the runs */
 	hk_large_purge();
+}
+
+static uint64_t returned_calls(void)
+{
+	struct hk_os_counters c;
+	hk_os_counters_get(&c);
+	uint64_t n = 0;
+	for (int p = 0; p < HK_PURPOSE_COUNT; p++)
+		n += c.unmap_calls[p] + c.advise_calls[p];
+	return n;
+}
+
+/* glibc's: 1 when memory went back to the OS.  pad is ignored: what stays
+ * is what hakmem_flush keeps (HAKMEM_LARGE_CACHE_MB of large pages). */
+HK_EXPORT int HK_API(malloc_trim)(size_t pad)
+{
+	(void)pad;
+	uint64_t before = returned_calls();
+	hakmem_flush();
+	return returned_calls() != before;
 }
 
 HK_EXPORT uint64_t hakmem_heap_id(void)

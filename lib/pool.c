@@ -176,16 +176,17 @@ static void link_runs(struct hk_heap *h, const struct hk_arena *a)
 		}
 }
 
-/* Return the whole pages inside h's stretches to the OS (but a stretch's
- * header and link, in its first page): a stretch keeps its bytes, which
- * read as zero when carved again. */
-static void give_back_stretches(struct hk_heap *h)
+/* Return the whole pages inside h's stretches (unless give is HK_GIVE_ALL,
+ * those free at its last reclaim already) to the OS, but a stretch's header
+ * and link, in its first page: a stretch keeps its bytes, which read as
+ * zero when carved again. */
+static void give_back_stretches(struct hk_heap *h, enum hk_give_back give)
 {
 	for (uintptr_t x = h->extents; x; x = *extent_next(x)) {
 		struct hk_pool_hdr *hdr = (struct hk_pool_hdr *)x;
 		uintptr_t from = hk_align_up(x + 2 * HK_POOL_HDR, HK_PAGE);
 		uintptr_t to = (x + hdr->aux) & ~(uintptr_t)(HK_PAGE - 1);
-		if (hdr->cls != HK_POOL_EXTENT || *extent_born(x) > h->reclaims)
+		if (hdr->cls != HK_POOL_EXTENT || (give != HK_GIVE_ALL && *extent_born(x) > h->reclaims))
 			continue;
 		if (to >= from + EXTENT_MIN)
 			hk_os_advise((void *)from, to - from, MADV_DONTNEED, HK_PURPOSE_ARENA);
@@ -193,7 +194,7 @@ static void give_back_stretches(struct hk_heap *h)
 	}
 }
 
-size_t hk_pool_reclaim(struct hk_heap *h, int give_back)
+size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give)
 {
 	size_t walked = 0;
 	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
@@ -205,8 +206,8 @@ size_t hk_pool_reclaim(struct hk_heap *h, int give_back)
 	h->extents = 0; /* rebuilt: stretches may have joined */
 	for (struct hk_arena *a = h->arena; a; a = a->next)
 		link_runs(h, a);
-	if (give_back)
-		give_back_stretches(h);
+	if (give != HK_KEEP)
+		give_back_stretches(h, give);
 	return walked;
 }
 

@@ -51,13 +51,23 @@ static uint64_t carved_blocks(const struct hk_heap *h)
  * nothing, 10 % slower. */
 #define WALK_CHEAP 65536 /* free blocks: a walk too short to matter */
 
-void hk_reclaim(struct hk_heap *h, int tier)
+static void reclaim(struct hk_heap *h, enum hk_give_back tiny, enum hk_give_back pool)
 {
 	uint64_t before = carved_blocks(h);
 	drain_all(h);
-	size_t walked = hk_tiny_reclaim(h, tier != HK_TIER_TINY) + hk_pool_reclaim(h, tier != HK_TIER_POOL);
+	size_t walked = hk_tiny_reclaim(h, tiny) + hk_pool_reclaim(h, pool);
 	h->reclaims++;
 	int idle = walked > WALK_CHEAP && before - carved_blocks(h) < walked / 8;
 	size_t carved = carved_bytes(h), step = idle ? carved : carved / 4;
 	h->reclaim_at = carved + (step > RECLAIM_MIN ? step : RECLAIM_MIN);
+}
+
+void hk_reclaim(struct hk_heap *h, int tier)
+{
+	reclaim(h, tier == HK_TIER_TINY ? HK_KEEP : HK_GIVE_AGED, tier == HK_TIER_POOL ? HK_KEEP : HK_GIVE_AGED);
+}
+
+void hk_reclaim_all(struct hk_heap *h)
+{
+	reclaim(h, HK_GIVE_ALL, HK_GIVE_ALL);
 }

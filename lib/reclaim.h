@@ -19,11 +19,21 @@
 int hk_reclaim_due(const struct hk_heap *h);
 /* Reclaim for tier (HK_TIER_TINY or HK_TIER_POOL), about to map memory. */
 void hk_reclaim(struct hk_heap *h, int tier);
+/* Reclaim, and both tiers give back all that is wholly free now
+ * (hakmem_flush, malloc_trim). */
+void hk_reclaim_all(struct hk_heap *h);
+
+/* What a tier's walk gives back to the OS of what is wholly free. */
+enum hk_give_back {
+	HK_KEEP, /* nothing: the tier itself is about to carve */
+	HK_GIVE_AGED, /* what was wholly free at the heap's last reclaim already */
+	HK_GIVE_ALL,
+};
 
 /* The tiers' own walks: free blocks of whole slabs (runs) leave the lists
- * for any class; with give_back, what is wholly free returns to the OS.
- * They return how many free blocks they walked. */
-size_t hk_tiny_reclaim(struct hk_heap *h, int give_back);
-size_t hk_pool_reclaim(struct hk_heap *h, int give_back);
+ * for any class, and give back as asked.  They return how many free blocks
+ * they walked. */
+size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give);
+size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give);
 
 #endif

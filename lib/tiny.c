@@ -122,10 +122,11 @@ static void free_empty(struct hk_heap *h)
 
 #define ALL_FREE (~(uint32_t)1) /* slabs 1..31: slab 0 holds the header */
 
-/* Give back h's superslabs whose slabs were all free at its last reclaim
- * already (and still are), but the one it carves next: their chunks serve
- * the region's next taker.  Those free only now are noted. */
-static void give_back_empty(struct hk_heap *h)
+/* Give back h's superslabs whose slabs are all free (and, unless give is
+ * HK_GIVE_ALL, were at its last reclaim already), but the one it carves
+ * next: their chunks serve the region's next taker.  Those free only now
+ * are noted. */
+static void give_back_empty(struct hk_heap *h, enum hk_give_back give)
 {
 	struct hk_superslab **link = &h->superslab;
 	while (*link) {
@@ -134,7 +135,7 @@ static void give_back_empty(struct hk_heap *h)
 			ss->empty_at = 0;
 		else if (!ss->empty_at)
 			ss->empty_at = h->reclaims + 1;
-		if (ss == h->superslab || !ss->empty_at || ss->empty_at > h->reclaims) {
+		if (ss == h->superslab || !ss->empty_at || (give != HK_GIVE_ALL && ss->empty_at > h->reclaims)) {
 			link = &ss->next;
 			continue;
 		}
@@ -145,15 +146,15 @@ static void give_back_empty(struct hk_heap *h)
 	}
 }
 
-size_t hk_tiny_reclaim(struct hk_heap *h, int give_back)
+size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
 {
 	size_t walked = count_free(h);
 	if (mark_empty(h)) {
 		unlink_empty(h);
 		free_empty(h);
 	}
-	if (give_back)
-		give_back_empty(h);
+	if (give != HK_KEEP)
+		give_back_empty(h, give);
 	return walked;
 }
 

@@ -28,6 +28,7 @@ void *hk_reallocarray(void *ptr, size_t nmemb, size_t size);
 int hk_posix_memalign(void **memptr, size_t alignment, size_t size);
 void *hk_aligned_alloc(size_t alignment, size_t size);
 void *hk_memalign(size_t alignment, size_t size);
+int hk_malloc_trim(size_t pad);
 void *hk_valloc(size_t size);
 void *hk_pvalloc(size_t size);
 size_t hk_malloc_usable_size(void *ptr);
@@ -40,6 +41,7 @@ size_t hk_malloc_usable_size(void *ptr);
 #define posix_memalign hk_posix_memalign
 #define aligned_alloc hk_aligned_alloc
 #define memalign hk_memalign
+#define malloc_trim hk_malloc_trim
 #define valloc hk_valloc
 #define pvalloc hk_pvalloc
 #define malloc_usable_size hk_malloc_usable_size
