@@ -37,9 +37,10 @@ static struct hk_superslab *superslab_new(struct hk_heap *h)
 
 /* Reclaiming (reclaim.h): the heap counts the free blocks of its lists per
  * slab; a slab all of whose carved blocks are there leaves the lists and
- * serves the next class that needs one.  Blocks freed by other threads and
- * not yet drained count as live: their slabs wait.  A superslab all of
- * whose slabs are free goes back to the region when the pool asked. */
+ * serves the next class that needs one.  Blocks another thread holds in its
+ * batch count as live: their slabs wait.  A superslab all of whose slabs
+ * are free goes back to the region when the pool asked (or at
+ * hakmem_flush). */
 #define EMPTY UINT32_MAX /* scratch mark of a slab to reclaim */
 
 static struct hk_superslab *superslab_of(const void *p)
