@@ -123,6 +123,29 @@ static void free_empty(struct hk_heap *h)
 
 #define ALL_FREE (~(uint32_t)1) /* slabs 1..31: slab 0 holds the header */
 
+static void give_range(uintptr_t from, uintptr_t to)
+{
+	if (to > from)
+		hk_region_give((void *)from, to - from, to - from, HK_PURPOSE_SUPERSLAB);
+}
+
+/* Add the chunk at c to the range [*from, *to) when it borders it in the
+ * same reservation (the list runs newest first: down through a reserve),
+ * else give the range back and start another. */
+static void extend_or_give(uintptr_t *from, uintptr_t *to, uintptr_t c)
+{
+	int same = *to > *from && hk_region_same((void *)c, (void *)*from);
+	if (same && c + HK_CHUNK == *from) {
+		*from = c;
+	} else if (same && c == *to) {
+		*to = c + HK_CHUNK;
+	} else {
+		give_range(*from, *to);
+		*from = c;
+		*to = c + HK_CHUNK;
+	}
+}
+
 /* Give back h's superslabs whose slabs are all free (and, unless give is
  * HK_GIVE_ALL, were at its last reclaim already), but the one it carves
  * next: their chunks serve the region's next taker.  Those free only now
@@ -130,6 +153,7 @@ static void free_empty(struct hk_heap *h)
 static void give_back_empty(struct hk_heap *h, enum hk_give_back give)
 {
 	struct hk_superslab **link = &h->superslab;
+	uintptr_t from = 0, to = 0; /* superslabs side by side go back in one call */
 	while (*link) {
 		struct hk_superslab *ss = *link;
 		if (ss->free_slabs != ALL_FREE)
@@ -143,8 +167,9 @@ static void give_back_empty(struct hk_heap *h, enum hk_give_back give)
 		*link = ss->next;
 		h->free_slabs -= HK_SLABS_PER_SUPERSLAB - 1;
 		hk_registry_clear(ss, HK_CHUNK);
-		hk_region_give(ss, HK_CHUNK, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
+		extend_or_give(&from, &to, (uintptr_t)ss);
 	}
+	give_range(from, to);
 }
 
 size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)

@@ -38,6 +38,13 @@ static uint64_t advised(int purpose)
 	return st.os_advise_bytes[purpose];
 }
 
+static uint64_t advise_calls(int purpose)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	return st.os_advise_calls[purpose];
+}
+
 /* VmHWM or VmRSS of this process, in bytes. */
 static size_t status_kb(const char *key)
 {
@@ -53,15 +60,19 @@ static size_t status_kb(const char *key)
 }
 
 /* A phase of size-byte blocks after one of the other tier gives back at
- * least 16 of the 24 MiB that one freed, advised for purpose. */
-static void gives_back(size_t size, int purpose, const char *what)
+ * least 16 of the 24 MiB that one freed, advised for purpose; how many
+ * calls that took. */
+static uint64_t gives_back(size_t size, int purpose, const char *what)
 {
-	uint64_t before = advised(purpose);
+	uint64_t before = advised(purpose), calls = advise_calls(purpose);
 	phase(size);
 	uint64_t given = advised(purpose) - before;
-	printf("%s: %zu MiB given back (purpose %d)\n", hk_test_name, (size_t)(given / MiB), purpose);
+	calls = advise_calls(purpose) - calls;
+	printf("%s: %zu MiB given back in %" PRIu64 " calls (purpose %d)\n", hk_test_name, (size_t)(given / MiB),
+	       calls, purpose);
 	HK_CHECK(given >= 16 * MiB, "only %" PRIu64 " KiB of 24 MiB given back: %s", given / 1024, what);
 	hk_pass(what);
+	return calls;
 }
 
 /* Without another tier needing memory, hakmem_flush and malloc_trim give
@@ -87,7 +98,10 @@ int main(void)
 	hk_test_begin("test_reclaim_give_back", "a small tier's free memory goes back when the other needs memory");
 	size_t base = status_kb("VmRSS:");
 	phase(128);
-	gives_back(8192, HK_PURPOSE_SUPERSLAB, "superslabs emptied of tiny blocks go back when the pool needs memory");
+	uint64_t calls = gives_back(8192, HK_PURPOSE_SUPERSLAB,
+				    "superslabs emptied of tiny blocks go back when the pool needs memory");
+	/* 12 superslabs, taken four at a time: side by side, they go back together */
+	HK_CHECK(calls <= 3, "%" PRIu64 " madvise calls for 24 MiB of superslabs side by side", calls);
 	gives_back(256, HK_PURPOSE_ARENA, "pages of the pool's free stretches go back when the tiny tier needs memory");
 
 	flush_gives_back();
