@@ -89,7 +89,7 @@ struct hk_heap {
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */
 	struct hk_superslab *superslab; /* superslab handing out slabs */
 	uintptr_t ss_reserve, ss_reserve_end; /* mapped chunks not yet made superslabs */
-	unsigned free_slabs; /* emptied slabs in its superslabs, for any class */
+	unsigned free_slab_count; /* emptied slabs in its superslabs (their free_slabs bits) */
 
 	/* pool tier */
 	struct hk_arena *arena; /* arena being carved */

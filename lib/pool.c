@@ -187,10 +187,10 @@ static void give_back_stretches(struct hk_heap *h, enum hk_give_back give)
 		struct hk_pool_hdr *hdr = (struct hk_pool_hdr *)x;
 		uintptr_t from = hk_align_up(x + 2 * HK_POOL_HDR, HK_PAGE);
 		uintptr_t to = (x + hdr->aux) & ~(uintptr_t)(HK_PAGE - 1);
-		if (hdr->cls != HK_POOL_EXTENT || (give != HK_GIVE_ALL && *extent_born(x) > h->reclaims))
+		if (hdr->cls != HK_POOL_EXTENT || (give != HK_GIVE_ALL && *extent_born(x) > h->reclaims) ||
+		    to < from + EXTENT_MIN) /* too few pages inside to be worth a call */
 			continue;
-		if (to >= from + EXTENT_MIN)
-			hk_os_advise((void *)from, to - from, MADV_DONTNEED, HK_PURPOSE_ARENA);
+		hk_os_advise((void *)from, to - from, MADV_DONTNEED, HK_PURPOSE_ARENA);
 		hdr->cls = HK_POOL_EXTENT_RETURNED;
 	}
 }
@@ -239,21 +239,30 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	return a;
 }
 
-/* The current arena if it has room for stride bytes; else, after
- * reclaiming when due, NULL if a stretch now holds them; else a new arena
- * (*source: from the OS), or NULL when out of memory. */
-static struct hk_arena *arena_with_room(struct hk_heap *h, uint32_t stride, int *source, int *reclaimed)
+static int has_room(const struct hk_arena *a, uint32_t stride)
 {
-	struct hk_arena *a = h->arena;
-	if (a && a->end - a->carved >= stride)
-		return a;
-	if (reclaimed && hk_reclaim_due(h)) {
-		hk_reclaim(h, HK_TIER_POOL);
-		*reclaimed = 1;
-		return NULL;
-	}
+	return a && a->end - a->carved >= stride;
+}
+
+/* The current arena if it has room for stride bytes, else a new one
+ * (*source: from the OS), or NULL when out of memory. */
+static struct hk_arena *arena_with_room(struct hk_heap *h, uint32_t stride, int *source)
+{
+	if (has_room(h->arena, stride))
+		return h->arena;
 	*source = HK_SRC_OS;
 	return arena_grow(h, stride);
+}
+
+/* Blocks from a stretch: before the arena would grow, reclaim (when due)
+ * and look again. */
+static unsigned carve_reclaimed(struct hk_heap *h, uint32_t stride, unsigned want, uintptr_t *first)
+{
+	unsigned n = carve_extent(h, stride, want, first);
+	if (n || has_room(h->arena, stride) || !hk_reclaim_due(h))
+		return n;
+	hk_reclaim(h, HK_TIER_POOL);
+	return carve_extent(h, stride, want, first);
 }
 
 struct hk_block *hk_pool_carve(struct hk_heap *h, unsigned cls, unsigned want, unsigned *got,
@@ -263,11 +272,8 @@ struct hk_block *hk_pool_carve(struct hk_heap *h, unsigned cls, unsigned want, u
 	*source = HK_SRC_EXISTING;
 	uintptr_t first;
 	struct hk_arena *a = NULL;
-	int reclaimed = 0;
-	unsigned n = carve_extent(h, stride, want, &first);
-	if (!n && !(a = arena_with_room(h, stride, source, &reclaimed)) && reclaimed)
-		n = carve_extent(h, stride, want, &first);
-	if (!n && !a && !(a = arena_with_room(h, stride, source, NULL)))
+	unsigned n = carve_reclaimed(h, stride, want, &first);
+	if (!n && !(a = arena_with_room(h, stride, source)))
 		return NULL;
 	if (a) {
 		unsigned room = (unsigned)((a->end - a->carved) / stride);
@@ -289,7 +295,7 @@ void *hk_pool_carve_aligned(struct hk_heap *h, unsigned cls, size_t align)
 {
 	uint32_t stride = hk_class_stride[cls];
 	int source;
-	struct hk_arena *a = arena_with_room(h, stride + (uint32_t)align, &source, NULL);
+	struct hk_arena *a = arena_with_room(h, stride + (uint32_t)align, &source);
 	if (!a)
 		return NULL;
 	/* room for stride + align guarantees the padded block fits */

@@ -117,7 +117,7 @@ static void free_empty(struct hk_heap *h)
 				ss->scratch[i] = 0;
 				__atomic_store_n(&ss->slabs[i].carved, 0, __ATOMIC_RELEASE);
 				ss->free_slabs |= 1u << i;
-				h->free_slabs++;
+				h->free_slab_count++;
 			}
 }
 
@@ -165,7 +165,7 @@ static void give_back_empty(struct hk_heap *h, enum hk_give_back give)
 			continue;
 		}
 		*link = ss->next;
-		h->free_slabs -= HK_SLABS_PER_SUPERSLAB - 1;
+		h->free_slab_count -= HK_SLABS_PER_SUPERSLAB - 1;
 		hk_registry_clear(ss, HK_CHUNK);
 		extend_or_give(&from, &to, (uintptr_t)ss);
 	}
@@ -186,7 +186,7 @@ size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
 
 static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
 {
-	if (!h->free_slabs)
+	if (!h->free_slab_count)
 		return NULL;
 	struct hk_superslab *ss = h->superslab;
 	while (!ss->free_slabs)
@@ -194,7 +194,7 @@ static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
 	unsigned i = (unsigned)__builtin_ctz(ss->free_slabs);
 	ss->free_slabs &= ~(1u << i);
 	ss->empty_at = 0;
-	h->free_slabs--;
+	h->free_slab_count--;
 	return &ss->slabs[i];
 }
 
