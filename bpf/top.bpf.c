@@ -165,27 +165,39 @@ static __always_inline __u64 arena_increase(__u64 key, long old_bytes, long new_
 	return new_bytes - old_bytes;
 }
 
+/* The calling thread's heap's pool arenas went from old_bytes to new_bytes. */
+static __always_inline void arena_resized(struct ht_counts *c, long old_bytes, long new_bytes)
+{
+	__u64 key = bpf_get_current_pid_tgid(), size = new_bytes;
+	__u64 inc = arena_increase(key, old_bytes, new_bytes);
+
+	if (c)
+		add(&c->arena_bytes, inc);
+	if (bpf_map_update_elem(&ht_heaps, &key, &size, BPF_ANY))
+		__sync_fetch_and_add(&ht_dropped, 1);
+}
+
 SEC("usdt")
 int BPF_USDT(ht_arena_grow, long tier, long old_bytes, long new_bytes, long addr)
 {
-	__u64 key = bpf_get_current_pid_tgid(), size = new_bytes;
 	struct ht_counts *c = counts();
-	__u64 inc;
 
+	if (c)
+		add(&c->arena_grows, 1);
 	/* the large tier's run chunks are the process's, not this heap's:
 	 * a grow, but no arena of the thread's */
-	if (tier != HK_TIER_POOL) {
-		if (c)
-			add(&c->arena_grows, 1);
-		return 0;
-	}
-	inc = arena_increase(key, old_bytes, new_bytes);
-	if (c) {
-		add(&c->arena_grows, 1);
-		add(&c->arena_bytes, inc);
-	}
-	if (bpf_map_update_elem(&ht_heaps, &key, &size, BPF_ANY))
-		__sync_fetch_and_add(&ht_dropped, 1);
+	if (tier == HK_TIER_POOL)
+		arena_resized(c, old_bytes, new_bytes);
+	return 0;
+}
+
+/* A heap handed back a wholly free arena: the gauge shrinks (wraps, like
+ * every sum here; summed over CPUs it is the total). */
+SEC("usdt")
+int BPF_USDT(ht_arena_release, long tier, long old_bytes, long new_bytes, long addr)
+{
+	if (tier == HK_TIER_POOL)
+		arena_resized(counts(), old_bytes, new_bytes);
 	return 0;
 }
 

@@ -38,7 +38,8 @@ struct hakmem_stats {
 	uint64_t remote_pushes[HAKMEM_TIERS]; /* chains of them queued (remote_push hits) */
 	uint64_t cold_starts[HAKMEM_TIERS];
 	uint64_t arena_grows; /* pool arenas heaps took, and chunks the large tier took for runs */
-	uint64_t arena_bytes; /* all pool arenas now (arenas are never given back) */
+	uint64_t arena_bytes; /* all pool arenas now */
+	uint64_t arena_releases; /* pool arenas heaps found wholly free and handed back */
 	uint64_t thread_inits;
 	uint64_t thread_exits;
 	uint64_t os_map_calls[HAKMEM_PURPOSES];

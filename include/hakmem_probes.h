@@ -74,6 +74,7 @@ HK_SEMAPHORE(drain);
 HK_SEMAPHORE(remote_push);
 HK_SEMAPHORE(arena_grow_start);
 HK_SEMAPHORE(arena_grow);
+HK_SEMAPHORE(arena_release);
 HK_SEMAPHORE(os_map);
 HK_SEMAPHORE(os_unmap);
 HK_SEMAPHORE(os_advise);
@@ -138,6 +139,10 @@ static inline void hk_probe_arena_grow_start(long tier, long old_bytes, long wan
 static inline void hk_probe_arena_grow(long tier, long old_bytes, long new_bytes, long addr)
 {
 	HK_SDT4(arena_grow, tier, old_bytes, new_bytes, addr);
+}
+static inline void hk_probe_arena_release(long tier, long old_bytes, long new_bytes, long addr)
+{
+	HK_SDT4(arena_release, tier, old_bytes, new_bytes, addr);
 }
 static inline void hk_probe_os_map(long addr, long len, long purpose)
 {

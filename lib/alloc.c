@@ -9,6 +9,7 @@
 #include "heap.h"
 #include "large.h"
 #include "pool.h"
+#include "reclaim.h"
 #include "remote.h"
 #include "tiny.h"
 
@@ -45,6 +46,11 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	if (HK_PROBE_ACTIVE(remote_push))
 		hk_heap_tid(h); /* so that frees by other threads can name this owner */
 	hk_remote_flush_all(h); /* our own outgoing remote frees wait no longer */
+	if (hk_reclaim_for_others_due(h)) {
+		hk_reclaim_for_others(h);
+		if (h->free[cls]) /* its drain refilled the class */
+			return h->free[cls];
+	}
 	hk_probe_refill_start(tier, cls, want);
 	if (hk_remote_pending(h, cls))
 		list = hk_remote_drain(h, cls, &got);
@@ -55,8 +61,9 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	h->counters.refills[tier]++;
 	h->counters.refill_blocks[tier] += got;
 	hk_probe_refill_done(tier, cls, got, source);
-	h->free[cls] = list;
-	return list;
+	/* a reclaim while carving may have drained blocks of cls already */
+	hk_free_list_prepend(h, cls, list);
+	return h->free[cls];
 }
 
 static struct hk_block *pop_or_refill(unsigned cls)

@@ -1,6 +1,9 @@
-/* chunks.c — cached spans before fresh chunks (see chunks.h). */
+/* chunks.c — idle chunks and cached spans before fresh chunks (see chunks.h). */
+#include <pthread.h>
 #include "chunks.h"
+#include "config.h"
 #include "large.h"
+#include "os.h"
 #include "region.h"
 #include "segment.h"
 
@@ -8,4 +11,147 @@ void *hk_chunks_take(size_t size, enum hk_purpose purpose)
 {
 	void *p = hk_large_lend(size);
 	return p ? p : hk_region_take(size, HK_CHUNK, purpose);
+}
+
+/* Idle ranges, side by side ones of one purpose joined; unordered. */
+#define IDLE_MAX 64
+struct idle {
+	uintptr_t base;
+	size_t size;
+	uint64_t since; /* hk_os_now_ms() when it (the newest part) came */
+	enum hk_purpose purpose;
+};
+
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct idle idle[IDLE_MAX];
+static unsigned idle_count;
+static uint64_t fresh_takes;
+
+static struct idle remove_locked(unsigned i)
+{
+	struct idle e = idle[i];
+	unsigned n = idle_count - 1;
+	idle[i] = idle[n];
+	__atomic_store_n(&idle_count, n, __ATOMIC_RELAXED); /* peeked unlocked by hk_chunks_purge */
+	return e;
+}
+
+static void give(struct idle e)
+{
+	if (e.size)
+		hk_region_give((void *)e.base, e.size, e.size, e.purpose);
+}
+
+/* Best fit: the smallest range that holds size, its rest left waiting.
+ * Ranges stay whole chunks: a segment starts on one. */
+static struct idle take_locked(size_t size)
+{
+	size = hk_align_up(size, HK_CHUNK);
+	unsigned best = idle_count;
+	for (unsigned i = 0; i < idle_count; i++)
+		if (idle[i].size >= size && (best == idle_count || idle[i].size < idle[best].size))
+			best = i;
+	if (best == idle_count)
+		return (struct idle){0};
+	struct idle e = idle[best];
+	if (e.size == size)
+		return remove_locked(best);
+	idle[best].base += size;
+	idle[best].size -= size;
+	e.size = size;
+	return e;
+}
+
+void *hk_chunks_take_idle(size_t size)
+{
+	if (!__atomic_load_n(&idle_count, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&idle_lock);
+	struct idle e = take_locked(size);
+	pthread_mutex_unlock(&idle_lock);
+	return (void *)e.base;
+}
+
+void *hk_chunks_reuse(size_t size, enum hk_purpose purpose)
+{
+	void *p = hk_chunks_take_idle(size);
+	if (p)
+		return p;
+	__atomic_fetch_add(&fresh_takes, 1, __ATOMIC_RELAXED);
+	return hk_chunks_take(size, purpose);
+}
+
+/* Join e to a range it borders in the same reservation: true if it did. */
+static int join_locked(struct idle e)
+{
+	for (unsigned i = 0; i < idle_count; i++) {
+		struct idle *x = &idle[i];
+		if (x->purpose != e.purpose || !hk_region_same((void *)x->base, (void *)e.base))
+			continue;
+		if (x->base + x->size == e.base || e.base + e.size == x->base) {
+			x->base = x->base < e.base ? x->base : e.base;
+			x->size += e.size;
+			x->since = e.since;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose)
+{
+	/* alone in the chunks it touches: all of them wait */
+	struct idle e = {(uintptr_t)base, hk_align_up(size, HK_CHUNK), hk_os_now_ms(), purpose}, out = {0};
+	pthread_mutex_lock(&idle_lock);
+	if (!join_locked(e)) {
+		if (idle_count == IDLE_MAX) { /* full: the one waiting longest goes */
+			unsigned oldest = 0;
+			for (unsigned i = 1; i < idle_count; i++)
+				if (idle[i].since < idle[oldest].since)
+					oldest = i;
+			out = remove_locked(oldest);
+		}
+		idle[idle_count] = e;
+		__atomic_store_n(&idle_count, idle_count + 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&idle_lock);
+	give(out);
+}
+
+/* One range that waited long enough (or any, with all), out of the list. */
+static struct idle expired(int all)
+{
+	uint64_t now = hk_os_now_ms();
+	struct idle e = {0};
+	pthread_mutex_lock(&idle_lock);
+	for (unsigned i = 0; i < idle_count; i++)
+		if (all || hk_waited(idle[i].since, now)) {
+			e = remove_locked(i);
+			break;
+		}
+	pthread_mutex_unlock(&idle_lock);
+	return e;
+}
+
+void hk_chunks_purge(int all)
+{
+	if (!__atomic_load_n(&idle_count, __ATOMIC_RELAXED))
+		return;
+	for (struct idle e = expired(all); e.size; e = expired(all))
+		give(e);
+}
+
+uint64_t hk_chunks_fresh_takes(void)
+{
+	return __atomic_load_n(&fresh_takes, __ATOMIC_RELAXED);
+}
+
+void hk_chunks_atfork_prepare(void)
+{
+	pthread_mutex_lock(&idle_lock);
+}
+
+void hk_chunks_atfork_release(void)
+{
+	pthread_mutex_unlock(&idle_lock);
 }

@@ -35,6 +35,13 @@ static inline size_t hk_large_keep(size_t share)
 	return share > hk_config.large_cache ? share : hk_config.large_cache;
 }
 
+/* Whether what has been free (or past a budget) since that hk_os_now_ms()
+ * has waited HAKMEM_LARGE_PURGE_MS by now: then it goes back to the OS. */
+static inline int hk_waited(uint64_t since, uint64_t now)
+{
+	return now - since >= hk_config.large_purge_ms;
+}
+
 /* Freed memory past a tier's budget goes back once it has been past it for
  * HAKMEM_LARGE_PURGE_MS (runs.c, large.c).  *since is when it went past, 0
  * while within; atomic, as runs.c keeps it under any arena's lock. */
@@ -43,7 +50,7 @@ static inline int hk_purge_due(uint64_t *since, uint64_t now)
 	uint64_t s = __atomic_load_n(since, __ATOMIC_RELAXED);
 	if (!s)
 		__atomic_store_n(since, s = now, __ATOMIC_RELAXED);
-	return now - s >= hk_config.large_purge_ms;
+	return hk_waited(s, now);
 }
 
 /* Within the budget again (or just purged): the next excess waits anew.

@@ -71,7 +71,7 @@ struct hk_heap_counters {
 	uint64_t refills[HK_TIER_COUNT], refill_blocks[HK_TIER_COUNT];
 	uint64_t drains[HK_TIER_COUNT], drained_blocks[HK_TIER_COUNT];
 	uint64_t remote_frees[HK_TIER_COUNT], remote_pushes[HK_TIER_COUNT]; /* blocks, chains */
-	uint64_t arena_grows;
+	uint64_t arena_grows, arena_releases;
 };
 
 struct hk_heap {
@@ -98,6 +98,9 @@ struct hk_heap {
 	uintptr_t extents; /* free stretches of its arenas, for any class (pool.c) */
 	size_t reclaim_at; /* small bytes carved at which to reclaim next (reclaim.c; 0: 8 MiB) */
 	uint64_t reclaims; /* how many times it did */
+	/* reclaiming for other heaps (reclaim.c): when it last reclaimed, the
+	 * fresh takes and blocks refilled then, and what the next walk would visit */
+	uint64_t reclaimed_ms, fresh_seen, refilled_at, walk_cost;
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */
 	uint64_t batch_used; /* bit c: batch[c] holds blocks */
@@ -148,6 +151,21 @@ static inline void hk_free_list_push(struct hk_heap *h, unsigned cls, struct hk_
 	b->next = h->free[cls];
 	b->key = hk_free_key;
 	h->free[cls] = b;
+}
+
+/* Put the blocks of list (NULL-terminated, marked free) before h's free
+ * list of class cls; off the fast paths: unless that is empty, it walks list. */
+static inline void hk_free_list_prepend(struct hk_heap *h, unsigned cls, struct hk_block *list)
+{
+	if (!list)
+		return;
+	if (h->free[cls]) {
+		struct hk_block *tail = list;
+		while (tail->next)
+			tail = tail->next;
+		tail->next = h->free[cls];
+	}
+	h->free[cls] = list;
 }
 
 /* Kernel tid of h's thread, for probe arguments; call from that thread.

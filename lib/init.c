@@ -9,6 +9,7 @@
 #include "api.h"
 #include "config.h"
 #include "heap.h"
+#include "chunks.h"
 #include "large.h"
 #include "pool.h"
 #include "region.h"
@@ -62,6 +63,7 @@ static void fork_prepare(void)
 	 * the region's under its own */
 	hk_runs_atfork_prepare();
 	hk_large_atfork_prepare();
+	hk_chunks_atfork_prepare();
 	hk_registry_atfork_prepare();
 	hk_region_atfork_prepare(); /* innermost: taken under the heap lock */
 }
@@ -70,6 +72,7 @@ static void fork_parent(void)
 {
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
+	hk_chunks_atfork_release();
 	hk_large_atfork_release();
 	hk_runs_atfork_release();
 	hk_heap_atfork_parent();
@@ -79,6 +82,7 @@ static void fork_child(void)
 {
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
+	hk_chunks_atfork_release();
 	hk_large_atfork_release();
 	hk_runs_atfork_release();
 	hk_heap_atfork_child();

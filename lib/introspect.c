@@ -6,6 +6,7 @@
  */
 #include "api.h"
 #include "block.h"
+#include "chunks.h"
 #include "hakmem.h"
 #include "large.h"
 #include "os.h"
@@ -27,6 +28,7 @@ HK_EXPORT void hakmem_flush(void)
 		hk_runs_stash_flush(h);
 		hk_reclaim_all(h);
 	}
+	hk_chunks_purge(1); /* whichever heap left them */
 	hk_runs_purge(); /* whichever thread freed the runs */
 	hk_large_purge();
 }

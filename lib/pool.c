@@ -1,6 +1,7 @@
 /* pool.c — per-heap arenas and block carving for the Pool tier (see pool.h). */
 #include <sys/mman.h>
 #include "block.h"
+#include "chunks.h"
 #include "config.h"
 #include "os.h"
 #include "pool.h"
@@ -50,8 +51,8 @@ static uintptr_t *extent_next(uintptr_t x)
 	return (uintptr_t *)(x + HK_POOL_HDR);
 }
 
-/* The heap's reclaim that first found the stretch at x free (the next one
- * for a stretch made between them). */
+/* When a reclaim of the heap first found the stretch at x free (its
+ * reclaimed_ms), 0 for one made since, not yet seen by one. */
 static uint64_t *extent_born(uintptr_t x)
 {
 	return (uint64_t *)(x + HK_POOL_HDR + sizeof(uintptr_t));
@@ -66,7 +67,7 @@ static void extent_put(struct hk_heap *h, uintptr_t x, size_t len)
 		return;
 	}
 	write_header(x, HK_POOL_EXTENT, len);
-	*extent_born(x) = h->reclaims + 1;
+	*extent_born(x) = 0;
 	*extent_next(x) = h->extents;
 	h->extents = x;
 }
@@ -121,7 +122,7 @@ static void close_run(const struct hk_heap *h, uintptr_t start, uintptr_t end, i
 		x += len;
 	}
 	write_header(start, HK_POOL_EXTENT, end - start);
-	*extent_born(start) = h->reclaims + 1;
+	*extent_born(start) = h->reclaimed_ms;
 }
 
 static void find_runs(const struct hk_heap *h, const struct hk_arena *a)
@@ -147,9 +148,11 @@ static void find_runs(const struct hk_heap *h, const struct hk_arena *a)
 		close_run(h, run, x, had);
 }
 
-/* Drop from h's lists the blocks now inside stretches; unmark the others. */
-static void drop_reclaimed(struct hk_heap *h)
+/* Drop from h's lists the blocks now inside stretches; unmark the others,
+ * and count them. */
+static size_t drop_reclaimed(struct hk_heap *h)
 {
+	size_t kept = 0;
 	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++) {
 		struct hk_block **link = &h->free[c];
 		while (*link) {
@@ -160,34 +163,48 @@ static void drop_reclaimed(struct hk_heap *h)
 			} else {
 				hdr->aux = 0;
 				link = &(*link)->next;
+				kept++;
 			}
 		}
 	}
+	return kept;
 }
 
-/* Link every stretch of a into h's list. */
-static void link_runs(struct hk_heap *h, const struct hk_arena *a)
+/* Link every stretch of a into h's list; returns the pieces of a. */
+static size_t link_runs(struct hk_heap *h, const struct hk_arena *a)
 {
 	uintptr_t x = a->data, end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED);
 	int free, stretch;
-	for (size_t len; x < end && (len = piece(x, &free, &stretch)); x += len)
+	size_t pieces = 0;
+	for (size_t len; x < end && (len = piece(x, &free, &stretch)); x += len, pieces++)
 		if (stretch) {
 			*extent_next(x) = h->extents;
 			h->extents = x;
 		}
+	return pieces;
 }
 
-/* Return the whole pages inside h's stretches (unless give is HK_GIVE_ALL,
- * those free at its last reclaim already) to the OS, but a stretch's header
- * and link, in its first page: a stretch keeps its bytes, which read as
- * zero when carved again. */
+/* Whether the stretch at x goes back: at HK_GIVE_ALL, or once it has been
+ * free HAKMEM_LARGE_PURGE_MS (one made since the last reclaim counts from
+ * this one). */
+static int stretch_waited(const struct hk_heap *h, uintptr_t x, enum hk_give_back give)
+{
+	uint64_t *born = extent_born(x);
+	if (!*born)
+		*born = h->reclaimed_ms;
+	return give == HK_GIVE_ALL || hk_waited(*born, h->reclaimed_ms);
+}
+
+/* Return the whole pages inside h's stretches that waited to the OS, but a
+ * stretch's header and link, in its first page: a stretch keeps its bytes,
+ * which read as zero when carved again. */
 static void give_back_stretches(struct hk_heap *h, enum hk_give_back give)
 {
 	for (uintptr_t x = h->extents; x; x = *extent_next(x)) {
 		struct hk_pool_hdr *hdr = (struct hk_pool_hdr *)x;
 		uintptr_t from = hk_align_up(x + 2 * HK_POOL_HDR, HK_PAGE);
 		uintptr_t to = (x + hdr->aux) & ~(uintptr_t)(HK_PAGE - 1);
-		if (hdr->cls != HK_POOL_EXTENT || (give != HK_GIVE_ALL && *extent_born(x) > h->reclaims) ||
+		if (hdr->cls != HK_POOL_EXTENT || !stretch_waited(h, x, give) ||
 		    to < from + EXTENT_MIN) /* too few pages inside to be worth a call */
 			continue;
 		hk_os_advise((void *)from, to - from, MADV_DONTNEED, HK_PURPOSE_ARENA);
@@ -195,7 +212,36 @@ static void give_back_stretches(struct hk_heap *h, enum hk_give_back give)
 	}
 }
 
-size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give)
+/* An arena other than the one being carved that is all one stretch goes
+ * back, for any heap's next arena or superslab (chunks.h).  Its headers
+ * inside were cleared when the stretch was made: none reads as a block. */
+static int arena_released(struct hk_heap *h, struct hk_arena *a)
+{
+	int free, stretch;
+	if (a == h->arena || piece(a->data, &free, &stretch) != a->end - a->data || !stretch)
+		return 0;
+	size_t size = a->seg.size, old = h->arena_bytes;
+	h->arena_bytes -= size;
+	h->counters.arena_releases++;
+	hk_probe_arena_release(HK_TIER_POOL, (long)old, (long)h->arena_bytes, (long)a);
+	hk_registry_clear(a, size);
+	hk_chunks_idle(a, size, HK_PURPOSE_ARENA);
+	return 1;
+}
+
+static void release_free_arenas(struct hk_heap *h)
+{
+	struct hk_arena **link = &h->arena;
+	while (*link) {
+		struct hk_arena *a = *link, *next = a->next; /* a may be another heap's once released */
+		if (arena_released(h, a))
+			*link = next;
+		else
+			link = &a->next;
+	}
+}
+
+size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give, size_t *next_walk)
 {
 	size_t walked = 0;
 	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
@@ -203,10 +249,12 @@ size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give)
 			hdr_of(b)->aux = MARK;
 	for (struct hk_arena *a = h->arena; a; a = a->next)
 		find_runs(h, a);
-	drop_reclaimed(h);
+	*next_walk = drop_reclaimed(h);
+	if (give != HK_KEEP)
+		release_free_arenas(h);
 	h->extents = 0; /* rebuilt: stretches may have joined */
 	for (struct hk_arena *a = h->arena; a; a = a->next)
-		link_runs(h, a);
+		*next_walk += link_runs(h, a);
 	if (give != HK_KEEP)
 		give_back_stretches(h, give);
 	return walked;
@@ -218,7 +266,8 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	if (size < need + HK_PAGE)
 		size = hk_align_up(need + HK_PAGE, HK_CHUNK);
 	hk_probe_arena_grow_start(HK_TIER_POOL, (long)h->arena_bytes, (long)size);
-	struct hk_arena *a = hk_segment_new(size, HK_CHUNK, HK_SEG_POOL, h, HK_PURPOSE_ARENA);
+	/* every field is set below; nothing past carved is read */
+	struct hk_arena *a = hk_segment_reuse(size, HK_SEG_POOL, h, HK_PURPOSE_ARENA);
 	if (!a)
 		return NULL;
 	struct hk_arena *prev = h->arena;
@@ -320,11 +369,7 @@ void hk_pool_prewarm(struct hk_heap *h)
 			struct hk_block *list = hk_pool_carve(h, cls, left, &got, &source);
 			if (!list)
 				return;
-			struct hk_block *tail = list;
-			while (tail->next)
-				tail = tail->next;
-			tail->next = h->free[cls];
-			h->free[cls] = list;
+			hk_free_list_prepend(h, cls, list);
 			left -= got;
 		}
 	}

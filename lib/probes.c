@@ -18,6 +18,7 @@ HK_SEMAPHORE_DEF(drain);
 HK_SEMAPHORE_DEF(remote_push);
 HK_SEMAPHORE_DEF(arena_grow_start);
 HK_SEMAPHORE_DEF(arena_grow);
+HK_SEMAPHORE_DEF(arena_release);
 HK_SEMAPHORE_DEF(os_map);
 HK_SEMAPHORE_DEF(os_unmap);
 HK_SEMAPHORE_DEF(os_advise);

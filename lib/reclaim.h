@@ -19,6 +19,10 @@
 int hk_reclaim_due(const struct hk_heap *h);
 /* Reclaim for tier (HK_TIER_TINY or HK_TIER_POOL), about to map memory. */
 void hk_reclaim(struct hk_heap *h, int tier);
+/* Whether h should reclaim, giving back, for other heaps' sake (reclaim.c);
+ * asked at each refill. */
+int hk_reclaim_for_others_due(struct hk_heap *h);
+void hk_reclaim_for_others(struct hk_heap *h);
 /* Reclaim, and both tiers give back all that is wholly free now
  * (hakmem_flush, malloc_trim). */
 void hk_reclaim_all(struct hk_heap *h);
@@ -32,8 +36,10 @@ enum hk_give_back {
 
 /* The tiers' own walks: free blocks of whole slabs (runs) leave the lists
  * for any class, and give back as asked.  They return how many free blocks
- * they walked. */
+ * they walked; the pool's also counts, in *next_walk, what its next walk
+ * would visit now (the blocks left in its lists, the pieces of the arenas
+ * it kept). */
 size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give);
-size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give);
+size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give, size_t *next_walk);
 
 #endif

@@ -60,20 +60,29 @@ void hk_registry_atfork_release(void)
 int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_heap *owner)
 {
 	struct hk_segment *seg = base;
-	/* fresh mappings are zero: only the non-zero fields are set */
 	seg->owner_kind = hk_owner_kind(owner, kind);
 	seg->size = size;
 	return hk_registry_set(seg, size);
+}
+
+static void *init_or_give(void *seg, size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
+			  size_t dirty, enum hk_purpose purpose)
+{
+	if (!seg || hk_segment_init(seg, size, kind, owner) == 0)
+		return seg;
+	hk_region_give(seg, size, dirty, purpose);
+	return NULL;
 }
 
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
 		     enum hk_purpose purpose)
 {
 	void *seg = align == HK_CHUNK ? hk_chunks_take(size, purpose) : hk_region_take(size, align, purpose);
-	if (!seg)
-		return NULL;
-	if (hk_segment_init(seg, size, kind, owner) == 0)
-		return seg;
-	hk_region_give(seg, size, HK_PAGE, purpose);
-	return NULL;
+	return init_or_give(seg, size, kind, owner, HK_PAGE, purpose);
+}
+
+void *hk_segment_reuse(size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
+		       enum hk_purpose purpose)
+{
+	return init_or_give(hk_chunks_reuse(size, purpose), size, kind, owner, size, purpose);
 }

@@ -67,7 +67,12 @@ static inline struct hk_segment *hk_segment_of(const void *p)
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
 		     enum hk_purpose purpose);
 
-/* Fill in the header of a segment at base (zero memory) and register it. 0 on success. */
+/* The same from what the small tiers handed back first (hk_chunks_reuse):
+ * its contents past the header are stale. */
+void *hk_segment_reuse(size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
+		       enum hk_purpose purpose);
+
+/* Fill in the header of a segment at base and register it. 0 on success. */
 int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_heap *owner);
 
 /* Point every chunk of [seg, seg + len) at seg (or at NULL). 0 on success. */

@@ -40,6 +40,7 @@ static void add_heap(struct hk_heap *h, void *arg)
 	}
 	s->arena_grows += c->arena_grows;
 	s->arena_bytes += h->arena_bytes;
+	s->arena_releases += c->arena_releases;
 	s->thread_inits += c->thread_inits;
 	s->thread_exits += c->thread_exits;
 }
@@ -90,6 +91,7 @@ static void rows_of(const struct hakmem_stats *s, struct row *r, int *count)
 		{"cold_starts", s->cold_starts, 3},
 		{"arena_grows", &s->arena_grows, 1},
 		{"arena_bytes", &s->arena_bytes, 1},
+		{"arena_releases", &s->arena_releases, 1},
 		{"thread_inits", &s->thread_inits, 1},
 		{"thread_exits", &s->thread_exits, 1},
 		{"os_map_calls", s->os_map_calls, HK_PURPOSE_COUNT},

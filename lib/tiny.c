@@ -1,9 +1,9 @@
 /* tiny.c — superslabs and slab carving for the Tiny tier (see tiny.h). */
+#include <string.h>
 #include "block.h"
 #include "os.h"
 #include "chunks.h"
 #include "reclaim.h"
-#include "region.h"
 #include "tiny.h"
 
 /* Superslabs are taken four at a time: a thread that needs several takes the
@@ -13,7 +13,7 @@
 static int reserve_chunks(struct hk_heap *h)
 {
 	size_t len = RESERVE_CHUNKS * HK_CHUNK;
-	void *base = hk_chunks_take(len, HK_PURPOSE_SUPERSLAB);
+	void *base = hk_chunks_reuse(len, HK_PURPOSE_SUPERSLAB);
 	if (!base)
 		return -1;
 	h->ss_reserve = (uintptr_t)base;
@@ -21,14 +21,30 @@ static int reserve_chunks(struct hk_heap *h)
 	return 0;
 }
 
+/* A chunk another superslab or arena left (chunks.h), or the next of the
+ * reserve; its header is cleared: the chunk may be stale. */
+static struct hk_superslab *superslab_chunk(struct hk_heap *h)
+{
+	struct hk_superslab *ss = h->ss_reserve < h->ss_reserve_end ? NULL : hk_chunks_take_idle(HK_CHUNK);
+	if (!ss) {
+		if (h->ss_reserve == h->ss_reserve_end && reserve_chunks(h) != 0)
+			return NULL;
+		ss = (struct hk_superslab *)h->ss_reserve;
+		h->ss_reserve += HK_CHUNK;
+	}
+	memset(ss, 0, sizeof(*ss));
+	return ss;
+}
+
 static struct hk_superslab *superslab_new(struct hk_heap *h)
 {
-	if (h->ss_reserve == h->ss_reserve_end && reserve_chunks(h) != 0)
+	struct hk_superslab *ss = superslab_chunk(h);
+	if (!ss)
 		return NULL;
-	struct hk_superslab *ss = (struct hk_superslab *)h->ss_reserve;
-	if (hk_segment_init(ss, HK_CHUNK, HK_SEG_TINY, h) != 0)
+	if (hk_segment_init(ss, HK_CHUNK, HK_SEG_TINY, h) != 0) {
+		hk_chunks_idle(ss, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
 		return NULL;
-	h->ss_reserve += HK_CHUNK;
+	}
 	ss->next_slab = 1; /* slab 0 holds this header */
 	ss->next = h->superslab;
 	h->superslab = ss;
@@ -39,7 +55,7 @@ static struct hk_superslab *superslab_new(struct hk_heap *h)
  * slab; a slab all of whose carved blocks are there leaves the lists and
  * serves the next class that needs one.  Blocks another thread holds in its
  * batch count as live: their slabs wait.  A superslab all of whose slabs
- * are free goes back to the region when the pool asked (or at
+ * are free goes back when the pool asked, another heap wanted memory (or at
  * hakmem_flush). */
 #define EMPTY UINT32_MAX /* scratch mark of a slab to reclaim */
 
@@ -123,53 +139,23 @@ static void free_empty(struct hk_heap *h)
 
 #define ALL_FREE (~(uint32_t)1) /* slabs 1..31: slab 0 holds the header */
 
-static void give_range(uintptr_t from, uintptr_t to)
-{
-	if (to > from)
-		hk_region_give((void *)from, to - from, to - from, HK_PURPOSE_SUPERSLAB);
-}
-
-/* Add the chunk at c to the range [*from, *to) when it borders it in the
- * same reservation (the list runs newest first: down through a reserve),
- * else give the range back and start another. */
-static void extend_or_give(uintptr_t *from, uintptr_t *to, uintptr_t c)
-{
-	int same = *to > *from && hk_region_same((void *)c, (void *)*from);
-	if (same && c + HK_CHUNK == *from) {
-		*from = c;
-	} else if (same && c == *to) {
-		*to = c + HK_CHUNK;
-	} else {
-		give_range(*from, *to);
-		*from = c;
-		*to = c + HK_CHUNK;
-	}
-}
-
-/* Give back h's superslabs whose slabs are all free (and, unless give is
- * HK_GIVE_ALL, were at its last reclaim already), but the one it carves
- * next: their chunks serve the region's next taker.  Those free only now
- * are noted. */
-static void give_back_empty(struct hk_heap *h, enum hk_give_back give)
+/* Give back h's superslabs whose slabs are all free, but the one it carves
+ * next: their chunks wait, resident, for any heap's next superslab or arena
+ * (chunks.h), and go back to the OS only if none comes. */
+static void give_back_empty(struct hk_heap *h)
 {
 	struct hk_superslab **link = &h->superslab;
-	uintptr_t from = 0, to = 0; /* superslabs side by side go back in one call */
 	while (*link) {
 		struct hk_superslab *ss = *link;
-		if (ss->free_slabs != ALL_FREE)
-			ss->empty_at = 0;
-		else if (!ss->empty_at)
-			ss->empty_at = h->reclaims + 1;
-		if (ss == h->superslab || !ss->empty_at || (give != HK_GIVE_ALL && ss->empty_at > h->reclaims)) {
+		if (ss == h->superslab || ss->free_slabs != ALL_FREE) {
 			link = &ss->next;
 			continue;
 		}
 		*link = ss->next;
 		h->free_slab_count -= HK_SLABS_PER_SUPERSLAB - 1;
 		hk_registry_clear(ss, HK_CHUNK);
-		extend_or_give(&from, &to, (uintptr_t)ss);
+		hk_chunks_idle(ss, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
 	}
-	give_range(from, to);
 }
 
 size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
@@ -180,7 +166,7 @@ size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
 		free_empty(h);
 	}
 	if (give != HK_KEEP)
-		give_back_empty(h, give);
+		give_back_empty(h);
 	return walked;
 }
 
@@ -193,7 +179,6 @@ static struct hk_slab_meta *take_free_slab(struct hk_heap *h)
 		ss = ss->next;
 	unsigned i = (unsigned)__builtin_ctz(ss->free_slabs);
 	ss->free_slabs &= ~(1u << i);
-	ss->empty_at = 0;
 	h->free_slab_count--;
 	return &ss->slabs[i];
 }

@@ -33,7 +33,6 @@ struct hk_superslab {
 	struct hk_superslab *next; /* the heap's superslabs */
 	struct hk_slab_meta slabs[HK_SLABS_PER_SUPERSLAB];
 	uint32_t free_slabs; /* bit i: slab i was emptied and serves any class next */
-	uint64_t empty_at; /* the heap's reclaim that found every slab free (0: not so) */
 	uint32_t scratch[HK_SLABS_PER_SUPERSLAB]; /* free blocks per slab, while reclaiming */
 };
 

@@ -182,13 +182,13 @@ static struct {
 } run = { .stats_fd = -1 };
 
 static const char *const probes[] = { "refill_done", "drain", "remote_push", "arena_grow",
-				      "thread_exit", "os_map", "os_unmap", "os_advise" };
+				      "arena_release", "thread_exit", "os_map", "os_unmap", "os_advise" };
 
 static struct bpf_program *prog_of(int i)
 {
 	struct bpf_program *p[] = { run.skel->progs.ht_refill_done, run.skel->progs.ht_drain,
 				    run.skel->progs.ht_remote_push, run.skel->progs.ht_arena_grow,
-				    run.skel->progs.ht_thread_exit, run.skel->progs.ht_os_map,
+				    run.skel->progs.ht_arena_release, run.skel->progs.ht_thread_exit, run.skel->progs.ht_os_map,
 				    run.skel->progs.ht_os_unmap, run.skel->progs.ht_os_advise };
 
 	return p[i];

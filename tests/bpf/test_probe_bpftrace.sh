@@ -4,7 +4,7 @@
 #
 # 1. `bpftrace -l 'usdt:LIB:*'` lists exactly the probes of docs/probes.md.
 # 2. bpftrace counts the hits of the allocator-side probes (cold start,
-#    refill, drain, remote free, arena growth) while tests/bpf/workloads/
+#    refill, drain, remote free, arena growth and release) while tests/bpf/workloads/
 #    probe_churn.c runs under LD_PRELOAD with HAKMEM_STATS_FILE; each count
 #    must equal the counter docs/probes.md pairs it with, and be non-zero.
 # bpftrace 0.17 cannot resolve a library's USDT probe with -c (the library is
@@ -15,7 +15,8 @@ set -euo pipefail
 source "$(dirname "$0")/workloads/probe_common.sh"
 
 PAIRS=(cold_start=cold_starts cold_done=cold_starts refill_start=refills refill_done=refills
-	drain=drains remote_push=remote_pushes arena_grow_start=arena_grows arena_grow=arena_grows)
+	drain=drains remote_push=remote_pushes arena_grow_start=arena_grows arena_grow=arena_grows
+	arena_release=arena_releases)
 # remote_push fires once per chain of remote-freed blocks; its 5th argument
 # (blocks) summed over the hits must equal the blocks freed remotely.
 SUMS=(remote_blocks=remote_frees)

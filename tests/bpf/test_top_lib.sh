@@ -115,6 +115,6 @@ sys.exit(1 if bad else 0)
 # no_top_programs: nothing of hakmem-top is left loaded in the kernel.
 no_top_programs() {
 	local left
-	left=$(bpf_progs_left 'ht_(refill_done|drain|remote_push|arena_grow|thread_exit|os_[a-z_]*)')
+	left=$(bpf_progs_left 'ht_(refill_done|drain|remote_push|arena_grow|arena_release|thread_exit|os_[a-z_]*)')
 	[ "$left" -eq 0 ] || fail "$left hakmem-top BPF programs still loaded after exit"
 }

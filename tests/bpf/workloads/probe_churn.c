@@ -9,11 +9,14 @@
  * pool, large) and enough of them to refill its caches and grow its pool
  * arena; then the threads swap batches and each frees its neighbour's blocks
  * (remote_push), and allocates again so the owners drain their queues.
- * Large blocks map and unmap memory (os_map / os_unmap).
+ * Large blocks map and unmap memory (os_map / os_unmap).  At the end the
+ * main thread fills more than its first pool arena, frees it all and calls
+ * malloc_trim(0): the full arena goes back (arena_release).
  *
  * Runs in well under a second; exits 0 when every block read back what its
  * allocator wrote.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,6 +124,26 @@ static int round_of_threads(void)
 	return failed;
 }
 
+/* ~3 MiB of pool blocks: past the first 1 MiB arena and its 2 MiB successor's start. */
+static int trim_arenas(void)
+{
+	enum { N = 96, SIZE = 32768 };
+	static unsigned char *p[N];
+	int failed = 0;
+	for (int i = 0; i < N; i++) {
+		p[i] = malloc(SIZE);
+		if (!p[i])
+			return 1;
+		p[i][0] = (unsigned char)i;
+	}
+	for (int i = 0; i < N; i++) {
+		failed |= p[i][0] != (unsigned char)i;
+		free(p[i]);
+	}
+	malloc_trim(0);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	nthreads = argc > 1 ? (unsigned)atoi(argv[1]) : 4;
@@ -132,6 +155,7 @@ int main(int argc, char **argv)
 	int failed = 0;
 	for (unsigned r = 0; r < rounds; r++)
 		failed |= round_of_threads();
+	failed |= trim_arenas();
 	if (failed)
 		fprintf(stderr, "probe_churn: a block did not read back what was written\n");
 	return failed;

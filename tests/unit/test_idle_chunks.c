@@ -1,0 +1,139 @@
+/*
+ * A heap's wholly free memory serves other heaps.  Thread A frees 32 MiB
+ * of pool blocks and goes on with small blocks; it has no reason to map
+ * memory, so without more it would keep those arenas for itself.  At a
+ * refill, once HAKMEM_LARGE_PURGE_MS (100 ms) have passed since it last
+ * reclaimed, it hands its free arenas back (arena_release); thread B, with
+ * a heap of its own, then builds its arenas in A's chunks instead of new
+ * ones (four threads passing blocks on through seven size bands: 3.3 GB
+ * before, 1.7 GB now; mimalloc 1.2).  What nobody takes goes back to the
+ * OS once it has waited as long.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "hakmem_probes.h"
+#include "hk_test.h"
+
+#define MiB ((size_t)1 << 20)
+#define BYTES (32 * MiB)
+#define SIZE 16384
+#define N (BYTES / SIZE)
+#define B_SIZE 12288 /* B's blocks: another class */
+#define B_N (BYTES / B_SIZE)
+#define SMALL 2000 /* tiny blocks: refills enough for a reclaim to be due */
+#define WAIT_MS 250 /* > HAKMEM_LARGE_PURGE_MS */
+
+static void *blocks[B_N], *small[SMALL];
+static pthread_barrier_t a_done, b_done; /* A lives on while B runs: B gets a heap of its own */
+static uintptr_t chunks[64]; /* A's 2 MiB chunks */
+static int nchunks;
+
+static struct hakmem_stats stats(void)
+{
+	struct hakmem_stats st;
+	hakmem_stats_get(&st);
+	return st;
+}
+
+static int in_chunks(const void *p)
+{
+	for (int i = 0; i < nchunks; i++)
+		if (chunks[i] == (uintptr_t)p >> 21)
+			return 1;
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static void alloc_all(size_t size, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		blocks[i] = malloc(size);
+		HK_CHECK(blocks[i] != NULL, "malloc(%zu)", size);
+		memset(blocks[i], 0x5a, size);
+	}
+}
+
+static void free_all(size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(blocks[i]);
+}
+
+/* Wait, then refill small blocks of a class the heap has none free of:
+ * it reclaims for the others. */
+static void idle_then_refill(size_t size)
+{
+	sleep_ms(WAIT_MS);
+	for (int i = 0; i < SMALL; i++) {
+		small[i] = malloc(size);
+		HK_CHECK(small[i] != NULL, "malloc(%zu)", size);
+	}
+	for (int i = 0; i < SMALL; i++)
+		free(small[i]);
+}
+
+static void *thread_a(void *arg)
+{
+	(void)arg;
+	alloc_all(SIZE, N);
+	for (size_t i = 0; i < N; i++)
+		if (!in_chunks(blocks[i])) {
+			HK_CHECK(nchunks < 64, "too many chunks");
+			chunks[nchunks++] = (uintptr_t)blocks[i] >> 21;
+		}
+	free_all(N);
+	uint64_t released = stats().arena_releases;
+	idle_then_refill(16);
+	released = stats().arena_releases - released;
+	printf("%s: A freed 32 MiB of pool blocks in %d chunks and handed back %" PRIu64 " arenas\n", hk_test_name,
+	       nchunks, released);
+	HK_CHECK(released >= 3, "A handed back %" PRIu64 " arenas after %d ms without reclaiming", released,
+		 WAIT_MS);
+	pthread_barrier_wait(&a_done);
+	pthread_barrier_wait(&b_done);
+	return NULL;
+}
+
+static void *thread_b(void *arg)
+{
+	(void)arg;
+	alloc_all(B_SIZE, B_N);
+	size_t reused = 0;
+	for (size_t i = 0; i < B_N; i++)
+		reused += in_chunks(blocks[i]);
+	printf("%s: B put %zu MiB of its 32 MiB in A's chunks\n", hk_test_name, reused * B_SIZE / MiB);
+	HK_CHECK(reused * B_SIZE >= BYTES / 2, "B put only %zu KiB of 32 MiB in the arenas A handed back",
+		 reused * B_SIZE / 1024);
+	hk_pass("arenas one heap found wholly free serve another heap's");
+
+	free_all(B_N);
+	uint64_t advised = stats().os_advise_bytes[HK_PURPOSE_ARENA];
+	idle_then_refill(16); /* B hands its arenas back */
+	idle_then_refill(32); /* they waited: back to the OS */
+	advised = stats().os_advise_bytes[HK_PURPOSE_ARENA] - advised;
+	printf("%s: %zu MiB went back to the OS after waiting\n", hk_test_name, (size_t)(advised / MiB));
+	HK_CHECK(advised >= BYTES / 2, "only %" PRIu64 " KiB of B's freed 32 MiB went back to the OS", advised / 1024);
+	hk_pass("what nobody takes goes back to the OS after HAKMEM_LARGE_PURGE_MS");
+	return NULL;
+}
+
+int main(void)
+{
+	hk_test_begin("test_idle_chunks", "a heap's wholly free arenas serve other heaps, then go back to the OS");
+	pthread_barrier_init(&a_done, NULL, 2);
+	pthread_barrier_init(&b_done, NULL, 2);
+	pthread_t a, b;
+	HK_CHECK(pthread_create(&a, NULL, thread_a, NULL) == 0, "pthread_create");
+	pthread_barrier_wait(&a_done);
+	HK_CHECK(pthread_create(&b, NULL, thread_b, NULL) == 0, "pthread_create");
+	HK_CHECK(pthread_join(b, NULL) == 0, "pthread_join");
+	pthread_barrier_wait(&b_done);
+	HK_CHECK(pthread_join(a, NULL) == 0, "pthread_join");
+	return 0;
+}
