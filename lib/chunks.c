@@ -72,12 +72,13 @@ void *hk_chunks_take_idle(size_t size)
 	return (void *)e.base;
 }
 
-void *hk_chunks_reuse(size_t size, enum hk_purpose purpose)
+void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh)
 {
 	void *p = hk_chunks_take_idle(size);
 	if (p)
 		return p;
 	__atomic_fetch_add(&fresh_takes, 1, __ATOMIC_RELAXED);
+	++*fresh;
 	return hk_chunks_take(size, purpose);
 }
 

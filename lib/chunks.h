@@ -27,8 +27,10 @@ void *hk_chunks_take(size_t size, enum hk_purpose purpose);
  * contents are stale, or NULL when nothing that large waits.  The caller
  * clears what it reads before writing. */
 void *hk_chunks_take_idle(size_t size);
-/* The same, or else what hk_chunks_take gives. */
-void *hk_chunks_reuse(size_t size, enum hk_purpose purpose);
+/* The same, or else what hk_chunks_take gives; then it adds 1 to *fresh
+ * (the caller's count of its fresh takes: reclaim.c tells them from other
+ * heaps'). */
+void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh);
 /* What hk_chunks_reuse or hk_chunks_take gave, wholly free again (resident):
  * it waits for the next hk_chunks_reuse, then goes back to the region. */
 void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose);

@@ -267,7 +267,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 		size = hk_align_up(need + HK_PAGE, HK_CHUNK);
 	hk_probe_arena_grow_start(HK_TIER_POOL, (long)h->arena_bytes, (long)size);
 	/* every field is set below; nothing past carved is read */
-	struct hk_arena *a = hk_segment_reuse(size, HK_SEG_POOL, h, HK_PURPOSE_ARENA);
+	struct hk_arena *a = hk_segment_reuse(size, HK_SEG_POOL, h, HK_PURPOSE_ARENA, &h->fresh_own);
 	if (!a)
 		return NULL;
 	struct hk_arena *prev = h->arena;

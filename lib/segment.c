@@ -82,7 +82,7 @@ void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk
 }
 
 void *hk_segment_reuse(size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
-		       enum hk_purpose purpose)
+		       enum hk_purpose purpose, uint64_t *fresh)
 {
-	return init_or_give(hk_chunks_reuse(size, purpose), size, kind, owner, size, purpose);
+	return init_or_give(hk_chunks_reuse(size, purpose, fresh), size, kind, owner, size, purpose);
 }

@@ -67,10 +67,11 @@ static inline struct hk_segment *hk_segment_of(const void *p)
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
 		     enum hk_purpose purpose);
 
-/* The same from what the small tiers handed back first (hk_chunks_reuse):
- * its contents past the header are stale. */
+/* The same from what the small tiers handed back first (hk_chunks_reuse,
+ * which counts a fresh take in *fresh): its contents past the header are
+ * stale. */
 void *hk_segment_reuse(size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
-		       enum hk_purpose purpose);
+		       enum hk_purpose purpose, uint64_t *fresh);
 
 /* Fill in the header of a segment at base and register it. 0 on success. */
 int hk_segment_init(void *base, size_t size, enum hk_seg_kind kind, struct hk_heap *owner);

@@ -13,7 +13,7 @@
 static int reserve_chunks(struct hk_heap *h)
 {
 	size_t len = RESERVE_CHUNKS * HK_CHUNK;
-	void *base = hk_chunks_reuse(len, HK_PURPOSE_SUPERSLAB);
+	void *base = hk_chunks_reuse(len, HK_PURPOSE_SUPERSLAB, &h->fresh_own);
 	if (!base)
 		return -1;
 	h->ss_reserve = (uintptr_t)base;
