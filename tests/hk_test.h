@@ -199,6 +199,35 @@ static inline void *hk_launder(void *p)
 	return v;
 }
 
+/* A set of 2 MiB chunks (or of any addresses: hk_addr_set_*), for tests
+ * asking whether blocks came from memory others left. */
+#define HK_ADDR_SET_MAX 64
+struct hk_addr_set {
+	uintptr_t v[HK_ADDR_SET_MAX];
+	int n;
+};
+
+static inline int hk_addr_set_has(const struct hk_addr_set *s, uintptr_t x)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->v[i] == x)
+			return 1;
+	return 0;
+}
+
+static inline void hk_addr_set_add(struct hk_addr_set *s, uintptr_t x)
+{
+	if (hk_addr_set_has(s, x))
+		return;
+	HK_CHECK(s->n < HK_ADDR_SET_MAX, "more than %d addresses in a set", HK_ADDR_SET_MAX);
+	s->v[s->n++] = x;
+}
+
+static inline uintptr_t hk_chunk_of(const void *p)
+{
+	return (uintptr_t)p >> 21;
+}
+
 static inline double hk_now(void)
 {
 	struct timespec ts;

@@ -26,22 +26,13 @@
 
 static void *blocks[B_N], *small[SMALL];
 static pthread_barrier_t a_done, b_done; /* A lives on while B runs: B gets a heap of its own */
-static uintptr_t chunks[64]; /* A's 2 MiB chunks */
-static int nchunks;
+static struct hk_addr_set chunks; /* A's 2 MiB chunks */
 
 static struct hakmem_stats stats(void)
 {
 	struct hakmem_stats st;
 	hakmem_stats_get(&st);
 	return st;
-}
-
-static int in_chunks(const void *p)
-{
-	for (int i = 0; i < nchunks; i++)
-		if (chunks[i] == (uintptr_t)p >> 21)
-			return 1;
-	return 0;
 }
 
 static void sleep_ms(long ms)
@@ -83,16 +74,13 @@ static void *thread_a(void *arg)
 	(void)arg;
 	alloc_all(SIZE, N);
 	for (size_t i = 0; i < N; i++)
-		if (!in_chunks(blocks[i])) {
-			HK_CHECK(nchunks < 64, "too many chunks");
-			chunks[nchunks++] = (uintptr_t)blocks[i] >> 21;
-		}
+		hk_addr_set_add(&chunks, hk_chunk_of(blocks[i]));
 	free_all(N);
 	uint64_t released = stats().arena_releases;
 	idle_then_refill(16);
 	released = stats().arena_releases - released;
 	printf("%s: A freed 32 MiB of pool blocks in %d chunks and handed back %" PRIu64 " arenas\n", hk_test_name,
-	       nchunks, released);
+	       chunks.n, released);
 	HK_CHECK(released >= 3, "A handed back %" PRIu64 " arenas after %d ms without reclaiming", released,
 		 WAIT_MS);
 	pthread_barrier_wait(&a_done);
@@ -106,7 +94,7 @@ static void *thread_b(void *arg)
 	alloc_all(B_SIZE, B_N);
 	size_t reused = 0;
 	for (size_t i = 0; i < B_N; i++)
-		reused += in_chunks(blocks[i]);
+		reused += hk_addr_set_has(&chunks, hk_chunk_of(blocks[i]));
 	printf("%s: B put %zu MiB of its 32 MiB in A's chunks\n", hk_test_name, reused * B_SIZE / MiB);
 	HK_CHECK(reused * B_SIZE >= BYTES / 2, "B put only %zu KiB of 32 MiB in the arenas A handed back",
 		 reused * B_SIZE / 1024);

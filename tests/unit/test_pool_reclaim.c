@@ -23,9 +23,7 @@
 
 static void *small[N_SMALL], *big[N_BIG], *remote[N_REMOTE], *aligned[ALIGNED];
 static pthread_barrier_t held, done;
-/* the arenas the 2 KiB blocks lay in, and their 2 MiB chunks */
-static uintptr_t arenas[64], chunks[64];
-static int narenas, nchunks;
+static struct hk_addr_set arenas, chunks; /* the 2 KiB blocks lay in */
 
 static struct hakmem_ptr_info info(const void *p)
 {
@@ -34,28 +32,12 @@ static struct hakmem_ptr_info info(const void *p)
 	return in;
 }
 
-static int known(const uintptr_t *v, int n, uintptr_t x)
-{
-	for (int i = 0; i < n; i++)
-		if (v[i] == x)
-			return 1;
-	return 0;
-}
-
-static void note(uintptr_t *v, int *n, uintptr_t x)
-{
-	if (known(v, *n, x))
-		return;
-	HK_CHECK(*n < 64, "too many arenas or chunks");
-	v[(*n)++] = x;
-}
-
 /* In one of those arenas (a tail no 2 KiB block reached included), or in
  * their chunks: an arena emptied of 2 KiB blocks may have been handed back
  * whole and taken again (chunks.h), starting elsewhere. */
 static int in_old(const void *p)
 {
-	return known(arenas, narenas, info(p).region) || known(chunks, nchunks, (uintptr_t)p >> 21);
+	return hk_addr_set_has(&arenas, info(p).region) || hk_addr_set_has(&chunks, hk_chunk_of(p));
 }
 
 static void *free_remote(void *arg)
@@ -87,8 +69,8 @@ int main(void)
 		memset(small[i], 0x11, SMALL);
 		if (i % (N_SMALL / ALIGNED) == 0) /* padding before an aligned block: a gap */
 			HK_CHECK(posix_memalign(&aligned[i / (N_SMALL / ALIGNED)], 1024, 3000) == 0, "posix_memalign");
-		note(arenas, &narenas, info(small[i]).region);
-		note(chunks, &nchunks, (uintptr_t)small[i] >> 21);
+		hk_addr_set_add(&arenas, info(small[i]).region);
+		hk_addr_set_add(&chunks, hk_chunk_of(small[i]));
 	}
 	int cls_small = info(small[0]).size_class, cls_big;
 	for (size_t i = 0; i < N_REMOTE; i++)
@@ -118,7 +100,7 @@ int main(void)
 	cls_big = info(big[0]).size_class;
 	printf("%s: 2 KiB blocks in %d arenas; %zu of %zu 12 KiB blocks in them, %" PRIu64
 	       " arenas grown (%" PRIu64 " handed back so far)\n",
-	       hk_test_name, narenas, old, (size_t)N_BIG, stats().arena_grows - grows, stats().arena_releases);
+	       hk_test_name, arenas.n, old, (size_t)N_BIG, stats().arena_grows - grows, stats().arena_releases);
 	/* a heap reclaims once it has carved another quarter since it last did:
 	 * an arena may grow first (8 MiB: 681 blocks) */
 	HK_CHECK(old >= N_BIG / 2, "only %zu of %zu 12 KiB blocks in the arenas the 2 KiB ones left free",

@@ -59,27 +59,13 @@ static size_t status_kb(const char *key)
 	return kb * 1024;
 }
 
-/* The 2 MiB chunks the last phase's blocks lay in. */
-#define MAX_CHUNKS 64
-static uintptr_t chunks[MAX_CHUNKS];
-static int nchunks;
-
-static int in_chunks(const void *p)
-{
-	for (int i = 0; i < nchunks; i++)
-		if (chunks[i] == (uintptr_t)p >> 21)
-			return 1;
-	return 0;
-}
+static struct hk_addr_set chunks; /* the 2 MiB chunks the last phase's blocks lay in */
 
 static void note_chunks(size_t n)
 {
-	nchunks = 0;
+	chunks.n = 0;
 	for (size_t i = 0; i < n; i++)
-		if (!in_chunks(blocks[i])) {
-			HK_CHECK(nchunks < MAX_CHUNKS, "too many chunks");
-			chunks[nchunks++] = (uintptr_t)blocks[i] >> 21;
-		}
+		hk_addr_set_add(&chunks, hk_chunk_of(blocks[i]));
 }
 
 /* A phase of size-byte blocks, after one of the other tier, puts at least
@@ -93,7 +79,7 @@ static void serves(size_t size, const char *what)
 		blocks[i] = malloc(size);
 		HK_CHECK(blocks[i] != NULL, "malloc(%zu)", size);
 		memset(blocks[i], 0x5a, size);
-		reused += in_chunks(blocks[i]);
+		reused += hk_addr_set_has(&chunks, hk_chunk_of(blocks[i]));
 	}
 	calls = advise_calls(HK_PURPOSE_SUPERSLAB) + advise_calls(HK_PURPOSE_ARENA) - calls;
 	note_chunks(n);
