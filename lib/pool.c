@@ -39,10 +39,10 @@ static struct hk_pool_hdr *hdr_of(const struct hk_block *b)
  * blocks freed, then 8-16 KiB ones: the same arenas).  A stretch starts
  * with a header (HK_POOL_EXTENT, aux: its bytes) and the address of the
  * heap's next one.  What is too short for the smallest pool block becomes a
- * gap, walked over.  When the tiny tier asked, the pages inside stretches
- * that were free at the heap's last reclaim already go back to the OS (at
- * hakmem_flush, all of them); the arenas stay: the pool's bytes are its
- * arenas'. */
+ * gap, walked over.  Unless the pool itself asked, an arena that is one
+ * stretch goes back whole (arena_released), and the pages inside stretches
+ * free for HAKMEM_LARGE_PURGE_MS go back to the OS (at hakmem_flush, all of
+ * them): the stretch stays, its bytes the arena's. */
 #define EXTENT_MIN ((size_t)64 << 10)
 #define MARK 1u /* aux of a block in the lists, while reclaiming */
 

@@ -48,6 +48,12 @@ static uint64_t carved_blocks(const struct hk_heap *h)
 #define WALK_CHEAP 65536 /* free blocks: a walk too short to matter */
 #define IDLE_WALKS_MAX 6 /* reclaiming for others at least every 6.4 s (at 100 ms) */
 
+/* A walk that cost more than a trifle and took under an eighth of it. */
+static int found_little(uint64_t taken, size_t cost)
+{
+	return cost > WALK_CHEAP && taken < cost / 8;
+}
+
 static uint64_t refilled_blocks(const struct hk_heap *h)
 {
 	return h->counters.refill_blocks[HK_TIER_TINY] + h->counters.refill_blocks[HK_TIER_POOL];
@@ -62,15 +68,17 @@ static void reclaim(struct hk_heap *h, enum hk_give_back tiny, enum hk_give_back
 	size_t tiny_walked = hk_tiny_reclaim(h, tiny);
 	size_t walked = tiny_walked + hk_pool_reclaim(h, pool, &pool_next);
 	h->reclaims++;
-	int idle = walked > WALK_CHEAP && before - carved_blocks(h) < walked / 8;
-	size_t carved = carved_bytes(h), step = idle ? carved : carved / 4;
+	uint64_t taken = before - carved_blocks(h);
+	size_t carved = carved_bytes(h), step = found_little(taken, walked) ? carved : carved / 4;
 	h->reclaim_at = carved + (step > RECLAIM_MIN ? step : RECLAIM_MIN);
 	h->fresh_seen = hk_chunks_fresh_takes();
 	h->fresh_own_seen = h->fresh_own;
 	h->refilled_at = refilled_blocks(h);
 	h->walk_cost = tiny_walked + pool_next;
-	int little = h->walk_cost > WALK_CHEAP && before - carved_blocks(h) < h->walk_cost / 8;
-	h->idle_walks = !little ? 0 : h->idle_walks < IDLE_WALKS_MAX ? h->idle_walks + 1 : IDLE_WALKS_MAX;
+	if (!found_little(taken, h->walk_cost))
+		h->idle_walks = 0;
+	else if (h->idle_walks < IDLE_WALKS_MAX)
+		h->idle_walks++;
 	hk_chunks_purge(0);
 }
 

@@ -5,8 +5,10 @@
  * ever carved for its first class and map memory beside them.  Before a
  * small tier maps memory, when due, both tiers of the heap look for what
  * sits wholly free in its lists (tiny.c: slabs; pool.c: runs of blocks):
- * the asking tier carves it again for any class; the other one gives its
- * share back to the OS, which the asking tier then maps again.
+ * the asking tier carves it again for any class; the other one hands back
+ * its wholly free superslabs or arenas, which any heap takes next
+ * (chunks.h), and the pages of stretches free a while go to the OS.  A heap
+ * also reclaims for the others' sake at its refills (reclaim.c).
  */
 #ifndef HK_RECLAIM_H
 #define HK_RECLAIM_H
@@ -30,7 +32,7 @@ void hk_reclaim_all(struct hk_heap *h);
 /* What a tier's walk gives back to the OS of what is wholly free. */
 enum hk_give_back {
 	HK_KEEP, /* nothing: the tier itself is about to carve */
-	HK_GIVE_AGED, /* what was wholly free at the heap's last reclaim already */
+	HK_GIVE_AGED, /* wholly free superslabs and arenas; stretch pages free HAKMEM_LARGE_PURGE_MS */
 	HK_GIVE_ALL,
 };
 
