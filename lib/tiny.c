@@ -21,11 +21,12 @@ static int reserve_chunks(struct hk_heap *h)
 	return 0;
 }
 
-/* A chunk another superslab or arena left (chunks.h), or the next of the
- * reserve; its header is cleared: the chunk may be stale. */
+/* A chunk another superslab or arena left (chunks.h: resident already,
+ * where the reserve's pages are not), or the next of the reserve; its
+ * header is cleared: the chunk may be stale. */
 static struct hk_superslab *superslab_chunk(struct hk_heap *h)
 {
-	struct hk_superslab *ss = h->ss_reserve < h->ss_reserve_end ? NULL : hk_chunks_take_idle(HK_CHUNK);
+	struct hk_superslab *ss = hk_chunks_take_idle(HK_CHUNK);
 	if (!ss) {
 		if (h->ss_reserve == h->ss_reserve_end && reserve_chunks(h) != 0)
 			return NULL;
