@@ -107,6 +107,18 @@ static int meta_empty(const struct hk_slab_meta *m)
 	return ss->scratch[m - ss->slabs] == EMPTY;
 }
 
+/* The slab a class carves, found empty, stays that class's and is carved
+ * again from its start: its pages are resident up to where it got.  As a
+ * free slab, another class could carve a fuller one past those pages while
+ * it took the short one (cross-thread producer-consumer, which reclaims
+ * every 100 ms: 5.22 MB peak median, 5.15 so). */
+static void restart_slab(struct hk_slab_meta *m)
+{
+	struct hk_superslab *ss = superslab_of(m);
+	ss->scratch[m - ss->slabs] = 0;
+	__atomic_store_n(&m->carved, 0, __ATOMIC_RELEASE);
+}
+
 /* Take the blocks of EMPTY slabs out of h's lists (and its carving). */
 static void unlink_empty(struct hk_heap *h)
 {
@@ -121,7 +133,7 @@ static void unlink_empty(struct hk_heap *h)
 			}
 		}
 		if (h->slab[c] && meta_empty(h->slab[c]))
-			h->slab[c] = NULL;
+			restart_slab(h->slab[c]);
 	}
 }
 
