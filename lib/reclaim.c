@@ -114,7 +114,7 @@ int hk_reclaim_for_others_due(struct hk_heap *h)
 
 void hk_reclaim_for_others(struct hk_heap *h)
 {
-	reclaim(h, HK_GIVE_AGED, HK_GIVE_AGED);
+	reclaim(h, HK_GIVE_WHOLE, HK_GIVE_WHOLE);
 }
 
 void hk_reclaim(struct hk_heap *h, int tier)

@@ -33,6 +33,7 @@ void hk_reclaim_all(struct hk_heap *h);
 enum hk_give_back {
 	HK_KEEP, /* nothing: the tier itself is about to carve */
 	HK_GIVE_AGED, /* wholly free superslabs and arenas; stretch pages free HAKMEM_LARGE_PURGE_MS */
+	HK_GIVE_WHOLE, /* the same, for other heaps: empty slabs of superslabs in use stay as they are */
 	HK_GIVE_ALL,
 };
 

@@ -110,8 +110,7 @@ static int meta_empty(const struct hk_slab_meta *m)
 /* The slab a class carves, found empty, stays that class's and is carved
  * again from its start: its pages are resident up to where it got.  As a
  * free slab, another class could carve a fuller one past those pages while
- * it took the short one (cross-thread producer-consumer, which reclaims
- * every 100 ms: 5.22 MB peak median, 5.15 so). */
+ * it took the short one. */
 static void restart_slab(struct hk_slab_meta *m)
 {
 	struct hk_superslab *ss = superslab_of(m);
@@ -171,10 +170,43 @@ static void give_back_empty(struct hk_heap *h)
 	}
 }
 
+/* Whether every slab of ss (but the header's) is EMPTY or free. */
+static int wholly_empty(const struct hk_superslab *ss)
+{
+	if (ss->next_slab < HK_SLABS_PER_SUPERSLAB)
+		return 0;
+	for (unsigned i = 1; i < HK_SLABS_PER_SUPERSLAB; i++)
+		if (ss->scratch[i] != EMPTY && !(ss->free_slabs & (1u << i)))
+			return 0;
+	return 1;
+}
+
+/* Reclaiming for other heaps, only wholly empty superslabs give up their
+ * slabs (and go): the heap's slabs are not shuffled between its classes
+ * for nothing (each shuffle may carve a fuller slab past pages the other
+ * never reached: cross-thread producer-consumer, reclaiming every 100 ms,
+ * peaked at 5.2 MB instead of 4.9). */
+static unsigned keep_partly_used(struct hk_heap *h, unsigned empty)
+{
+	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next) {
+		if (ss != h->superslab && wholly_empty(ss))
+			continue;
+		for (unsigned i = 1; i < ss->next_slab; i++)
+			if (ss->scratch[i] == EMPTY) {
+				ss->scratch[i] = 0;
+				empty--;
+			}
+	}
+	return empty;
+}
+
 size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
 {
 	size_t walked = count_free(h);
-	if (mark_empty(h)) {
+	unsigned empty = mark_empty(h);
+	if (empty && give == HK_GIVE_WHOLE)
+		empty = keep_partly_used(h, empty);
+	if (empty) {
 		unlink_empty(h);
 		free_empty(h);
 	}
