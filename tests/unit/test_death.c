@@ -75,6 +75,22 @@ static void free_global(size_t n)
 /* Free a span's old pointer once its chunks serve a pool arena: freed
  * large blocks left alone 100 ms, with the cache past 64 MiB, are lent to
  * the other tiers (test_large_lend). */
+/* The first arena, full of n-byte blocks all freed, is handed back at
+ * malloc_trim (and its chunks given to the OS): a stale pointer into it
+ * is no block any more. */
+static void free_released_arena(size_t n)
+{
+	enum { BLOCKS = 96 }; /* 3 MiB of 32 KiB blocks: past the first 1 MiB arena */
+	char *p[BLOCKS];
+	for (int i = 0; i < BLOCKS; i++)
+		p[i] = malloc(n);
+	for (int i = 0; i < BLOCKS; i++)
+		free(p[i]);
+	malloc_trim(0);
+	sink = p[0];
+	free(sink);
+}
+
 static void free_lent_span(size_t n)
 {
 	enum { SPANS = 5 };
@@ -127,6 +143,7 @@ static const struct death_case cases[] = {
 	{ "free(malloc(2000000)+4096)", free_plus_page, 2000000, INVALID, NULL },
 	{ "double free large span", double_free, 2000000, DOUBLE, INVALID },
 	{ "free of a span lent to a pool arena", free_lent_span, (size_t)15 << 20, INVALID, NULL },
+	{ "free of a block in an arena handed back", free_released_arena, 32768, INVALID, NULL },
 };
 
 static void run_child(const struct death_case *c, int errfd)
