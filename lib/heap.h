@@ -97,13 +97,12 @@ struct hk_heap {
 	unsigned arena_level;
 	uintptr_t extents; /* free stretches of its arenas, for any class (pool.c) */
 	size_t reclaim_at; /* small bytes carved at which to reclaim next (reclaim.c; 0: 8 MiB) */
-	uint64_t reclaims; /* how many times it did */
 	/* reclaiming for other heaps (reclaim.c): its own fresh takes (chunks.h);
-	 * when it last reclaimed, the fresh takes of all and of its own, and
-	 * blocks refilled then; what the next walk would visit, and how many
-	 * walks in a row found little */
+	 * when it last reclaimed, the other heaps' fresh takes and its blocks
+	 * refilled then; what the next walk would visit, and how many walks in
+	 * a row found little */
 	uint64_t fresh_own;
-	uint64_t reclaimed_ms, fresh_seen, fresh_own_seen, refilled_at, walk_cost;
+	uint64_t reclaimed_ms, others_fresh_seen, refilled_at, walk_cost;
 	unsigned idle_walks;
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */

@@ -54,6 +54,12 @@ static int found_little(uint64_t taken, size_t cost)
 	return cost > WALK_CHEAP && taken < cost / 8;
 }
 
+/* Fresh takes of all heaps but h, so far. */
+static uint64_t others_fresh(const struct hk_heap *h)
+{
+	return hk_chunks_fresh_takes() - h->fresh_own;
+}
+
 static uint64_t refilled_blocks(const struct hk_heap *h)
 {
 	return h->counters.refill_blocks[HK_TIER_TINY] + h->counters.refill_blocks[HK_TIER_POOL];
@@ -67,12 +73,10 @@ static void reclaim(struct hk_heap *h, enum hk_give_back tiny, enum hk_give_back
 	drain_all(h);
 	size_t tiny_walked = hk_tiny_reclaim(h, tiny);
 	size_t walked = tiny_walked + hk_pool_reclaim(h, pool, &pool_next);
-	h->reclaims++;
 	uint64_t taken = before - carved_blocks(h);
 	size_t carved = carved_bytes(h), step = found_little(taken, walked) ? carved : carved / 4;
 	h->reclaim_at = carved + (step > RECLAIM_MIN ? step : RECLAIM_MIN);
-	h->fresh_seen = hk_chunks_fresh_takes();
-	h->fresh_own_seen = h->fresh_own;
+	h->others_fresh_seen = others_fresh(h);
 	h->refilled_at = refilled_blocks(h);
 	h->walk_cost = tiny_walked + pool_next;
 	if (!found_little(taken, h->walk_cost))
@@ -108,8 +112,7 @@ int hk_reclaim_for_others_due(struct hk_heap *h)
 	uint64_t since = now - h->reclaimed_ms;
 	if (since >= (uint64_t)hk_config.large_purge_ms << h->idle_walks)
 		return 1;
-	uint64_t others = hk_chunks_fresh_takes() - h->fresh_seen - (h->fresh_own - h->fresh_own_seen);
-	return since >= (uint64_t)FRESH_MS << h->idle_walks && others;
+	return since >= (uint64_t)FRESH_MS << h->idle_walks && others_fresh(h) != h->others_fresh_seen;
 }
 
 void hk_reclaim_for_others(struct hk_heap *h)
