@@ -110,24 +110,61 @@ static size_t piece(uintptr_t x, int *free, int *stretch)
 
 /* A free run [start, end) becomes a stretch when long enough or when it
  * holds one: every header in it is cleared, then its first says so (the
- * blocks' links, after the headers, stay intact till the lists drop them). */
-static void close_run(const struct hk_heap *h, uintptr_t start, uintptr_t end, int had_stretch)
+ * blocks' links, after the headers, stay intact till the lists drop them).
+ * Returns whether it made one: not when too short, nor when it is one
+ * stretch already (which keeps its pages' state). */
+static int close_run(uintptr_t start, uintptr_t end, int had_stretch)
 {
 	int free, stretch;
 	if ((end - start < EXTENT_MIN && !had_stretch) || (piece(start, &free, &stretch) == end - start && stretch))
-		return; /* too short, or one stretch already (which keeps its pages' state) */
+		return 0;
 	for (uintptr_t x = start; x < end;) {
 		size_t len = piece(x, &free, &stretch);
 		((struct hk_pool_hdr *)x)->check = 0;
 		x += len;
 	}
 	write_header(start, HK_POOL_EXTENT, end - start);
-	*extent_born(start) = h->reclaimed_ms;
+	return 1;
 }
 
-static void find_runs(const struct hk_heap *h, const struct hk_arena *a)
+static void link_stretch(struct hk_heap *h, uintptr_t x)
+{
+	*extent_next(x) = h->extents;
+	h->extents = x;
+}
+
+/* One reclaim's walk of a heap's arenas, linking the stretches it finds as
+ * it goes (one walk, not a second to link them).  A stretch it makes cannot
+ * take its link word yet: that is the first block's own list link, which
+ * drop_reclaimed still follows; so those wait in made, linked through their
+ * born word, till link_made. */
+struct walk {
+	struct hk_heap *h;
+	uintptr_t made;
+	size_t pieces; /* left for the next walk */
+};
+
+/* Close the free run [start, end) of n pieces (close_run). */
+static void end_run(struct walk *w, uintptr_t start, uintptr_t end, int had_stretch, size_t n)
+{
+	int free, stretch;
+	if (close_run(start, end, had_stretch)) {
+		*extent_born(start) = w->made;
+		w->made = start;
+	} else if (piece(start, &free, &stretch) && stretch) {
+		link_stretch(w->h, start);
+	} else {
+		w->pieces += n;
+		return;
+	}
+	w->pieces++;
+}
+
+/* Walk a from header to header: its free runs become stretches. */
+static void find_runs(struct walk *w, const struct hk_arena *a)
 {
 	uintptr_t x = a->data, end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED), run = 0;
+	size_t in_run = 0;
 	int had = 0, free, stretch;
 	while (x < end) {
 		size_t len = piece(x, &free, &stretch);
@@ -136,16 +173,30 @@ static void find_runs(const struct hk_heap *h, const struct hk_arena *a)
 		if (free && !run) {
 			run = x;
 			had = 0;
+			in_run = 0;
 		}
 		had |= free && stretch;
 		if (!free && run) {
-			close_run(h, run, x, had);
+			end_run(w, run, x, had, in_run);
 			run = 0;
 		}
+		in_run += free;
+		w->pieces += !free;
 		x += len;
 	}
 	if (run)
-		close_run(h, run, x, had);
+		end_run(w, run, x, had, in_run);
+}
+
+/* The stretches made by the walk join h's list, stamped as found now. */
+static void link_made(struct walk *w)
+{
+	while (w->made) {
+		uintptr_t x = w->made;
+		w->made = *extent_born(x);
+		*extent_born(x) = w->h->reclaimed_ms;
+		link_stretch(w->h, x);
+	}
 }
 
 /* Drop from h's lists the blocks now inside stretches; unmark the others,
@@ -168,20 +219,6 @@ static size_t drop_reclaimed(struct hk_heap *h)
 		}
 	}
 	return kept;
-}
-
-/* Link every stretch of a into h's list; returns the pieces of a. */
-static size_t link_runs(struct hk_heap *h, const struct hk_arena *a)
-{
-	uintptr_t x = a->data, end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED);
-	int free, stretch;
-	size_t pieces = 0;
-	for (size_t len; x < end && (len = piece(x, &free, &stretch)); x += len, pieces++)
-		if (stretch) {
-			*extent_next(x) = h->extents;
-			h->extents = x;
-		}
-	return pieces;
 }
 
 /* Whether the stretch at x goes back: at HK_GIVE_ALL, or once it has been
@@ -212,33 +249,64 @@ static void give_back_stretches(struct hk_heap *h, enum hk_give_back give)
 	}
 }
 
-/* An arena other than the one being carved that is all one stretch goes
- * back, for any heap's next arena or superslab (chunks.h).  Its headers
- * inside were cleared when the stretch was made: none reads as a block. */
-static int arena_released(struct hk_heap *h, struct hk_arena *a)
+/* Whether a, walked just now, is one stretch and not the arena being
+ * carved: it then goes back, for any heap's next arena or superslab
+ * (chunks.h).  Its headers inside were cleared when the stretch was made:
+ * none reads as a block. */
+static int arena_free(const struct hk_heap *h, const struct hk_arena *a)
 {
 	int free, stretch;
-	if (a == h->arena || piece(a->data, &free, &stretch) != a->end - a->data || !stretch)
-		return 0;
+	return a != h->arena && piece(a->data, &free, &stretch) == a->end - a->data && stretch;
+}
+
+/* Unlink a's one stretch, the last the walk found: it heads one list or the other. */
+static void unlink_arena_stretch(struct walk *w, const struct hk_arena *a)
+{
+	if (w->made == a->data)
+		w->made = *extent_born(a->data);
+	else
+		w->h->extents = *extent_next(a->data);
+	w->pieces--;
+}
+
+static void arena_release(struct hk_heap *h, struct hk_arena *a)
+{
 	size_t size = a->seg.size, old = h->arena_bytes;
 	h->arena_bytes -= size;
 	h->counters.arena_releases++;
 	hk_probe_arena_release(HK_TIER_POOL, (long)old, (long)h->arena_bytes, (long)a);
 	hk_registry_clear(a, size);
 	hk_chunks_idle(a, size, HK_PURPOSE_ARENA);
-	return 1;
 }
 
-static void release_free_arenas(struct hk_heap *h)
+/* Walk every arena of h (find_runs); unless give is HK_KEEP, those found
+ * wholly free leave h and go back once no list block in them is read any
+ * more.  Returns the pieces left for the next walk. */
+static size_t walk_arenas(struct hk_heap *h, enum hk_give_back give)
 {
-	struct hk_arena **link = &h->arena;
-	while (*link) {
-		struct hk_arena *a = *link, *next = a->next; /* a may be another heap's once released */
-		if (arena_released(h, a))
-			*link = next;
-		else
+	struct walk w = {.h = h};
+	struct hk_arena *freed = NULL;
+	h->extents = 0; /* rebuilt: stretches may have joined */
+	for (struct hk_arena **link = &h->arena; *link;) {
+		struct hk_arena *a = *link;
+		find_runs(&w, a);
+		if (give == HK_KEEP || !arena_free(h, a)) {
 			link = &a->next;
+			continue;
+		}
+		unlink_arena_stretch(&w, a);
+		*link = a->next;
+		a->next = freed;
+		freed = a;
 	}
+	w.pieces += drop_reclaimed(h);
+	link_made(&w);
+	while (freed) {
+		struct hk_arena *a = freed;
+		freed = a->next; /* read before a may be another heap's */
+		arena_release(h, a);
+	}
+	return w.pieces;
 }
 
 size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give, size_t *next_walk)
@@ -247,14 +315,7 @@ size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give, size_t *next_w
 	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
 		for (struct hk_block *b = h->free[c]; b; b = b->next, walked++)
 			hdr_of(b)->aux = MARK;
-	for (struct hk_arena *a = h->arena; a; a = a->next)
-		find_runs(h, a);
-	*next_walk = drop_reclaimed(h);
-	if (give != HK_KEEP)
-		release_free_arenas(h);
-	h->extents = 0; /* rebuilt: stretches may have joined */
-	for (struct hk_arena *a = h->arena; a; a = a->next)
-		*next_walk += link_runs(h, a);
+	*next_walk = walk_arenas(h, give);
 	if (give != HK_KEEP)
 		give_back_stretches(h, give);
 	return walked;
