@@ -279,18 +279,67 @@ static void arena_release(struct hk_heap *h, struct hk_arena *a)
 	hk_chunks_idle(a, size, HK_PURPOSE_ARENA);
 }
 
-/* Walk every arena of h (find_runs); unless give is HK_KEEP, those found
- * wholly free leave h and go back once no list block in them is read any
- * more.  Returns the pieces left for the next walk. */
+/* The arena of h holding the list block b, or NULL. */
+static struct hk_arena *own_arena(const struct hk_heap *h, const struct hk_block *b)
+{
+	struct hk_segment *s = hk_segment_of(b);
+	return s && s->owner_kind == hk_owner_kind(h, HK_SEG_POOL) ? (struct hk_arena *)s : NULL;
+}
+
+/* Mark the blocks in h's lists, and their arenas as ones to walk (an arena
+ * none of whose blocks was freed since its last walk cannot have changed);
+ * returns how many. */
+static size_t mark_lists(struct hk_heap *h)
+{
+	size_t marked = 0;
+	struct hk_arena *a = NULL;
+	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
+		for (struct hk_block *b = h->free[c]; b; b = b->next, marked++) {
+			hdr_of(b)->aux = MARK;
+			if (a && (uintptr_t)b > (uintptr_t)a && (uintptr_t)b < a->end)
+				continue; /* lists run through one arena for long */
+			if ((a = own_arena(h, b)))
+				a->walk = 1;
+		}
+	return marked;
+}
+
+/* Keep in h's list the stretches of the arenas the walk skips; it links
+ * those of the others again as it finds them.  A wholly free arena is walked,
+ * so that it goes back (it stays when the pool itself asked). */
+static void keep_unwalked(struct hk_heap *h, enum hk_give_back give)
+{
+	uintptr_t *link = &h->extents;
+	while (*link) {
+		uintptr_t x = *link;
+		struct hk_arena *a = (struct hk_arena *)hk_segment_of((void *)x);
+		if (give != HK_KEEP && arena_free(h, a))
+			a->walk = 1;
+		if (a->walk)
+			*link = *extent_next(x);
+		else
+			link = extent_next(x);
+	}
+}
+
+/* Walk the arenas of h that may have changed (find_runs); unless give is
+ * HK_KEEP, those found wholly free leave h and go back once no list block in
+ * them is read any more.  Returns the pieces left for the next walk. */
 static size_t walk_arenas(struct hk_heap *h, enum hk_give_back give)
 {
 	struct walk w = {.h = h};
 	struct hk_arena *freed = NULL;
-	h->extents = 0; /* rebuilt: stretches may have joined */
 	for (struct hk_arena **link = &h->arena; *link;) {
 		struct hk_arena *a = *link;
-		find_runs(&w, a);
-		if (give == HK_KEEP || !arena_free(h, a)) {
+		size_t before = w.pieces;
+		int walked = a->walk;
+		if (walked)
+			find_runs(&w, a);
+		else
+			w.pieces += a->pieces;
+		a->pieces = (uint32_t)(w.pieces - before);
+		a->walk = 0;
+		if (give == HK_KEEP || !walked || !arena_free(h, a)) {
 			link = &a->next;
 			continue;
 		}
@@ -311,15 +360,15 @@ static size_t walk_arenas(struct hk_heap *h, enum hk_give_back give)
 
 size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give, size_t *next_walk)
 {
-	size_t walked = 0;
-	for (unsigned c = HK_TINY_CLASSES; c < HK_CLASSES; c++)
-		for (struct hk_block *b = h->free[c]; b; b = b->next, walked++)
-			hdr_of(b)->aux = MARK;
+	size_t walked = mark_lists(h);
+	keep_unwalked(h, give);
 	*next_walk = walk_arenas(h, give);
 	if (give != HK_KEEP)
 		give_back_stretches(h, give);
 	return walked;
 }
+
+_Static_assert(sizeof(struct hk_arena) <= 64, "an arena's header fits before its first block");
 
 static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 {
@@ -332,14 +381,17 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	if (!a)
 		return NULL;
 	struct hk_arena *prev = h->arena;
-	if (prev) { /* its end serves smaller blocks */
+	if (prev) { /* its end serves smaller blocks, joined at the next walk */
 		extent_put(h, prev->carved, prev->end - prev->carved);
+		prev->walk = 1;
 		__atomic_store_n(&prev->carved, prev->end, __ATOMIC_RELEASE);
 	}
 	a->data = (uintptr_t)a + 64; /* header is 64 bytes; blocks stay 16-aligned */
 	a->carved = a->data;
 	a->end = (uintptr_t)a + size;
 	a->next = prev;
+	a->pieces = 0;
+	a->walk = 0;
 	size_t old = h->arena_bytes;
 	h->arena = a;
 	h->arena_bytes += size;
