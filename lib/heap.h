@@ -171,6 +171,29 @@ static inline void hk_free_list_prepend(struct hk_heap *h, unsigned cls, struct 
 	h->free[cls] = list;
 }
 
+/* Join list (NULL-terminated, marked free) and h's free list of class cls,
+ * in either order: walking both in step, it splices at the end of the
+ * shorter, so that a long list drained from other threads is not walked
+ * only to find its tail (four threads passing blocks on: 3 % of the time). */
+static inline void hk_free_list_join(struct hk_heap *h, unsigned cls, struct hk_block *list)
+{
+	struct hk_block *a = list, *b = h->free[cls];
+	if (!a || !b) {
+		h->free[cls] = a ? a : b;
+		return;
+	}
+	while (a->next && b->next) {
+		a = a->next;
+		b = b->next;
+	}
+	if (a->next) {
+		b->next = list; /* h's list ends first: it goes in front */
+		return;
+	}
+	a->next = h->free[cls];
+	h->free[cls] = list;
+}
+
 /* Kernel tid of h's thread, for probe arguments; call from that thread.
  * 0 when no tracer wants it (see heap.c). */
 long hk_heap_tid(struct hk_heap *h);

@@ -28,7 +28,7 @@ static void drain_all(struct hk_heap *h)
 	for (unsigned c = 0; c < HK_CLASSES; c++) {
 		unsigned n;
 		if (hk_remote_pending(h, c))
-			hk_free_list_prepend(h, c, hk_remote_drain(h, c, &n));
+			hk_free_list_join(h, c, hk_remote_drain(h, c, &n));
 	}
 }
 
