@@ -99,7 +99,7 @@ struct hk_heap {
 	size_t reclaim_at; /* small bytes carved at which to reclaim next (reclaim.c; 0: 8 MiB) */
 	/* reclaiming for other heaps (reclaim.c): its own fresh takes (chunks.h);
 	 * when it last reclaimed, the other heaps' fresh takes and its blocks
-	 * refilled then; what the next walk would visit, and how many walks in
+	 * refilled then; what the next walk would visit at most, and how many walks in
 	 * a row found little */
 	uint64_t fresh_own;
 	uint64_t reclaimed_ms, others_fresh_seen, refilled_at, walk_cost;

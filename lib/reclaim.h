@@ -40,8 +40,8 @@ enum hk_give_back {
 /* The tiers' own walks: free blocks of whole slabs (runs) leave the lists
  * for any class, and give back as asked.  They return how many free blocks
  * they walked; the pool's also counts, in *next_walk, what its next walk
- * would visit now (the blocks left in its lists, the pieces of the arenas
- * it kept). */
+ * would visit at most (the blocks left in its lists, the pieces of the
+ * arenas it kept: it skips those none of whose blocks was freed since). */
 size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give);
 size_t hk_pool_reclaim(struct hk_heap *h, enum hk_give_back give, size_t *next_walk);
 
