@@ -32,8 +32,8 @@ static struct hk_pool_hdr *hdr_of(const struct hk_block *b)
 	return (struct hk_pool_hdr *)((uintptr_t)b - HK_POOL_HDR);
 }
 
-/* Free stretches.  Reclaiming (reclaim.h), the heap walks its arenas from
- * header to header: a run of blocks all sitting in its lists, 64 KiB or
+/* Free stretches.  Reclaiming (reclaim.h), the heap walks the arenas where
+ * blocks were freed, from header to header: a run of blocks all sitting in its lists, 64 KiB or
  * more (or joining a stretch it has), leaves the lists and becomes a
  * stretch, carved again for any class before the arena's end (1-4 KiB
  * blocks freed, then 8-16 KiB ones: the same arenas).  A stretch starts
