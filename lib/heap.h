@@ -107,9 +107,14 @@ struct hk_heap {
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */
 	uint64_t batch_used; /* bit c: batch[c] holds blocks */
+	struct hk_heap *pushed_to; /* the owner of its last chains pushed, and their bytes (remote.c) */
+	size_t pushed_bytes;
 	struct hk_heap *next_all; /* every heap ever made */
 	struct hk_run_stash run_stash;
 	struct hk_remote_queue remote[HK_CLASSES] __attribute__((aligned(64)));
+	/* Set by a thread that pushed it many bytes in a row (remote.c): a
+	 * reclaim would find them free.  Its own line: written seldom. */
+	int reclaim_asked __attribute__((aligned(64)));
 };
 
 /* The calling thread's heap; before its first allocation (and after its

@@ -102,7 +102,8 @@ static void reclaim(struct hk_heap *h, enum hk_give_back tiny, enum hk_give_back
 
 int hk_reclaim_for_others_due(struct hk_heap *h)
 {
-	if (refilled_blocks(h) - h->refilled_at < REFILLED_MIN + h->walk_cost / 4)
+	int asked = __atomic_load_n(&h->reclaim_asked, __ATOMIC_RELAXED);
+	if (refilled_blocks(h) - h->refilled_at < REFILLED_MIN + (asked ? 0 : h->walk_cost / 4))
 		return 0;
 	uint64_t now = hk_os_now_ms();
 	if (!h->reclaimed_ms) { /* the clock starts at the first look */
@@ -112,11 +113,13 @@ int hk_reclaim_for_others_due(struct hk_heap *h)
 	uint64_t since = now - h->reclaimed_ms;
 	if (since >= (uint64_t)hk_config.large_purge_ms << h->idle_walks)
 		return 1;
-	return since >= (uint64_t)FRESH_MS << h->idle_walks && others_fresh(h) != h->others_fresh_seen;
+	return since >= (uint64_t)FRESH_MS << h->idle_walks && (asked || others_fresh(h) != h->others_fresh_seen);
 }
 
 void hk_reclaim_for_others(struct hk_heap *h)
 {
+	if (__atomic_load_n(&h->reclaim_asked, __ATOMIC_RELAXED))
+		__atomic_store_n(&h->reclaim_asked, 0, __ATOMIC_RELAXED);
 	reclaim(h, HK_GIVE_WHOLE, HK_GIVE_WHOLE);
 }
 

@@ -41,11 +41,33 @@ static long push_chain(struct hk_heap *owner, unsigned cls, struct hk_block *hea
 	return depth;
 }
 
+/* Bytes freed to one owner in a row after which its next refill reclaims
+ * for others (reclaim.c): a thread that hands blocks on, then goes on in
+ * other sizes, leaves them queued, and its own freed blocks in its lists,
+ * till a walk it would otherwise not make (4 threads passing blocks on
+ * through seven size bands: one heap's 720 MB idle for a round). */
+#define ASK_BYTES ((size_t)32 << 20)
+
+static void count_pushed(struct hk_heap *h, struct hk_heap *owner, size_t bytes)
+{
+	if (owner != h->pushed_to) {
+		h->pushed_to = owner;
+		h->pushed_bytes = 0;
+	}
+	h->pushed_bytes += bytes;
+	if (h->pushed_bytes < ASK_BYTES)
+		return;
+	h->pushed_bytes = 0;
+	if (!__atomic_load_n(&owner->reclaim_asked, __ATOMIC_RELAXED))
+		__atomic_store_n(&owner->reclaim_asked, 1, __ATOMIC_RELAXED);
+}
+
 /* Push h's chain of class cls; returns the owner's queue depth after it. */
 static inline long push_batch(struct hk_heap *h, unsigned cls)
 {
 	struct hk_remote_batch *bt = &h->batch[cls];
 	int tier = hk_class_tier(cls);
+	count_pushed(h, bt->owner, (size_t)bt->n * hk_class_stride[cls]);
 	long depth = push_chain(bt->owner, cls, bt->head, bt->tail, bt->n);
 	h->counters.remote_frees[tier] += bt->n;
 	h->counters.remote_pushes[tier]++;
