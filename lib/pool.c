@@ -33,16 +33,21 @@ static struct hk_pool_hdr *hdr_of(const struct hk_block *b)
 }
 
 /* Free stretches.  Reclaiming (reclaim.h), the heap walks the arenas where
- * blocks were freed, from header to header: a run of blocks all sitting in its lists, 64 KiB or
- * more (or joining a stretch it has), leaves the lists and becomes a
- * stretch, carved again for any class before the arena's end (1-4 KiB
- * blocks freed, then 8-16 KiB ones: the same arenas).  A stretch starts
- * with a header (HK_POOL_EXTENT, aux: its bytes) and the address of the
- * heap's next one.  What is too short for the smallest pool block becomes a
- * gap, walked over.  Unless the pool itself asked, an arena that is one
- * stretch goes back whole (arena_released), and the pages inside stretches
- * free for HAKMEM_LARGE_PURGE_MS go back to the OS (at hakmem_flush, all of
- * them): the stretch stays, its bytes the arena's. */
+ * blocks were freed, from header to header: a run of blocks all sitting in
+ * its lists, 64 KiB or more (or joining a stretch it has), leaves the lists
+ * and becomes a stretch, carved again for any class before the arena's end
+ * (1-4 KiB blocks freed, then 8-16 KiB ones: the same arenas).  A stretch
+ * starts with a header (HK_POOL_EXTENT, aux: its bytes) and the address of
+ * the heap's next one.  What is too short for the smallest pool block
+ * becomes a gap, walked over; so does an arena's end too short for the
+ * block that made the heap take another, till its neighbours are free: as a
+ * stretch it drew the next small blocks into every full arena, which pinned
+ * them all (a heap that had carved 720 MB of 20-52 KB blocks, freed them and
+ * went on with 1-2 KB ones kept 65 of its 92 arenas for 15 MB).  Unless the
+ * pool itself asked, an arena that is one stretch goes back whole
+ * (arena_free), and the pages inside stretches free for
+ * HAKMEM_LARGE_PURGE_MS go back to the OS (at hakmem_flush, all of them):
+ * the stretch stays, its bytes the arena's. */
 #define EXTENT_MIN ((size_t)64 << 10)
 #define MARK 1u /* aux of a block in the lists, while reclaiming */
 
@@ -381,8 +386,9 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	if (!a)
 		return NULL;
 	struct hk_arena *prev = h->arena;
-	if (prev) { /* its end serves smaller blocks, joined at the next walk */
-		extent_put(h, prev->carved, prev->end - prev->carved);
+	if (prev) { /* its end: a gap till its neighbours are free (see above) */
+		if (prev->end > prev->carved)
+			write_header(prev->carved, HK_POOL_GAP, prev->end - prev->carved);
 		prev->walk = 1;
 		__atomic_store_n(&prev->carved, prev->end, __ATOMIC_RELEASE);
 	}
