@@ -94,8 +94,10 @@ static void reclaim(struct hk_heap *h, enum hk_give_back tiny, enum hk_give_back
  * HAKMEM_LARGE_PURGE_MS have passed since it last did, or FRESH_MS once
  * another heap has had to take fresh memory (its own growth paces its
  * reclaims already: counting it, perl building a hash walked 3x as often,
- * 5 % slower).  Only after refilling a quarter as many blocks as its next
- * walk would visit at most, so that the walks cost a bounded share of the refills
+ * 5 % slower) or a thread has freed 32 MiB of its blocks in a row
+ * (reclaim_asked, remote.c).  Only after refilling a quarter as many blocks
+ * as its next walk would visit at most (unless asked: those bytes are
+ * there to find), so that the walks cost a bounded share of the refills
  * between them; and each walk in a row that found little doubles the wait. */
 #define FRESH_MS 10
 #define REFILLED_MIN 1024 /* blocks: a new thread's first refills never wait on the clock */
