@@ -174,20 +174,44 @@ static inline uint64_t hk_sum(const uint64_t *v, int n)
 	return s;
 }
 
-/* Bytes hakmem currently holds from the OS (mapped minus unmapped). */
-static inline int64_t hk_mapped_bytes(void)
+/* The HAKMEM_STATS counters now. */
+static inline struct hakmem_stats hk_stats(void)
 {
 	struct hakmem_stats st;
 	hakmem_stats_get(&st);
+	return st;
+}
+
+/* Bytes hakmem currently holds from the OS (mapped minus unmapped). */
+static inline int64_t hk_mapped_bytes(void)
+{
+	struct hakmem_stats st = hk_stats();
 	return (int64_t)(hk_sum(st.os_map_bytes, HAKMEM_PURPOSES) - hk_sum(st.os_unmap_bytes, HAKMEM_PURPOSES));
 }
 
 /* Blocks freed by a thread that did not own them, process-wide. */
 static inline uint64_t hk_remote_frees(void)
 {
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return hk_sum(st.remote_frees, HAKMEM_TIERS);
+	return hk_sum(hk_stats().remote_frees, HAKMEM_TIERS);
+}
+
+static inline void hk_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Wait ms, then take n blocks of size bytes into slots and free them: a
+ * heap that idled refills (the reclaim tests). */
+static inline void hk_idle_then_refill(void **slots, int n, size_t size, long ms)
+{
+	hk_sleep_ms(ms);
+	for (int i = 0; i < n; i++) {
+		slots[i] = malloc(size);
+		HK_CHECK(slots[i] != NULL, "malloc(%zu)", size);
+	}
+	for (int i = 0; i < n; i++)
+		free(slots[i]);
 }
 
 /* Hide a pointer's provenance from the compiler: tests deliberately use a

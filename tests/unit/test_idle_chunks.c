@@ -31,19 +31,6 @@ static void *blocks[B_N], *tiny[TINY_N], *small[SMALL];
 static pthread_barrier_t a_done, b_done; /* A lives on while B runs: B gets a heap of its own */
 static struct hk_addr_set chunks; /* A's 2 MiB chunks */
 
-static struct hakmem_stats stats(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return st;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 static void alloc_all(size_t size, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -78,21 +65,15 @@ static void free_tiny(void)
  * it reclaims for the others. */
 static void idle_then_refill(size_t size)
 {
-	sleep_ms(WAIT_MS);
-	for (int i = 0; i < SMALL; i++) {
-		small[i] = malloc(size);
-		HK_CHECK(small[i] != NULL, "malloc(%zu)", size);
-	}
-	for (int i = 0; i < SMALL; i++)
-		free(small[i]);
+	hk_idle_then_refill(small, SMALL, size, WAIT_MS);
 }
 
 static void *thread_a(void *arg)
 {
 	(void)arg;
-	struct hakmem_stats before = stats();
+	struct hakmem_stats before = hk_stats();
 	alloc_all(SIZE, N);
-	uint64_t grown = stats().arena_grows - before.arena_grows;
+	uint64_t grown = hk_stats().arena_grows - before.arena_grows;
 	for (size_t i = 0; i < N; i++)
 		hk_addr_set_add(&chunks, hk_chunk_of(blocks[i]));
 	alloc_tiny();
@@ -101,7 +82,7 @@ static void *thread_a(void *arg)
 	free_all(N);
 	free_tiny();
 	idle_then_refill(16);
-	uint64_t released = stats().arena_releases - before.arena_releases;
+	uint64_t released = hk_stats().arena_releases - before.arena_releases;
 	printf("%s: A freed 48 MiB of small blocks in %d chunks and handed back %" PRIu64 " of its %" PRIu64
 	       " arenas\n", hk_test_name, chunks.n, released, grown);
 	/* all but the one it carves, exactly (HAKMEM_STATS) */
@@ -136,10 +117,10 @@ static void *thread_b(void *arg)
 	hk_pass("arenas and superslabs one heap found wholly free serve another heap's");
 
 	free_all(B_N);
-	uint64_t advised = stats().os_advise_bytes[HK_PURPOSE_ARENA];
+	uint64_t advised = hk_stats().os_advise_bytes[HK_PURPOSE_ARENA];
 	idle_then_refill(16); /* B hands its arenas back */
 	idle_then_refill(32); /* they waited: back to the OS */
-	advised = stats().os_advise_bytes[HK_PURPOSE_ARENA] - advised;
+	advised = hk_stats().os_advise_bytes[HK_PURPOSE_ARENA] - advised;
 	printf("%s: %zu MiB went back to the OS after waiting\n", hk_test_name, (size_t)(advised / MiB));
 	HK_CHECK(advised >= BYTES / 2, "only %" PRIu64 " KiB of B's freed 32 MiB went back to the OS", advised / 1024);
 	hk_pass("what nobody takes goes back to the OS after HAKMEM_LARGE_PURGE_MS");

@@ -36,19 +36,6 @@ static int in_freed(uintptr_t a, int from, int to)
 	return 0;
 }
 
-static struct hakmem_stats stats(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return st;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
 /* n blocks of size bytes, each written whole and then freed: cached spans,
  * every page resident; their ranges go to freed[]. */
 static void free_written_spans(int n, size_t size)
@@ -70,7 +57,7 @@ static void free_written_spans(int n, size_t size)
 static uintptr_t within_budget_kept(void)
 {
 	free_written_spans(6, 7 * MiB);
-	sleep_ms(200);
+	hk_sleep_ms(200);
 	void *r = malloc(200000);
 	HK_CHECK(r != NULL, "malloc(200000)");
 	uintptr_t chunk = info(r).region;
@@ -122,12 +109,12 @@ static void run_chunk_lent(uintptr_t first, uintptr_t second)
 /* Every pool arena made from now on is a piece of them. */
 static void pool_arenas_lent(void)
 {
-	uint64_t grows = stats().arena_grows, seen = 0;
+	uint64_t grows = hk_stats().arena_grows, seen = 0;
 	for (int i = 0; i < 640; i++) { /* 20 MiB of 32 KiB blocks: arenas of 2..8 MiB */
 		void *b = malloc(32768);
 		HK_CHECK(b != NULL, "malloc(32 KiB)");
 		memset(b, 0x5a, 32768);
-		uint64_t now = stats().arena_grows;
+		uint64_t now = hk_stats().arena_grows;
 		if (now == grows)
 			continue;
 		HK_CHECK(in_freed(info(b).region, 0, nfreed), "pool arena %#lx (grow %" PRIu64 ") is not one of the freed spans",
@@ -160,15 +147,15 @@ int main(void)
 	uintptr_t first = within_budget_kept();
 	void *held = malloc(256 * MiB); /* spans in use: the cache may keep as much */
 	HK_CHECK(held != NULL, "malloc(256 MiB)");
-	uint64_t maps = hk_sum(stats().os_map_calls, HAKMEM_PURPOSES);
-	uint64_t advised = hk_sum(stats().os_advise_calls, HAKMEM_PURPOSES);
+	uint64_t maps = hk_sum(hk_stats().os_map_calls, HAKMEM_PURPOSES);
+	uint64_t advised = hk_sum(hk_stats().os_advise_calls, HAKMEM_PURPOSES);
 	uintptr_t second = just_freed_kept(first);
-	sleep_ms(200); /* past HAKMEM_LARGE_PURGE_MS */
+	hk_sleep_ms(200); /* past HAKMEM_LARGE_PURGE_MS */
 	run_chunk_lent(first, second);
 	pool_arenas_lent();
 	superslabs_lent();
-	HK_CHECK(hk_sum(stats().os_map_calls, HAKMEM_PURPOSES) == maps, "a mapping was made");
-	HK_CHECK(hk_sum(stats().os_advise_calls, HAKMEM_PURPOSES) == advised, "memory was advised");
+	HK_CHECK(hk_sum(hk_stats().os_map_calls, HAKMEM_PURPOSES) == maps, "a mapping was made");
+	HK_CHECK(hk_sum(hk_stats().os_advise_calls, HAKMEM_PURPOSES) == advised, "memory was advised");
 	hk_pass("no syscall");
 	free(held);
 	return 0;

@@ -53,13 +53,6 @@ static void *free_remote(void *arg)
 	return NULL; /* the held ones are queued at exit */
 }
 
-static struct hakmem_stats stats(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return st;
-}
-
 int main(void)
 {
 	hk_test_begin("test_pool_reclaim", "freed pool blocks serve other pool classes");
@@ -89,7 +82,7 @@ int main(void)
 	struct hakmem_census c;
 	hakmem_census(&c);
 	uint64_t live = c.carved[cls_small] - c.free_local[cls_small] - c.remote_pending[cls_small];
-	uint64_t grows = stats().arena_grows;
+	uint64_t grows = hk_stats().arena_grows;
 	size_t old = 0;
 	for (size_t i = 0; i < N_BIG; i++) {
 		big[i] = malloc(BIG);
@@ -100,7 +93,7 @@ int main(void)
 	cls_big = info(big[0]).size_class;
 	printf("%s: 2 KiB blocks in %d arenas; %zu of %zu 12 KiB blocks in them, %" PRIu64
 	       " arenas grown (%" PRIu64 " handed back so far)\n",
-	       hk_test_name, arenas.n, old, (size_t)N_BIG, stats().arena_grows - grows, stats().arena_releases);
+	       hk_test_name, arenas.n, old, (size_t)N_BIG, hk_stats().arena_grows - grows, hk_stats().arena_releases);
 	/* a heap reclaims once it has carved another quarter since it last did:
 	 * an arena may grow first (8 MiB: 681 blocks) */
 	HK_CHECK(old >= N_BIG / 2, "only %zu of %zu 12 KiB blocks in the arenas the 2 KiB ones left free",

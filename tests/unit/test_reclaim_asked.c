@@ -28,30 +28,6 @@
 static void *blocks[N], *small[SMALL];
 static pthread_barrier_t handed, freed, control_done, done;
 
-static struct hakmem_stats stats(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return st;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	nanosleep(&ts, NULL);
-}
-
-static void refill_small(void)
-{
-	sleep_ms(WAIT_MS);
-	for (int i = 0; i < SMALL; i++) {
-		small[i] = malloc(SMALL_SIZE);
-		HK_CHECK(small[i] != NULL, "malloc(%d)", SMALL_SIZE);
-	}
-	for (int i = 0; i < SMALL; i++)
-		free(small[i]);
-}
-
 static void free_blocks(void)
 {
 	for (size_t i = 0; i < N; i++)
@@ -63,21 +39,21 @@ static void free_blocks(void)
  * many it took. */
 static uint64_t round_trip(int remote, uint64_t *grown)
 {
-	struct hakmem_stats before = stats();
+	struct hakmem_stats before = hk_stats();
 	for (size_t i = 0; i < N; i++) {
 		blocks[i] = malloc(SIZE);
 		HK_CHECK(blocks[i] != NULL, "malloc(%d)", SIZE);
 		memset(blocks[i], 0x5a, SIZE);
 	}
-	*grown = stats().arena_grows - before.arena_grows;
+	*grown = hk_stats().arena_grows - before.arena_grows;
 	if (remote) {
 		pthread_barrier_wait(&handed);
 		pthread_barrier_wait(&freed);
 	} else {
 		free_blocks();
 	}
-	refill_small();
-	return stats().arena_releases - before.arena_releases;
+	hk_idle_then_refill(small, SMALL, SMALL_SIZE, WAIT_MS);
+	return hk_stats().arena_releases - before.arena_releases;
 }
 
 static void *control(void *arg)
