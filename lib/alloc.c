@@ -62,7 +62,7 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	h->counters.refill_blocks[tier] += got;
 	hk_probe_refill_done(tier, cls, got, source);
 	/* a reclaim while carving may have drained blocks of cls already */
-	hk_free_list_prepend(h, cls, list);
+	hk_free_list_join(h, cls, list);
 	return h->free[cls];
 }
 

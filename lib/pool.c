@@ -488,7 +488,7 @@ void hk_pool_prewarm(struct hk_heap *h)
 			struct hk_block *list = hk_pool_carve(h, cls, left, &got, &source);
 			if (!list)
 				return;
-			hk_free_list_prepend(h, cls, list);
+			hk_free_list_join(h, cls, list);
 			left -= got;
 		}
 	}
