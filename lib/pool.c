@@ -147,6 +147,7 @@ struct walk {
 	struct hk_heap *h;
 	uintptr_t made;
 	size_t pieces; /* left for the next walk */
+	size_t stretches; /* found or made */
 };
 
 /* Close the free run [start, end) of n pieces (close_run). */
@@ -163,6 +164,7 @@ static void end_run(struct walk *w, uintptr_t start, uintptr_t end, int had_stre
 		return;
 	}
 	w->pieces++;
+	w->stretches++;
 }
 
 /* Walk a from header to header: its free runs become stretches. */
@@ -336,12 +338,14 @@ static size_t walk_arenas(struct hk_heap *h, enum hk_give_back give)
 	struct hk_arena *freed = NULL;
 	for (struct hk_arena **link = &h->arena; *link;) {
 		struct hk_arena *a = *link;
-		size_t before = w.pieces;
+		size_t before = w.pieces, stretches = w.stretches;
 		int walked = a->walk;
-		if (walked)
+		if (walked) {
 			find_runs(&w, a);
-		else
+			a->stretches = w.stretches != stretches;
+		} else {
 			w.pieces += a->pieces;
+		}
 		a->pieces = (uint32_t)(w.pieces - before);
 		a->walk = 0;
 		if (give == HK_KEEP || !walked || !arena_free(h, a)) {
@@ -389,7 +393,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	if (prev) { /* its end: a gap till its neighbours are free (see above) */
 		if (prev->end > prev->carved)
 			write_header(prev->carved, HK_POOL_GAP, prev->end - prev->carved);
-		prev->walk = 1;
+		prev->walk |= prev->stretches; /* a stretch before the gap joins it */
 		__atomic_store_n(&prev->carved, prev->end, __ATOMIC_RELEASE);
 	}
 	a->data = (uintptr_t)a + 64; /* header is 64 bytes; blocks stay 16-aligned */
@@ -397,6 +401,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	a->end = (uintptr_t)a + size;
 	a->next = prev;
 	a->pieces = 0;
+	a->stretches = 0;
 	a->walk = 0;
 	size_t old = h->arena_bytes;
 	h->arena = a;

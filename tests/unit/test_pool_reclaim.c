@@ -53,6 +53,41 @@ static void *free_remote(void *arg)
 	return NULL; /* the held ones are queued at exit */
 }
 
+/* An arena whose blocks were all freed and joined into one stretch while it
+ * was still being carved, and which an aligned block then left (it takes
+ * room for its padding, not a stretch), is that stretch and the gap of its
+ * end: the next walk joins the two, and the arena goes back whole. */
+static void *arena_end_joins(void *arg)
+{
+	(void)arg;
+	enum { SIZE = 16000, MAX_BLOCKS = 4096 };
+	static void *blocks[MAX_BLOCKS];
+	uint64_t bytes0 = hk_stats().arena_bytes;
+	blocks[0] = malloc(SIZE);
+	HK_CHECK(blocks[0] != NULL, "malloc(%d)", SIZE);
+	struct hakmem_ptr_info first = info(blocks[0]);
+	size_t arena = hk_stats().arena_bytes - bytes0, fit = (arena - 64) / first.stride; /* 64: its header */
+	HK_CHECK(arena && fit < MAX_BLOCKS, "a first arena of %zu bytes", arena);
+	for (size_t i = 1; i < fit; i++) {
+		blocks[i] = malloc(SIZE);
+		HK_CHECK(info(blocks[i]).region == first.region, "block %zu of %zu out of the first arena", i, fit);
+	}
+	for (size_t i = 0; i < fit; i++)
+		free(blocks[i]);
+	hakmem_flush(); /* one stretch, kept: the arena is still carved */
+	uint64_t released = hk_stats().arena_releases;
+	void *p = memalign(4096, SIZE); /* no room for it and its padding */
+	HK_CHECK(p && info(p).region != first.region, "memalign(4096, %d) in a new arena", SIZE);
+	hakmem_flush();
+	released = hk_stats().arena_releases - released;
+	printf("%s: an arena of %zu KiB, one stretch and the gap at its end, handed back %" PRIu64 " time(s)\n",
+	       hk_test_name, arena >> 10, released);
+	HK_CHECK(released == 1, "the arena went back %" PRIu64 " times, not once", released);
+	free(p);
+	hk_pass("an arena's end joins the stretch before it, and the arena goes back whole");
+	return NULL;
+}
+
 int main(void)
 {
 	hk_test_begin("test_pool_reclaim", "freed pool blocks serve other pool classes");
@@ -118,5 +153,8 @@ int main(void)
 	for (size_t i = 0; i < N_BIG; i++)
 		HK_CHECK(hk_verify_prefix(big[i], BIG, BIG, i) < 0, "12 KiB block %zu overwritten", i);
 	hk_pass("blocks another thread held stay blocks and come back intact");
+
+	HK_CHECK(pthread_create(&t, NULL, arena_end_joins, NULL) == 0, "thread"); /* a heap of its own */
+	HK_CHECK(pthread_join(t, NULL) == 0, "join");
 	return 0;
 }
