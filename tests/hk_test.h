@@ -201,6 +201,17 @@ static inline void hk_sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* hakmem reads its knobs at the first malloc: unless name is set, run this
+ * program again with name=value (argv: main's). */
+static inline void hk_rerun_with(char **argv, const char *name, const char *value)
+{
+	if (getenv(name))
+		return;
+	setenv(name, value, 1);
+	execv("/proc/self/exe", argv);
+	HK_CHECK(0, "execv /proc/self/exe");
+}
+
 /* Wait ms, then take n blocks of size bytes into slots and free them: a
  * heap that idled refills (the reclaim tests). */
 static inline void hk_idle_then_refill(void **slots, int n, size_t size, long ms)

@@ -96,12 +96,7 @@ static void *freer(void *arg)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	/* the knob is read at the first malloc: run again with it set */
-	if (!getenv("HAKMEM_LARGE_PURGE_MS")) {
-		setenv("HAKMEM_LARGE_PURGE_MS", PURGE_MS, 1);
-		execv("/proc/self/exe", argv);
-		HK_CHECK(0, "execv /proc/self/exe");
-	}
+	hk_rerun_with(argv, "HAKMEM_LARGE_PURGE_MS", PURGE_MS);
 	hk_test_begin("test_reclaim_asked", "a thread that freed many of a heap's bytes asks it to reclaim for others");
 	pthread_barrier_init(&handed, NULL, 2);
 	pthread_barrier_init(&freed, NULL, 2);
