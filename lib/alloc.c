@@ -46,7 +46,7 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	if (HK_PROBE_ACTIVE(remote_push))
 		hk_heap_tid(h); /* so that frees by other threads can name this owner */
 	hk_remote_flush_all(h); /* our own outgoing remote frees wait no longer */
-	if (hk_reclaim_for_others_due(h)) {
+	if (hk_reclaim_for_others_due(h, cls)) {
 		hk_reclaim_for_others(h);
 		if (h->free[cls]) /* its drain refilled the class */
 			return h->free[cls];
