@@ -34,7 +34,7 @@
 enum round { OWN, ASKED, CONSUMING };
 
 static void *blocks[N], *small[SMALL], *warm[WARM];
-static pthread_barrier_t handed, freed, control_done, asked_done, done;
+static pthread_barrier_t handed, freed, round_done, done;
 
 static void free_blocks(void)
 {
@@ -66,44 +66,30 @@ static uint64_t round_trip(enum round r, uint64_t *grown)
 	return hk_stats().arena_releases - before.arena_releases;
 }
 
-static void *control(void *arg)
-{
-	(void)arg;
-	uint64_t grown, released = round_trip(OWN, &grown);
-	printf("%s: freeing its own %d blocks, A handed back %" PRIu64 " of its %" PRIu64 " arenas\n",
-	       hk_test_name, (int)N, released, grown);
-	HK_CHECK(grown >= 4 && released == 0, "with nobody asking, A handed back %" PRIu64 " of %" PRIu64
-		 " arenas %d ms after freeing", released, grown, WAIT_MS);
-	hk_pass("a heap that freed its own blocks keeps its arenas till a reclaim is due");
-	pthread_barrier_wait(&control_done);
-	pthread_barrier_wait(&done); /* alive: the next thread gets a heap of its own */
-	return NULL;
-}
+static const struct {
+	const char *did, *pass;
+} cases[] = {
+	[OWN] = {"freeing its own blocks", "a heap that freed its own blocks keeps its arenas till a reclaim is due"},
+	[ASKED] = {"after B freed its blocks",
+		   "a heap another thread freed 40 MiB to hands its wholly free arenas back at its next refills"},
+	[CONSUMING] = {"refilling the class B freed",
+		       "a heap that takes back what others free to it is not asked to reclaim"},
+};
 
-static void *asked(void *arg)
+/* A thread with a heap of its own runs round r; it lives on till the end,
+ * so that the next thread gets a heap of its own too. */
+static void *heap_thread(void *arg)
 {
-	(void)arg;
-	uint64_t grown, released = round_trip(ASKED, &grown);
-	printf("%s: after B freed its %d blocks, A handed back %" PRIu64 " of its %" PRIu64 " arenas\n",
-	       hk_test_name, (int)N, released, grown);
-	/* all but the one it carves, exactly (HAKMEM_STATS) */
-	HK_CHECK(grown >= 4 && released == grown - 1, "asked, A handed back %" PRIu64 " of its %" PRIu64
-		 " arenas %d ms after B freed them", released, grown, WAIT_MS);
-	hk_pass("a heap another thread freed 40 MiB to hands its wholly free arenas back at its next refills");
-	pthread_barrier_wait(&asked_done);
-	pthread_barrier_wait(&done); /* alive: the next thread gets a heap of its own */
-	return NULL;
-}
-
-static void *consuming(void *arg)
-{
-	(void)arg;
-	uint64_t grown, released = round_trip(CONSUMING, &grown);
-	printf("%s: refilling the class B freed, A handed back %" PRIu64 " of its %" PRIu64 " arenas\n", hk_test_name,
-	       released, grown);
-	HK_CHECK(grown >= 4 && released == 0, "refilling the class B freed, A handed back %" PRIu64 " of %" PRIu64
-		 " arenas", released, grown);
-	hk_pass("a heap that takes back what others free to it is not asked to reclaim");
+	enum round r = (enum round)(intptr_t)arg;
+	uint64_t grown, released = round_trip(r, &grown);
+	uint64_t want = r == ASKED ? grown - 1 : 0; /* all but the one it carves, exactly (HAKMEM_STATS) */
+	printf("%s: %s, A handed back %" PRIu64 " of its %" PRIu64 " arenas\n", hk_test_name, cases[r].did, released,
+	       grown);
+	HK_CHECK(grown >= 4 && released == want, "%s, A handed back %" PRIu64 " of its %" PRIu64 " arenas, not %" PRIu64,
+		 cases[r].did, released, grown, want);
+	hk_pass(cases[r].pass);
+	pthread_barrier_wait(&round_done);
+	pthread_barrier_wait(&done);
 	return NULL;
 }
 
@@ -126,20 +112,17 @@ int main(int argc, char **argv)
 	hk_test_begin("test_reclaim_asked", "a thread that freed many of a heap's bytes asks it to reclaim for others");
 	pthread_barrier_init(&handed, NULL, 2);
 	pthread_barrier_init(&freed, NULL, 2);
-	pthread_barrier_init(&control_done, NULL, 2);
-	pthread_barrier_init(&asked_done, NULL, 2);
-	pthread_barrier_init(&done, NULL, 4);
-	pthread_t c, a, k, b;
-	HK_CHECK(pthread_create(&c, NULL, control, NULL) == 0, "pthread_create");
+	pthread_barrier_init(&round_done, NULL, 2);
+	pthread_barrier_init(&done, NULL, 5);
+	pthread_t t[3], b;
 	HK_CHECK(pthread_create(&b, NULL, freer, NULL) == 0, "pthread_create");
-	pthread_barrier_wait(&control_done); /* the control first */
-	HK_CHECK(pthread_create(&a, NULL, asked, NULL) == 0, "pthread_create");
-	pthread_barrier_wait(&asked_done); /* one round at a time: they share blocks[] */
-	HK_CHECK(pthread_create(&k, NULL, consuming, NULL) == 0, "pthread_create");
-	HK_CHECK(pthread_join(k, NULL) == 0, "pthread_join");
+	for (int r = OWN; r <= CONSUMING; r++) { /* one round at a time: they share blocks[] */
+		HK_CHECK(pthread_create(&t[r], NULL, heap_thread, (void *)(intptr_t)r) == 0, "pthread_create");
+		pthread_barrier_wait(&round_done);
+	}
 	pthread_barrier_wait(&done);
-	HK_CHECK(pthread_join(a, NULL) == 0, "pthread_join");
-	HK_CHECK(pthread_join(c, NULL) == 0, "pthread_join");
+	for (int r = OWN; r <= CONSUMING; r++)
+		HK_CHECK(pthread_join(t[r], NULL) == 0, "pthread_join");
 	HK_CHECK(pthread_join(b, NULL) == 0, "pthread_join");
 	return 0;
 }
