@@ -185,6 +185,14 @@ static inline void hk_free_list_join(struct hk_heap *h, unsigned cls, struct hk_
 	h->free[cls] = list;
 }
 
+/* Set or clear h's reclaim_asked; read first, since it is mostly as wanted
+ * and a store would pull its line from the owner's core for nothing. */
+static inline void hk_heap_set_asked(struct hk_heap *h, int asked)
+{
+	if (__atomic_load_n(&h->reclaim_asked, __ATOMIC_RELAXED) != asked)
+		__atomic_store_n(&h->reclaim_asked, asked, __ATOMIC_RELAXED);
+}
+
 /* Kernel tid of h's thread, for probe arguments; call from that thread.
  * 0 when no tracer wants it (see heap.c). */
 long hk_heap_tid(struct hk_heap *h);

@@ -113,7 +113,7 @@ static int asked(struct hk_heap *h, unsigned cls)
 		return 0;
 	if (!hk_remote_pending(h, cls))
 		return 1;
-	__atomic_store_n(&h->reclaim_asked, 0, __ATOMIC_RELAXED);
+	hk_heap_set_asked(h, 0);
 	return 0;
 }
 
@@ -135,8 +135,7 @@ int hk_reclaim_for_others_due(struct hk_heap *h, unsigned cls)
 
 void hk_reclaim_for_others(struct hk_heap *h)
 {
-	if (__atomic_load_n(&h->reclaim_asked, __ATOMIC_RELAXED))
-		__atomic_store_n(&h->reclaim_asked, 0, __ATOMIC_RELAXED);
+	hk_heap_set_asked(h, 0);
 	reclaim(h, HK_GIVE_WHOLE, HK_GIVE_WHOLE);
 }
 

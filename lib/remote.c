@@ -58,8 +58,7 @@ static void count_pushed(struct hk_heap *h, struct hk_heap *owner, size_t bytes)
 	if (h->pushed_bytes < ASK_BYTES)
 		return;
 	h->pushed_bytes = 0;
-	if (!__atomic_load_n(&owner->reclaim_asked, __ATOMIC_RELAXED))
-		__atomic_store_n(&owner->reclaim_asked, 1, __ATOMIC_RELAXED);
+	hk_heap_set_asked(owner, 1);
 }
 
 /* Push h's chain of class cls; returns the owner's queue depth after it. */
