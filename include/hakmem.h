@@ -84,9 +84,11 @@ int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
  * HAKMEM_LARGE_PURGE_MS before they go back to the OS, and the small blocks
  * of the calling thread's heap go back only when that heap needs memory in
  * another tier; this hands them back now (tiny superslabs and pool pages
- * whose blocks are all free).  Call this where a thread that freed other
- * threads' blocks, or many blocks, goes idle for long.  malloc_trim() does
- * the same.
+ * whose blocks are all free).  The other threads' heaps, theirs alone to
+ * walk, hand back what is wholly free at their next refills (unless they
+ * are taking back blocks freed to them then).  Call this where a thread
+ * that freed other threads' blocks, or many blocks, goes idle for long.
+ * malloc_trim() does the same.
  */
 void hakmem_flush(void);
 

@@ -20,9 +20,19 @@ HK_EXPORT const char *hakmem_version(void)
 	return HAKMEM_VERSION_STRING;
 }
 
+/* Another thread's heap is its own to walk: it reclaims for the others at
+ * its next refills instead (reclaim.c), unless it takes back blocks freed
+ * to it then. */
+static void ask_reclaim(struct hk_heap *h, void *self)
+{
+	if (h != self)
+		hk_heap_set_asked(h, 1);
+}
+
 HK_EXPORT void hakmem_flush(void)
 {
 	struct hk_heap *h = hk_heap_current();
+	hk_heap_for_each(ask_reclaim, h);
 	if (h) {
 		hk_remote_flush_all(h);
 		hk_runs_stash_flush(h);

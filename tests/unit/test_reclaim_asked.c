@@ -13,7 +13,7 @@
  * refilling the class B freed takes its blocks back from its queue, not
  * asked: walking for the ask would hand back arenas it is about to carve
  * again (a producer whose consumer frees its 16-48 KiB blocks: 14 MB peak,
- * 39 MB when asked).
+ * 39 MB when asked).  malloc_trim in any thread asks every heap.
  */
 #include <pthread.h>
 #include <time.h>
@@ -31,7 +31,7 @@
 
 #define WARM 2000 /* 64-byte blocks: refilled enough for a walk to be due at once */
 
-enum round { OWN, ASKED, CONSUMING };
+enum round { OWN, ASKED, CONSUMING, TRIMMED };
 
 static void *blocks[N], *small[SMALL], *warm[WARM];
 static pthread_barrier_t handed, freed, round_done, done;
@@ -56,9 +56,9 @@ static uint64_t round_trip(enum round r, uint64_t *grown)
 	*grown = hk_stats().arena_grows - before.arena_grows;
 	if (r == CONSUMING)
 		hk_idle_then_refill(warm, WARM, 64, 0);
-	if (r == OWN) {
+	if (r == OWN || r == TRIMMED)
 		free_blocks();
-	} else {
+	if (r != OWN) { /* B frees them, or trims */
 		pthread_barrier_wait(&handed);
 		pthread_barrier_wait(&freed);
 	}
@@ -74,6 +74,8 @@ static const struct {
 		   "a heap another thread freed 40 MiB to hands its wholly free arenas back at its next refills"},
 	[CONSUMING] = {"refilling the class B freed",
 		       "a heap that takes back what others free to it is not asked to reclaim"},
+	[TRIMMED] = {"freeing its own blocks, then B's malloc_trim",
+		     "malloc_trim in another thread makes a heap hand its wholly free arenas back at its next refills"},
 };
 
 /* A thread with a heap of its own runs round r; it lives on till the end,
@@ -82,7 +84,8 @@ static void *heap_thread(void *arg)
 {
 	enum round r = (enum round)(intptr_t)arg;
 	uint64_t grown, released = round_trip(r, &grown);
-	uint64_t want = r == ASKED ? grown - 1 : 0; /* all but the one it carves, exactly (HAKMEM_STATS) */
+	/* all but the one it carves, exactly (HAKMEM_STATS) */
+	uint64_t want = r == ASKED || r == TRIMMED ? grown - 1 : 0;
 	printf("%s: %s, A handed back %" PRIu64 " of its %" PRIu64 " arenas\n", hk_test_name, cases[r].did, released,
 	       grown);
 	HK_CHECK(grown >= 4 && released == want, "%s, A handed back %" PRIu64 " of its %" PRIu64 " arenas, not %" PRIu64,
@@ -96,9 +99,12 @@ static void *heap_thread(void *arg)
 static void *freer(void *arg)
 {
 	(void)arg;
-	for (int round = 0; round < 2; round++) { /* ASKED, CONSUMING */
+	for (int r = ASKED; r <= TRIMMED; r++) {
 		pthread_barrier_wait(&handed);
-		free_blocks();
+		if (r == TRIMMED)
+			malloc_trim(0);
+		else
+			free_blocks();
 		pthread_barrier_wait(&freed);
 	}
 	pthread_barrier_wait(&done);
@@ -113,15 +119,15 @@ int main(int argc, char **argv)
 	pthread_barrier_init(&handed, NULL, 2);
 	pthread_barrier_init(&freed, NULL, 2);
 	pthread_barrier_init(&round_done, NULL, 2);
-	pthread_barrier_init(&done, NULL, 5);
-	pthread_t t[3], b;
+	pthread_barrier_init(&done, NULL, 6);
+	pthread_t t[4], b;
 	HK_CHECK(pthread_create(&b, NULL, freer, NULL) == 0, "pthread_create");
-	for (int r = OWN; r <= CONSUMING; r++) { /* one round at a time: they share blocks[] */
+	for (int r = OWN; r <= TRIMMED; r++) { /* one round at a time: they share blocks[] */
 		HK_CHECK(pthread_create(&t[r], NULL, heap_thread, (void *)(intptr_t)r) == 0, "pthread_create");
 		pthread_barrier_wait(&round_done);
 	}
 	pthread_barrier_wait(&done);
-	for (int r = OWN; r <= CONSUMING; r++)
+	for (int r = OWN; r <= TRIMMED; r++)
 		HK_CHECK(pthread_join(t[r], NULL) == 0, "pthread_join");
 	HK_CHECK(pthread_join(b, NULL) == 0, "pthread_join");
 	return 0;
