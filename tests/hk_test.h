@@ -182,6 +182,14 @@ static inline struct hakmem_stats hk_stats(void)
 	return st;
 }
 
+/* What hakmem_ptr_info says of p, which must be hakmem's. */
+static inline struct hakmem_ptr_info hk_ptr_info(const void *p)
+{
+	struct hakmem_ptr_info in;
+	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p) failed", p);
+	return in;
+}
+
 /* Bytes hakmem currently holds from the OS (mapped minus unmapped). */
 static inline int64_t hk_mapped_bytes(void)
 {

@@ -63,13 +63,6 @@ static uint64_t advised_on_free(void **p, int n, size_t size)
 	return advise_calls() - advise0;
 }
 
-static struct hakmem_ptr_info info(void *p)
-{
-	struct hakmem_ptr_info in;
-	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p) failed", p);
-	return in;
-}
-
 /* A freed span serves a smaller block from its front and keeps the rest
  * for another (unless the rest is under a quarter of the block: it stays
  * with it); freed side by side, the two become one span again.  Run first:
@@ -85,18 +78,18 @@ static void spans_split_and_joined(void)
 	HK_CHECK(q == p && r == (char *)p + (4u << 20) && cache_hits() == hits0 + 2,
 		 "malloc(3 MiB), malloc(7 MiB) after freeing a 12 MiB span at %p: %p, %p, %" PRIu64 " cache hits", p,
 		 q, r, cache_hits() - hits0);
-	HK_CHECK(info(q).stride == (4u << 20) && info(r).stride == (8u << 20), "spans of %zu and %zu bytes",
-		 (size_t)info(q).stride, (size_t)info(r).stride);
+	HK_CHECK(hk_ptr_info(q).stride == (4u << 20) && hk_ptr_info(r).stride == (8u << 20), "spans of %zu and %zu bytes",
+		 (size_t)hk_ptr_info(q).stride, (size_t)hk_ptr_info(r).stride);
 	free(r);
 	free(q);
 	void *s = malloc(10u << 20);
-	HK_CHECK(s == p && info(s).stride == (12u << 20) && cache_hits() == hits0 + 3,
+	HK_CHECK(s == p && hk_ptr_info(s).stride == (12u << 20) && cache_hits() == hits0 + 3,
 		 "malloc(10 MiB) after freeing both: %p in a %zu-byte span, expected %p in 12 MiB", s,
-		 (size_t)info(s).stride, p);
+		 (size_t)hk_ptr_info(s).stride, p);
 	free(s);
 	void *t = malloc(9u << 20); /* needs 10 MiB: a rest of 2 MiB is under a quarter */
-	HK_CHECK(t == p && info(t).stride == (12u << 20), "malloc(9 MiB) from the 12 MiB span: %p in %zu bytes", t,
-		 (size_t)info(t).stride);
+	HK_CHECK(t == p && hk_ptr_info(t).stride == (12u << 20), "malloc(9 MiB) from the 12 MiB span: %p in %zu bytes", t,
+		 (size_t)hk_ptr_info(t).stride);
 	free(t);
 	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, 10 MiB again once they are freed, and 9 MiB whole");
 }

@@ -20,13 +20,6 @@ struct range {
 static struct range freed[MAX_FREED];
 static int nfreed;
 
-static struct hakmem_ptr_info info(const void *p)
-{
-	struct hakmem_ptr_info in;
-	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p) failed", p);
-	return in;
-}
-
 /* Whether a lies in one of the spans freed[from, to). */
 static int in_freed(uintptr_t a, int from, int to)
 {
@@ -45,7 +38,7 @@ static void free_written_spans(int n, size_t size)
 		p[i] = malloc(size);
 		HK_CHECK(p[i] != NULL, "malloc(%zu MiB)", size / MiB);
 		memset(p[i], 0xab, size);
-		struct hakmem_ptr_info in = info(p[i]);
+		struct hakmem_ptr_info in = hk_ptr_info(p[i]);
 		freed[nfreed++] = (struct range){in.region, in.region + in.stride};
 	}
 	for (int i = 0; i < n; i++)
@@ -60,12 +53,12 @@ static uintptr_t within_budget_kept(void)
 	hk_sleep_ms(200);
 	void *r = malloc(200000);
 	HK_CHECK(r != NULL, "malloc(200000)");
-	uintptr_t chunk = info(r).region;
+	uintptr_t chunk = hk_ptr_info(r).region;
 	HK_CHECK(!in_freed(chunk, 0, 6), "run chunk %#lx was cut from a cache within HAKMEM_LARGE_CACHE_MB",
 		 (unsigned long)chunk);
 	for (int i = 0; i < 6; i++) {
 		void *p = malloc(7 * MiB);
-		HK_CHECK(p != NULL && in_freed(info(p).region, 0, 6), "7 MiB block %d: not a cached span", i);
+		HK_CHECK(p != NULL && in_freed(hk_ptr_info(p).region, 0, 6), "7 MiB block %d: not a cached span", i);
 	}
 	nfreed = 0; /* in use again */
 	hk_pass("idle spans within HAKMEM_LARGE_CACHE_MB are not lent");
@@ -79,28 +72,28 @@ static uintptr_t just_freed_kept(uintptr_t first)
 	free_written_spans(8, 15 * MiB);
 	void *a = malloc(MiB), *b = malloc(MiB); /* the second fits no more in the first chunk */
 	HK_CHECK(a && b, "malloc(1 MiB)");
-	HK_CHECK(info(a).region == first && info(b).region != first, "1 MiB runs: not in the chunks expected");
-	HK_CHECK(!in_freed(info(b).region, 0, nfreed), "run chunk %#lx was cut from spans freed just now",
-		 (unsigned long)info(b).region);
+	HK_CHECK(hk_ptr_info(a).region == first && hk_ptr_info(b).region != first, "1 MiB runs: not in the chunks expected");
+	HK_CHECK(!in_freed(hk_ptr_info(b).region, 0, nfreed), "run chunk %#lx was cut from spans freed just now",
+		 (unsigned long)hk_ptr_info(b).region);
 	hk_pass("spans freed just now are not lent");
-	return info(b).region;
+	return hk_ptr_info(b).region;
 }
 
 /* Once they have waited, a new run chunk is a piece of them, and reads zero. */
 static void run_chunk_lent(uintptr_t first, uintptr_t second)
 {
 	unsigned char *c = NULL;
-	for (int i = 0; i < 4 && (!c || info(c).region == first || info(c).region == second); i++) {
+	for (int i = 0; i < 4 && (!c || hk_ptr_info(c).region == first || hk_ptr_info(c).region == second); i++) {
 		c = calloc(1, MiB);
 		HK_CHECK(c != NULL, "calloc(1 MiB)");
 	}
-	HK_CHECK(info(c).region != first && info(c).region != second, "no new run chunk after 4 MiB of runs");
-	HK_CHECK(in_freed(info(c).region, 0, nfreed), "the new run chunk %#lx is not one of the freed spans",
-		 (unsigned long)info(c).region);
+	HK_CHECK(hk_ptr_info(c).region != first && hk_ptr_info(c).region != second, "no new run chunk after 4 MiB of runs");
+	HK_CHECK(in_freed(hk_ptr_info(c).region, 0, nfreed), "the new run chunk %#lx is not one of the freed spans",
+		 (unsigned long)hk_ptr_info(c).region);
 	for (size_t i = 0; i < MiB; i++)
 		HK_CHECK(c[i] == 0, "calloc'd run: byte %zu is %#x", i, c[i]);
 	unsigned char *m = malloc(900000); /* malloc: the chunk's other pages read zero too */
-	HK_CHECK(m != NULL && info(m).region == info(c).region, "malloc(900000) not in the lent chunk");
+	HK_CHECK(m != NULL && hk_ptr_info(m).region == hk_ptr_info(c).region, "malloc(900000) not in the lent chunk");
 	for (size_t i = 0; i < 900000; i += 997)
 		HK_CHECK(m[i] == 0, "a run in the lent chunk: byte %zu is %#x (old data)", i, m[i]);
 	hk_pass("a new run chunk is cut from a freed span, zeroed");
@@ -117,8 +110,8 @@ static void pool_arenas_lent(void)
 		uint64_t now = hk_stats().arena_grows;
 		if (now == grows)
 			continue;
-		HK_CHECK(in_freed(info(b).region, 0, nfreed), "pool arena %#lx (grow %" PRIu64 ") is not one of the freed spans",
-			 (unsigned long)info(b).region, now);
+		HK_CHECK(in_freed(hk_ptr_info(b).region, 0, nfreed), "pool arena %#lx (grow %" PRIu64 ") is not one of the freed spans",
+			 (unsigned long)hk_ptr_info(b).region, now);
 		grows = now;
 		seen++;
 	}
@@ -136,8 +129,8 @@ static void superslabs_lent(void)
 		HK_CHECK(b != NULL, "malloc(512)");
 		memset(b, 0x33, 512);
 	}
-	HK_CHECK(in_freed(info(b).region, 0, nfreed), "the last tiny slab %#lx is not in the freed spans",
-		 (unsigned long)info(b).region);
+	HK_CHECK(in_freed(hk_ptr_info(b).region, 0, nfreed), "the last tiny slab %#lx is not in the freed spans",
+		 (unsigned long)hk_ptr_info(b).region);
 	hk_pass("new superslabs are cut from freed spans");
 }
 

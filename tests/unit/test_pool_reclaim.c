@@ -25,19 +25,12 @@ static void *small[N_SMALL], *big[N_BIG], *remote[N_REMOTE], *aligned[ALIGNED];
 static pthread_barrier_t held, done;
 static struct hk_addr_set arenas, chunks; /* the 2 KiB blocks lay in */
 
-static struct hakmem_ptr_info info(const void *p)
-{
-	struct hakmem_ptr_info in;
-	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p)", p);
-	return in;
-}
-
 /* In one of those arenas (a tail no 2 KiB block reached included), or in
  * their chunks: an arena emptied of 2 KiB blocks may have been handed back
  * whole and taken again (chunks.h), starting elsewhere. */
 static int in_old(const void *p)
 {
-	return hk_addr_set_has(&arenas, info(p).region) || hk_addr_set_has(&chunks, hk_chunk_of(p));
+	return hk_addr_set_has(&arenas, hk_ptr_info(p).region) || hk_addr_set_has(&chunks, hk_chunk_of(p));
 }
 
 static void *free_remote(void *arg)
@@ -65,19 +58,19 @@ static void *arena_end_joins(void *arg)
 	uint64_t bytes0 = hk_stats().arena_bytes;
 	blocks[0] = malloc(SIZE);
 	HK_CHECK(blocks[0] != NULL, "malloc(%d)", SIZE);
-	struct hakmem_ptr_info first = info(blocks[0]);
+	struct hakmem_ptr_info first = hk_ptr_info(blocks[0]);
 	size_t arena = hk_stats().arena_bytes - bytes0, fit = (arena - 64) / first.stride; /* 64: its header */
 	HK_CHECK(arena && fit < MAX_BLOCKS, "a first arena of %zu bytes", arena);
 	for (size_t i = 1; i < fit; i++) {
 		blocks[i] = malloc(SIZE);
-		HK_CHECK(info(blocks[i]).region == first.region, "block %zu of %zu out of the first arena", i, fit);
+		HK_CHECK(hk_ptr_info(blocks[i]).region == first.region, "block %zu of %zu out of the first arena", i, fit);
 	}
 	for (size_t i = 0; i < fit; i++)
 		free(blocks[i]);
 	hakmem_flush(); /* one stretch, kept: the arena is still carved */
 	uint64_t released = hk_stats().arena_releases;
 	void *p = memalign(4096, SIZE); /* no room for it and its padding */
-	HK_CHECK(p && info(p).region != first.region, "memalign(4096, %d) in a new arena", SIZE);
+	HK_CHECK(p && hk_ptr_info(p).region != first.region, "memalign(4096, %d) in a new arena", SIZE);
 	hakmem_flush();
 	released = hk_stats().arena_releases - released;
 	printf("%s: an arena of %zu KiB, one stretch and the gap at its end, handed back %" PRIu64 " time(s)\n",
@@ -97,10 +90,10 @@ int main(void)
 		memset(small[i], 0x11, SMALL);
 		if (i % (N_SMALL / ALIGNED) == 0) /* padding before an aligned block: a gap */
 			HK_CHECK(posix_memalign(&aligned[i / (N_SMALL / ALIGNED)], 1024, 3000) == 0, "posix_memalign");
-		hk_addr_set_add(&arenas, info(small[i]).region);
+		hk_addr_set_add(&arenas, hk_ptr_info(small[i]).region);
 		hk_addr_set_add(&chunks, hk_chunk_of(small[i]));
 	}
-	int cls_small = info(small[0]).size_class, cls_big;
+	int cls_small = hk_ptr_info(small[0]).size_class, cls_big;
 	for (size_t i = 0; i < N_REMOTE; i++)
 		remote[i] = small[i * STEP];
 	pthread_barrier_init(&held, NULL, 2);
@@ -125,7 +118,7 @@ int main(void)
 		hk_fill(big[i], BIG, i);
 		old += in_old(big[i]);
 	}
-	cls_big = info(big[0]).size_class;
+	cls_big = hk_ptr_info(big[0]).size_class;
 	printf("%s: 2 KiB blocks in %d arenas; %zu of %zu 12 KiB blocks in them, %" PRIu64
 	       " arenas grown (%" PRIu64 " handed back so far)\n",
 	       hk_test_name, arenas.n, old, (size_t)N_BIG, hk_stats().arena_grows - grows, hk_stats().arena_releases);
@@ -147,7 +140,7 @@ int main(void)
 	HK_CHECK(pthread_join(t, NULL) == 0, "join");
 	for (size_t i = 0; i < HELD + 100; i++) { /* the held ones come back as 2 KiB blocks */
 		void *p = malloc(SMALL);
-		HK_CHECK(p && info(p).size_class == cls_small, "malloc(2048) after the drain");
+		HK_CHECK(p && hk_ptr_info(p).size_class == cls_small, "malloc(2048) after the drain");
 		memset(p, 0x22, SMALL);
 	}
 	for (size_t i = 0; i < N_BIG; i++)
