@@ -1,0 +1,85 @@
+/*
+ * Freed spans side by side serve a large block when together they hold it
+ * in fewer bytes than the best single span cached: that one stays whole for
+ * a larger block, as a page heap's coalesced free spans would.  Cutting it
+ * instead made the next large block take fresh chunks (mimalloc-bench's
+ * malloc-large, 20 seeds: 490 MiB peak on average, 471 with rows).
+ */
+#include "hk_test.h"
+
+#define MiB ((size_t)1 << 20)
+#define GUARD (3 * MiB / 2) /* a 2 MiB span */
+
+static void check_span(const void *p, const void *want, size_t bytes, const char *what)
+{
+	HK_CHECK(p == want && hk_ptr_info(p).stride == bytes, "%s: %p in a %zu-byte span, expected %p in %zu", what,
+		 p, (size_t)hk_ptr_info(p).stride, want, bytes);
+}
+
+/* n blocks of size[i] bytes in fresh spans side by side, in p[]: nothing is
+ * cached, and the region hands chunks out in address order. */
+static void side_by_side(void **p, const size_t *size, int n)
+{
+	for (int i = 0; i < n; i++) {
+		p[i] = malloc(size[i]);
+		HK_CHECK(p[i] != NULL, "malloc(%zu)", size[i]);
+		HK_CHECK(i == 0 || (char *)p[i] == (char *)p[i - 1] + hk_ptr_info(p[i - 1]).stride,
+			 "setup: span %d at %p is not right after the one at %p", i, p[i], p[i - 1]);
+	}
+}
+
+/* 16 MiB | guard | 4 | 4 MiB | guard, the three freed: 7 MiB (8 with the
+ * header) takes the two 4 MiB spans joined, and 15 MiB then finds the 16
+ * MiB span whole.  Both come from the cache, without a syscall. */
+static void row_smaller_than_single(void **p)
+{
+	const size_t size[] = {15 * MiB, GUARD, 3 * MiB, 3 * MiB, GUARD};
+	side_by_side(p, size, 5);
+	free(p[0]);
+	free(p[2]);
+	free(p[3]);
+	struct hakmem_stats st0 = hk_stats();
+	void *x = malloc(7 * MiB), *y = malloc(15 * MiB);
+	check_span(x, p[2], 8 * MiB, "malloc(7 MiB) with 16 MiB and 4 + 4 MiB cached");
+	check_span(y, p[0], 16 * MiB, "malloc(15 MiB) after it");
+	struct hakmem_stats st = hk_stats();
+	uint64_t advised = hk_sum(st.os_advise_calls, HAKMEM_PURPOSES) - hk_sum(st0.os_advise_calls, HAKMEM_PURPOSES);
+	HK_CHECK(st.large_cache_hits - st0.large_cache_hits == 2 && advised == 0,
+		 "%" PRIu64 " cache hits, %" PRIu64 " madvise calls: expected 2 and 0",
+		 st.large_cache_hits - st0.large_cache_hits, advised);
+	p[0] = y;
+	p[2] = x;
+	p[3] = NULL;
+	hk_pass("4 + 4 MiB spans side by side serve 7 MiB; the 16 MiB span then serves 15 MiB whole");
+}
+
+/* 12 MiB | guard | 6 | 6 MiB | guard, the three freed: 9 MiB (10 with the
+ * header) takes the 12 MiB span, as the two 6 MiB ones hold no fewer. */
+static void row_no_smaller(void **p)
+{
+	const size_t size[] = {11 * MiB, GUARD, 5 * MiB, 5 * MiB, GUARD};
+	side_by_side(p, size, 5);
+	free(p[0]);
+	free(p[2]);
+	free(p[3]);
+	void *z = malloc(9 * MiB);
+	check_span(z, p[0], 12 * MiB, "malloc(9 MiB) with 12 MiB and 6 + 6 MiB cached");
+	p[0] = z;
+	p[2] = p[3] = NULL;
+	hk_pass("with 12 MiB alone and 6 + 6 MiB side by side cached, 9 MiB takes the 12 MiB span");
+}
+
+int main(void)
+{
+	hk_test_begin("test_large_rows", "cached spans side by side serve a block the best single span would be cut for");
+	void *first = malloc(GUARD); /* the first large block also maps the registry's leaf */
+	void *p[5], *q[5];
+	row_smaller_than_single(p); /* its blocks stay: the next case starts with nothing cached */
+	row_no_smaller(q);
+	for (int i = 0; i < 5; i++) {
+		free(p[i]);
+		free(q[i]);
+	}
+	free(first);
+	return 0;
+}
