@@ -8,7 +8,8 @@
  * The small tiers also hand back here what a heap found wholly free (a pool
  * arena, an empty superslab): it waits, resident, for any heap's next arena
  * or superslab, and goes back to the OS once it has waited
- * HAKMEM_LARGE_PURGE_MS (or at hakmem_flush).  A heap's memory would
+ * HAKMEM_LARGE_PURGE_MS, longer while heaps take fresh memory soon after
+ * such chunks went back (or at hakmem_flush).  A heap's memory would
  * otherwise serve that heap only: four threads passing blocks on and
  * changing sizes held 3.3 GB where 1.2 GB sufficed.
  */
@@ -34,7 +35,7 @@ void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh);
 /* What hk_chunks_reuse or hk_chunks_take gave, wholly free again (resident):
  * it waits for the next hk_chunks_reuse, then goes back to the region. */
 void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose);
-/* Give back to the region what waited HAKMEM_LARGE_PURGE_MS (all: all of it). */
+/* Give back to the region what waited long enough (all: all of it). */
 void hk_chunks_purge(int all);
 /* How many hk_chunks_reuse found nothing waiting: another heap had to take
  * fresh memory (reclaim.c). */

@@ -1,0 +1,86 @@
+/*
+ * Arenas a heap handed back wait HAKMEM_LARGE_PURGE_MS before they go back
+ * to the OS; when a heap then has to take fresh memory within that wait,
+ * the next ones wait twice as long.  A program whose phases alternate
+ * faster than the wait otherwise faulted the same memory in at every phase
+ * (four threads through seven size bands, a round every 130 ms: 1.7 M
+ * page faults and 8.7 s; 0.4 M and 7.0 s waiting longer).
+ *
+ * One thread, 100 ms: it frees 32 MiB of pool blocks, and at the refills
+ * after idling 110 ms hands its arenas back, then returns them to the OS
+ * (110 ms waited).  It carves 32 MiB at once: fresh memory, soon after.
+ * Freed and handed back again, they have not gone back after 110 ms; they
+ * have after 220.
+ */
+#include "hakmem_probes.h"
+#include "hk_test.h"
+
+#define PURGE_MS "100"
+#define IDLE_MS 110 /* a little more than HAKMEM_LARGE_PURGE_MS */
+#define MiB ((size_t)1 << 20)
+#define BYTES (32 * MiB)
+#define ARENA (8 * MiB) /* HAKMEM_POOL_TLS_ARENA_MB_MAX: arenas grow to it */
+#define SMALL 40000 /* tiny blocks: refills enough for a reclaim to be due */
+
+static void *blocks[BYTES / 12288], *small[SMALL];
+
+static void carve_and_free(size_t size)
+{
+	size_t n = BYTES / size;
+	for (size_t i = 0; i < n; i++) {
+		blocks[i] = malloc(size);
+		HK_CHECK(blocks[i] != NULL, "malloc(%zu)", size);
+		memset(blocks[i], 0x5a, size);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(blocks[i]);
+}
+
+static uint64_t advised(void)
+{
+	return hk_stats().os_advise_bytes[HK_PURPOSE_ARENA];
+}
+
+/* Idle, refill (the heap reclaims), and return the arena bytes that went
+ * back to the OS meanwhile.  Each time in another class: the blocks the
+ * last time freed would serve it without a refill. */
+static uint64_t idle_then_refill(void)
+{
+	static size_t size;
+	uint64_t before = advised();
+	size += 16;
+	hk_idle_then_refill(small, SMALL, size, IDLE_MS);
+	return advised() - before;
+}
+
+/* The freed arenas are handed back at the next refill after idling. */
+static void hand_back(void)
+{
+	uint64_t released = hk_stats().arena_releases;
+	idle_then_refill();
+	released = hk_stats().arena_releases - released;
+	HK_CHECK(released >= 3, "32 MiB of pool blocks freed: %" PRIu64 " arenas handed back", released);
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	hk_rerun_with(argv, "HAKMEM_LARGE_PURGE_MS", PURGE_MS);
+	hk_test_begin("test_idle_wait", "handed-back arenas wait longer when fresh memory is taken soon after some went back");
+	carve_and_free(16384);
+	hand_back();
+	uint64_t gone = idle_then_refill();
+	HK_CHECK(gone >= BYTES / 2, "%" PRIu64 " KiB went back to the OS after %d ms", gone / 1024, IDLE_MS);
+	hk_pass("arenas handed back go back to the OS after 100 ms");
+
+	carve_and_free(12288); /* fresh memory, at once */
+	hand_back();
+	gone = idle_then_refill();
+	/* the arena being carved may give back pages of its free stretches */
+	HK_CHECK(gone < ARENA, "%" PRIu64 " KiB went back to the OS after %d ms, though fresh memory was taken %s",
+		 gone / 1024, IDLE_MS, "right after the last went back");
+	gone = idle_then_refill();
+	HK_CHECK(gone >= BYTES / 2, "%" PRIu64 " KiB went back to the OS after %d ms", gone / 1024, 2 * IDLE_MS);
+	hk_pass("after fresh memory was taken right after some went back, arenas wait 200 ms, not 100");
+	return 0;
+}
