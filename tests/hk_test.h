@@ -233,6 +233,19 @@ static inline void hk_idle_then_refill(void **slots, int n, size_t size, long ms
 		free(slots[i]);
 }
 
+/* Take n blocks of size bytes into slots, touching all of each, then free
+ * them all (a heap's lists then hold them; the reclaim tests). */
+static inline void hk_fill_then_free(void **slots, size_t n, size_t size)
+{
+	for (size_t i = 0; i < n; i++) {
+		slots[i] = malloc(size);
+		HK_CHECK(slots[i] != NULL, "malloc(%zu)", size);
+		memset(slots[i], 0x5a, size);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(slots[i]);
+}
+
 /* Hide a pointer's provenance from the compiler: tests deliberately use a
  * block after a realloc that failed (the block is still valid then), which
  * gcc's -Wuse-after-free cannot know. */

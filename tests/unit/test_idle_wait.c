@@ -26,14 +26,7 @@ static void *blocks[BYTES / 12288], *small[SMALL];
 
 static void carve_and_free(size_t size)
 {
-	size_t n = BYTES / size;
-	for (size_t i = 0; i < n; i++) {
-		blocks[i] = malloc(size);
-		HK_CHECK(blocks[i] != NULL, "malloc(%zu)", size);
-		memset(blocks[i], 0x5a, size);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(blocks[i]);
+	hk_fill_then_free(blocks, BYTES / size, size);
 }
 
 static uint64_t advised(void)

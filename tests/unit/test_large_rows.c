@@ -28,16 +28,24 @@ static void side_by_side(void **p, const size_t *size, int n)
 	}
 }
 
+/* Blocks of size[0..4] in spans side by side, all but the guards at 1 and
+ * 4 freed: the cache holds the span of block 0, and those of 2 and 3 side
+ * by side. */
+static void cache_three(void **p, const size_t *size)
+{
+	side_by_side(p, size, 5);
+	free(p[0]);
+	free(p[2]);
+	free(p[3]);
+}
+
 /* 16 MiB | guard | 4 | 4 MiB | guard, the three freed: 7 MiB (8 with the
  * header) takes the two 4 MiB spans joined, and 15 MiB then finds the 16
  * MiB span whole.  Both come from the cache, without a syscall. */
 static void row_smaller_than_single(void **p)
 {
 	const size_t size[] = {15 * MiB, GUARD, 3 * MiB, 3 * MiB, GUARD};
-	side_by_side(p, size, 5);
-	free(p[0]);
-	free(p[2]);
-	free(p[3]);
+	cache_three(p, size);
 	struct hakmem_stats st0 = hk_stats();
 	void *x = malloc(7 * MiB), *y = malloc(15 * MiB);
 	check_span(x, p[2], 8 * MiB, "malloc(7 MiB) with 16 MiB and 4 + 4 MiB cached");
@@ -58,10 +66,7 @@ static void row_smaller_than_single(void **p)
 static void row_no_smaller(void **p)
 {
 	const size_t size[] = {11 * MiB, GUARD, 5 * MiB, 5 * MiB, GUARD};
-	side_by_side(p, size, 5);
-	free(p[0]);
-	free(p[2]);
-	free(p[3]);
+	cache_three(p, size);
 	void *z = malloc(9 * MiB);
 	check_span(z, p[0], 12 * MiB, "malloc(9 MiB) with 12 MiB and 6 + 6 MiB cached");
 	p[0] = z;

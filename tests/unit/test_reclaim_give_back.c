@@ -22,13 +22,7 @@ static void phase(size_t size)
 {
 	size_t n = BYTES / size;
 	HK_CHECK(n <= MAX_BLOCKS, "phase(%zu): too many blocks", size);
-	for (size_t i = 0; i < n; i++) {
-		blocks[i] = malloc(size);
-		HK_CHECK(blocks[i] != NULL, "malloc(%zu)", size);
-		memset(blocks[i], 0x5a, size);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(blocks[i]);
+	hk_fill_then_free(blocks, n, size);
 }
 
 static uint64_t advised(int purpose)
