@@ -29,43 +29,38 @@ static uint64_t fresh_takes;
 
 /* How long ranges wait: HAKMEM_LARGE_PURGE_MS, doubled (up to WAIT_MAX
  * times that) when a heap takes fresh memory within the wait after ranges
- * went back, halved when ranges go back with no fresh take in twice the
- * wait.  A program whose phases alternate faster than the wait faulted the
- * same memory in at every phase (four threads through seven size bands, a
- * round every 130 ms: 5.5 GB handed back and faulted in again, 1.7 M page
- * faults, 9.3 s; adapting, 0.4 M and 7.5 s, tcmalloc's 7.6, at a peak of
- * 1.30 GB instead of 1.21, tcmalloc's 1.17). */
+ * went back, and back to HAKMEM_LARGE_PURGE_MS once no heap has taken
+ * fresh memory for twice the wait.  A program whose phases alternate
+ * faster than the wait faulted the same memory in at every phase (four
+ * threads through seven size bands, a round every 130 ms: 5.5 GB handed
+ * back and faulted in again, 1.7 M page faults, 9.3 s; adapting, 0.4 M and
+ * 7.5 s, tcmalloc's 7.6, at a peak of 1.30 GB instead of 1.21, tcmalloc's
+ * 1.17). */
 #define WAIT_MAX 16
-static uint64_t wait_ms; /* 0: HAKMEM_LARGE_PURGE_MS */
+static uint64_t wait_ms; /* past HAKMEM_LARGE_PURGE_MS while doubled */
 static uint64_t gave_at, fresh_at; /* hk_os_now_ms() of the last give of waited ranges, and fresh take */
 
-static uint64_t wait_locked(void)
+static uint64_t wait_locked(uint64_t now)
 {
-	return wait_ms ? wait_ms : hk_config.large_purge_ms;
+	uint64_t base = hk_config.large_purge_ms;
+	if (wait_ms > base && now - fresh_at >= 2 * wait_ms)
+		wait_ms = base;
+	return wait_ms > base ? wait_ms : base;
 }
 
 /* A heap takes fresh memory: soon after ranges went back, they had waited
  * too little (once per give). */
 static void fresh_taken(void)
 {
-	uint64_t now = hk_os_now_ms(), wait;
+	uint64_t now = hk_os_now_ms();
 	pthread_mutex_lock(&idle_lock);
-	wait = wait_locked();
+	uint64_t wait = wait_locked(now);
 	if (gave_at && now - gave_at < wait && wait < (uint64_t)hk_config.large_purge_ms * WAIT_MAX) {
 		wait_ms = wait * 2;
 		gave_at = 0;
 	}
 	fresh_at = now;
 	pthread_mutex_unlock(&idle_lock);
-}
-
-/* Ranges that waited go back at now. */
-static void gave_locked(uint64_t now)
-{
-	uint64_t wait = wait_locked();
-	if (wait > hk_config.large_purge_ms && now - fresh_at >= 2 * wait)
-		wait_ms = wait / 2;
-	gave_at = now;
 }
 
 static struct idle remove_locked(unsigned i)
@@ -168,10 +163,9 @@ static struct idle expired(int all)
 	struct idle e = {0};
 	pthread_mutex_lock(&idle_lock);
 	for (unsigned i = 0; i < idle_count; i++)
-		if (all || now - idle[i].since >= wait_locked()) {
+		if (all || now - idle[i].since >= wait_locked(now)) {
 			e = remove_locked(i);
-			if (!all)
-				gave_locked(now);
+			gave_at = all ? gave_at : now;
 			break;
 		}
 	pthread_mutex_unlock(&idle_lock);

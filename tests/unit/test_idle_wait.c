@@ -10,7 +10,8 @@
  * after idling 110 ms hands its arenas back, then returns them to the OS
  * (110 ms waited).  It carves 32 MiB at once: fresh memory, soon after.
  * Freed and handed back again, they have not gone back after 110 ms; they
- * have after 220.
+ * have after 220.  Once no fresh memory was taken for twice that wait, the
+ * next ones go after 110 ms again.
  */
 #include "hakmem_probes.h"
 #include "hk_test.h"
@@ -75,5 +76,13 @@ int main(int argc, char **argv)
 	gone = idle_then_refill();
 	HK_CHECK(gone >= BYTES / 2, "%" PRIu64 " KiB went back to the OS after %d ms", gone / 1024, 2 * IDLE_MS);
 	hk_pass("after fresh memory was taken right after some went back, arenas wait 200 ms, not 100");
+
+	hk_sleep_ms(4 * IDLE_MS); /* no fresh memory taken for twice the wait */
+	carve_and_free(20480);
+	hand_back();
+	gone = idle_then_refill();
+	HK_CHECK(gone >= BYTES / 2, "%" PRIu64 " KiB went back to the OS after %d ms, with no fresh memory %s",
+		 gone / 1024, IDLE_MS, "taken for 440 ms before");
+	hk_pass("once no fresh memory was taken for twice the wait, arenas wait 100 ms again");
 	return 0;
 }
