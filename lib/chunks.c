@@ -165,7 +165,8 @@ static struct idle expired(int all)
 	for (unsigned i = 0; i < idle_count; i++)
 		if (all || now - idle[i].since >= wait_locked(now)) {
 			e = remove_locked(i);
-			gave_at = all ? gave_at : now;
+			if (!all) /* hakmem_flush's gives are asked for, not waited out */
+				gave_at = now;
 			break;
 		}
 	pthread_mutex_unlock(&idle_lock);
