@@ -342,7 +342,7 @@ static size_t walk_arenas(struct hk_heap *h, enum hk_give_back give)
 		int walked = a->walk;
 		if (walked) {
 			find_runs(&w, a);
-			a->stretches = w.stretches != stretches;
+			a->has_stretch = w.stretches != stretches;
 		} else {
 			w.pieces += a->pieces;
 		}
@@ -393,7 +393,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	if (prev) { /* its end: a gap till its neighbours are free (see above) */
 		if (prev->end > prev->carved)
 			write_header(prev->carved, HK_POOL_GAP, prev->end - prev->carved);
-		prev->walk |= prev->stretches; /* a stretch before the gap joins it */
+		prev->walk |= prev->has_stretch; /* a stretch before the gap joins it */
 		__atomic_store_n(&prev->carved, prev->end, __ATOMIC_RELEASE);
 	}
 	a->data = (uintptr_t)a + 64; /* header is 64 bytes; blocks stay 16-aligned */
@@ -401,7 +401,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	a->end = (uintptr_t)a + size;
 	a->next = prev;
 	a->pieces = 0;
-	a->stretches = 0;
+	a->has_stretch = 0;
 	a->walk = 0;
 	size_t old = h->arena_bytes;
 	h->arena = a;

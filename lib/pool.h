@@ -30,11 +30,11 @@ struct hk_arena {
 	uintptr_t carved; /* end of carved blocks (atomic: read by any thread) */
 	uintptr_t end;
 	struct hk_arena *next; /* the heap's arenas */
-	/* For reclaiming (pool.c): its pieces and stretches at its last walk,
-	 * and whether the next must walk it (blocks of it sit in the lists, or
-	 * stretches may join) */
+	/* For reclaiming (pool.c): its pieces at its last walk, whether it held
+	 * a stretch then, and whether the next must walk it (blocks of it sit
+	 * in the lists, or stretches may join) */
 	uint32_t pieces;
-	uint16_t stretches, walk;
+	uint16_t has_stretch, walk;
 };
 
 extern uint32_t hk_pool_secret __attribute__((visibility("hidden")));
