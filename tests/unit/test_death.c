@@ -72,9 +72,6 @@ static void free_global(size_t n)
 	free(sink);
 }
 
-/* Free a span's old pointer once its chunks serve a pool arena: freed
- * large blocks left alone 100 ms, with the cache past 64 MiB, are lent to
- * the other tiers (test_large_lend). */
 /* The first arena, full of n-byte blocks all freed, is handed back at
  * malloc_trim (and its chunks given to the OS): a stale pointer into it
  * is no block any more. */
@@ -91,6 +88,9 @@ static void free_released_arena(size_t n)
 	free(sink);
 }
 
+/* Free a span's old pointer once its chunks serve a pool arena: freed
+ * large blocks left alone 100 ms, with the cache past 64 MiB, are lent to
+ * the other tiers (test_large_lend). */
 static void free_lent_span(size_t n)
 {
 	enum { SPANS = 5 };
