@@ -60,7 +60,8 @@ int main(int argc, char **argv)
 {
 	(void)argc;
 	hk_rerun_with(argv, "HAKMEM_LARGE_PURGE_MS", PURGE_MS);
-	hk_test_begin("test_idle_wait", "handed-back arenas wait longer when fresh memory is taken soon after some went back");
+	hk_test_begin("test_idle_wait",
+		      "handed-back arenas wait longer when fresh memory is taken soon after some went back");
 	carve_and_free(16384);
 	hand_back();
 	uint64_t gone = idle_then_refill();

@@ -78,7 +78,8 @@ static void spans_split_and_joined(void)
 	HK_CHECK(q == p && r == (char *)p + (4u << 20) && cache_hits() == hits0 + 2,
 		 "malloc(3 MiB), malloc(7 MiB) after freeing a 12 MiB span at %p: %p, %p, %" PRIu64 " cache hits", p,
 		 q, r, cache_hits() - hits0);
-	HK_CHECK(hk_ptr_info(q).stride == (4u << 20) && hk_ptr_info(r).stride == (8u << 20), "spans of %zu and %zu bytes",
+	HK_CHECK(hk_ptr_info(q).stride == (4u << 20) && hk_ptr_info(r).stride == (8u << 20),
+		 "spans of %zu and %zu bytes",
 		 (size_t)hk_ptr_info(q).stride, (size_t)hk_ptr_info(r).stride);
 	free(r);
 	free(q);
@@ -88,7 +89,8 @@ static void spans_split_and_joined(void)
 		 (size_t)hk_ptr_info(s).stride, p);
 	free(s);
 	void *t = malloc(9u << 20); /* needs 10 MiB: a rest of 2 MiB is under a quarter */
-	HK_CHECK(t == p && hk_ptr_info(t).stride == (12u << 20), "malloc(9 MiB) from the 12 MiB span: %p in %zu bytes", t,
+	HK_CHECK(t == p && hk_ptr_info(t).stride == (12u << 20),
+		 "malloc(9 MiB) from the 12 MiB span: %p in %zu bytes", t,
 		 (size_t)hk_ptr_info(t).stride);
 	free(t);
 	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, 10 MiB again once they are freed, and 9 MiB whole");

@@ -72,7 +72,8 @@ static uintptr_t just_freed_kept(uintptr_t first)
 	free_written_spans(8, 15 * MiB);
 	void *a = malloc(MiB), *b = malloc(MiB); /* the second fits no more in the first chunk */
 	HK_CHECK(a && b, "malloc(1 MiB)");
-	HK_CHECK(hk_ptr_info(a).region == first && hk_ptr_info(b).region != first, "1 MiB runs: not in the chunks expected");
+	HK_CHECK(hk_ptr_info(a).region == first && hk_ptr_info(b).region != first,
+		 "1 MiB runs: not in the chunks expected");
 	HK_CHECK(!in_freed(hk_ptr_info(b).region, 0, nfreed), "run chunk %#lx was cut from spans freed just now",
 		 (unsigned long)hk_ptr_info(b).region);
 	hk_pass("spans freed just now are not lent");
@@ -87,7 +88,8 @@ static void run_chunk_lent(uintptr_t first, uintptr_t second)
 		c = calloc(1, MiB);
 		HK_CHECK(c != NULL, "calloc(1 MiB)");
 	}
-	HK_CHECK(hk_ptr_info(c).region != first && hk_ptr_info(c).region != second, "no new run chunk after 4 MiB of runs");
+	HK_CHECK(hk_ptr_info(c).region != first && hk_ptr_info(c).region != second,
+		 "no new run chunk after 4 MiB of runs");
 	HK_CHECK(in_freed(hk_ptr_info(c).region, 0, nfreed), "the new run chunk %#lx is not one of the freed spans",
 		 (unsigned long)hk_ptr_info(c).region);
 	for (size_t i = 0; i < MiB; i++)
@@ -110,7 +112,8 @@ static void pool_arenas_lent(void)
 		uint64_t now = hk_stats().arena_grows;
 		if (now == grows)
 			continue;
-		HK_CHECK(in_freed(hk_ptr_info(b).region, 0, nfreed), "pool arena %#lx (grow %" PRIu64 ") is not one of the freed spans",
+		HK_CHECK(in_freed(hk_ptr_info(b).region, 0, nfreed),
+			 "pool arena %#lx (grow %" PRIu64 ") is not one of the freed spans",
 			 (unsigned long)hk_ptr_info(b).region, now);
 		grows = now;
 		seen++;

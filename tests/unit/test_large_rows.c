@@ -76,7 +76,8 @@ static void row_no_smaller(void **p)
 
 int main(void)
 {
-	hk_test_begin("test_large_rows", "cached spans side by side serve a block the best single span would be cut for");
+	hk_test_begin("test_large_rows",
+		      "cached spans side by side serve a block the best single span would be cut for");
 	void *first = malloc(GUARD); /* the first large block also maps the registry's leaf */
 	void *p[5], *q[5];
 	row_smaller_than_single(p); /* its blocks stay: the next case starts with nothing cached */

@@ -63,7 +63,8 @@ static void *arena_end_joins(void *arg)
 	HK_CHECK(arena && fit < MAX_BLOCKS, "a first arena of %zu bytes", arena);
 	for (size_t i = 1; i < fit; i++) {
 		blocks[i] = malloc(SIZE);
-		HK_CHECK(hk_ptr_info(blocks[i]).region == first.region, "block %zu of %zu out of the first arena", i, fit);
+		HK_CHECK(hk_ptr_info(blocks[i]).region == first.region, "block %zu of %zu out of the first arena", i,
+			 fit);
 	}
 	for (size_t i = 0; i < fit; i++)
 		free(blocks[i]);
@@ -129,9 +130,11 @@ int main(void)
 
 	hakmem_census(&c);
 	HK_CHECK(c.carved[cls_small] < N_SMALL / 4, "%" PRIu64 " blocks of 2 KiB still carved", c.carved[cls_small]);
-	HK_CHECK(c.remote_pending[cls_small] == 0, "%" PRIu64 " 2 KiB blocks still queued", c.remote_pending[cls_small]);
+	HK_CHECK(c.remote_pending[cls_small] == 0, "%" PRIu64 " 2 KiB blocks still queued",
+		 c.remote_pending[cls_small]);
 	HK_CHECK(c.carved[cls_small] == c.free_local[cls_small] + live,
-		 "census: %" PRIu64 " carved, %" PRIu64 " free, not %" PRIu64 " live as before (the held ones among them)",
+		 "census: %" PRIu64 " carved, %" PRIu64 " free, not %" PRIu64
+		 " live as before (the held ones among them)",
 		 c.carved[cls_small], c.free_local[cls_small], live);
 	HK_CHECK(c.carved[cls_big] - c.free_local[cls_big] >= N_BIG, "census of 12 KiB blocks");
 	hk_pass("arenas emptied of 2 KiB blocks serve 12 KiB ones; the census adds up");

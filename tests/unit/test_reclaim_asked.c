@@ -88,8 +88,9 @@ static void *heap_thread(void *arg)
 	uint64_t want = r == ASKED || r == TRIMMED ? grown - 1 : 0;
 	printf("%s: %s, A handed back %" PRIu64 " of its %" PRIu64 " arenas\n", hk_test_name, cases[r].did, released,
 	       grown);
-	HK_CHECK(grown >= 4 && released == want, "%s, A handed back %" PRIu64 " of its %" PRIu64 " arenas, not %" PRIu64,
-		 cases[r].did, released, grown, want);
+	HK_CHECK(grown >= 4 && released == want,
+		 "%s, A handed back %" PRIu64 " of its %" PRIu64 " arenas, not %" PRIu64, cases[r].did, released,
+		 grown, want);
 	hk_pass(cases[r].pass);
 	pthread_barrier_wait(&round_done);
 	pthread_barrier_wait(&done);
