@@ -70,19 +70,100 @@ static unsigned slab_index(const void *p)
 	return (unsigned)(((uintptr_t)p & (HK_CHUNK - 1)) >> HK_SLAB_SHIFT);
 }
 
-/* Count the free blocks of h's lists per slab; how many in all. */
-static size_t count_free(struct hk_heap *h)
+/* Per class: the blocks in h's list, how many of them sit in EMPTY slabs,
+ * and (bit c) whether the list runs in address order. */
+struct tally {
+	uint64_t listed[HK_TINY_CLASSES];
+	uint64_t doomed[HK_TINY_CLASSES];
+	uint32_t in_order;
+};
+
+/* Walking a list chases pointers: a cache miss a block once they were freed
+ * out of address order.  So the walks go through the lists of all classes
+ * in step, each list a way, and their misses overlap (4 M blocks of 16..256
+ * bytes freed in random order: flushed in 0.17 s, 1.6 s one list after
+ * another). */
+struct ways {
+	struct hk_block **link[HK_TINY_CLASSES];
+	uint64_t left[HK_TINY_CLASSES]; /* blocks to unlink still; unused when counting */
+	unsigned n;
+};
+
+static void ways_add(struct ways *w, struct hk_block **link, uint64_t left)
+{
+	w->link[w->n] = link;
+	w->left[w->n++] = left;
+}
+
+static void ways_drop(struct ways *w, unsigned i)
+{
+	w->n--;
+	w->link[i] = w->link[w->n];
+	w->left[i] = w->left[w->n];
+}
+
+static void count_block(const struct hk_block *b)
+{
+	superslab_of(b)->scratch[slab_index(b)]++;
+}
+
+#define SAMPLE 8
+
+/* Whether a list's first blocks follow each other within a page, as a class
+ * freed in the order it was carved leaves them: the hardware prefetcher then
+ * runs ahead of a walk of that list alone, and walking it in step with
+ * others only costs (a program freeing 3 M blocks so: 95 ms, not 72). */
+static int runs_in_order(const struct hk_block *b)
+{
+	unsigned near = 0;
+	for (unsigned i = 0; i < SAMPLE && b && b->next; i++, b = b->next)
+		near += (uintptr_t)b->next - (uintptr_t)b + HK_PAGE <= 2 * HK_PAGE;
+	return near >= SAMPLE * 3 / 4;
+}
+
+/* One list's walk, its cursor in a register; how many blocks. */
+static size_t count_alone(const struct hk_block *b)
 {
 	size_t n = 0;
-	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
-		for (struct hk_block *b = h->free[c]; b; b = b->next, n++)
-			superslab_of(b)->scratch[slab_index(b)]++;
+	for (; b; b = b->next, n++)
+		count_block(b);
 	return n;
 }
 
+/* Count the free blocks of h's lists per slab; how many in all.  Lists in
+ * address order go alone, the others in step; the last of those goes on
+ * alone too: a list far longer than the others walks at the speed of one. */
+static size_t count_free(struct hk_heap *h, struct tally *t)
+{
+	struct ways w = { .n = 0 };
+	size_t n = 0;
+	memset(t, 0, sizeof(*t));
+	for (unsigned c = 0; c < HK_TINY_CLASSES; c++) {
+		if (!h->free[c])
+			continue;
+		if (!runs_in_order(h->free[c])) {
+			ways_add(&w, &h->free[c], 0);
+			continue;
+		}
+		t->in_order |= 1u << c;
+		n += count_alone(h->free[c]);
+	}
+	while (w.n > 1)
+		for (unsigned i = 0; i < w.n; n++) {
+			struct hk_block *b = *w.link[i];
+			count_block(b);
+			w.link[i] = &b->next;
+			if (b->next)
+				i++;
+			else
+				ways_drop(&w, i);
+		}
+	return n + (w.n ? count_alone(*w.link[0]) : 0);
+}
+
 /* Mark EMPTY the slabs whose carved blocks all sit in the lists (the other
- * counts go back to 0); how many. */
-static unsigned mark_empty(struct hk_heap *h)
+ * counts go back to 0), and tally them per class; how many. */
+static unsigned mark_empty(struct hk_heap *h, struct tally *t)
 {
 	unsigned n = 0;
 	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next)
@@ -90,6 +171,8 @@ static unsigned mark_empty(struct hk_heap *h)
 			const struct hk_slab_meta *m = &ss->slabs[i];
 			uint32_t blocks = m->carved / m->stride; /* 0 for a free slab */
 			int empty = blocks && ss->scratch[i] == blocks;
+			t->listed[m->cls] += ss->scratch[i];
+			t->doomed[m->cls] += empty ? blocks : 0;
 			ss->scratch[i] = empty ? EMPTY : 0;
 			n += (unsigned)empty;
 		}
@@ -118,22 +201,54 @@ static void restart_slab(struct hk_slab_meta *m)
 	__atomic_store_n(&m->carved, 0, __ATOMIC_RELEASE);
 }
 
-/* Take the blocks of EMPTY slabs out of h's lists (and its carving). */
-static void unlink_empty(struct hk_heap *h)
+/* One list's walk, its cursor in a register. */
+static void unlink_alone(struct hk_block **link, uint64_t left)
 {
-	for (unsigned c = 0; c < HK_TINY_CLASSES; c++) {
-		struct hk_block **link = &h->free[c];
-		while (*link) {
-			if (in_empty_slab(*link)) {
-				*link = (*link)->next;
-				h->carved[c]--;
-			} else {
-				link = &(*link)->next;
-			}
+	while (left) {
+		struct hk_block *b = *link;
+		if (in_empty_slab(b)) {
+			*link = b->next;
+			left--;
+		} else {
+			link = &b->next;
 		}
+	}
+}
+
+/* Take the blocks of EMPTY slabs out of h's lists (and its carving).  A list
+ * with none is not walked, one with nothing else is dropped whole, and a
+ * walk stops at the last. */
+static void unlink_empty(struct hk_heap *h, const struct tally *t)
+{
+	struct ways w = { .n = 0 };
+	for (unsigned c = 0; c < HK_TINY_CLASSES; c++) {
+		h->carved[c] -= t->doomed[c];
+		if (t->doomed[c] == t->listed[c])
+			h->free[c] = NULL;
+		else if (t->doomed[c] && (t->in_order & (1u << c)))
+			unlink_alone(&h->free[c], t->doomed[c]);
+		else if (t->doomed[c])
+			ways_add(&w, &h->free[c], t->doomed[c]);
+	}
+	while (w.n > 1)
+		for (unsigned i = 0; i < w.n;) {
+			struct hk_block *b = *w.link[i];
+			if (!in_empty_slab(b)) {
+				w.link[i] = &b->next;
+				i++;
+				continue;
+			}
+			*w.link[i] = b->next;
+			if (--w.left[i])
+				i++;
+			else
+				ways_drop(&w, i);
+		}
+	if (w.n)
+		unlink_alone(w.link[0], w.left[0]);
+	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
 		if (h->slab[c] && meta_empty(h->slab[c]))
 			restart_slab(h->slab[c]);
-	}
 }
 
 /* EMPTY slabs become free slabs; nothing may take their blocks for valid now. */
@@ -186,14 +301,16 @@ static int wholly_empty(const struct hk_superslab *ss)
  * for nothing (each shuffle may carve a fuller slab past pages the other
  * never reached: cross-thread producer-consumer, reclaiming every 100 ms,
  * peaked at 5.2 MB instead of 4.9). */
-static unsigned keep_partly_used(struct hk_heap *h, unsigned empty)
+static unsigned keep_partly_used(struct hk_heap *h, unsigned empty, struct tally *t)
 {
 	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next) {
 		if (ss != h->superslab && wholly_empty(ss))
 			continue;
 		for (unsigned i = 1; i < ss->next_slab; i++)
 			if (ss->scratch[i] == EMPTY) {
+				const struct hk_slab_meta *m = &ss->slabs[i];
 				ss->scratch[i] = 0;
+				t->doomed[m->cls] -= m->carved / m->stride;
 				empty--;
 			}
 	}
@@ -202,12 +319,13 @@ static unsigned keep_partly_used(struct hk_heap *h, unsigned empty)
 
 size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
 {
-	size_t walked = count_free(h);
-	unsigned empty = mark_empty(h);
+	struct tally t;
+	size_t walked = count_free(h, &t);
+	unsigned empty = mark_empty(h, &t);
 	if (empty && give == HK_GIVE_WHOLE)
-		empty = keep_partly_used(h, empty);
+		empty = keep_partly_used(h, empty, &t);
 	if (empty) {
-		unlink_empty(h);
+		unlink_empty(h, &t);
 		free_empty(h);
 	}
 	if (give != HK_KEEP)
