@@ -50,6 +50,9 @@ struct hakmem_stats {
 	uint64_t os_advise_bytes[HAKMEM_PURPOSES];
 	uint64_t large_cache_hits;
 	uint64_t large_cache_misses;
+	uint64_t reclaims; /* walks of a heap's free lists for what sits wholly free */
+	uint64_t reclaim_blocks; /* free blocks they visited */
+	uint64_t reclaim_ms; /* time they took (coarse clock) */
 };
 
 /* Fill *out with the current totals. */

@@ -72,6 +72,7 @@ struct hk_heap_counters {
 	uint64_t drains[HK_TIER_COUNT], drained_blocks[HK_TIER_COUNT];
 	uint64_t remote_frees[HK_TIER_COUNT], remote_pushes[HK_TIER_COUNT]; /* blocks, chains */
 	uint64_t arena_grows, arena_releases;
+	uint64_t reclaims, reclaim_blocks, reclaim_ms;
 };
 
 struct hk_heap {
@@ -98,11 +99,11 @@ struct hk_heap {
 	uintptr_t extents; /* free stretches of its arenas, for any class (pool.c) */
 	size_t reclaim_at; /* small bytes carved at which to reclaim next (reclaim.c; 0: 8 MiB) */
 	/* reclaiming for other heaps (reclaim.c): its own fresh takes (chunks.h);
-	 * when it last reclaimed, the other heaps' fresh takes and its blocks
-	 * refilled then; what the next walk would visit at most, and how many walks in
-	 * a row found little */
+	 * when it last reclaimed and how long that took, the other heaps' fresh
+	 * takes and its blocks refilled then; what the next walk would visit at
+	 * most, and how many walks in a row found little */
 	uint64_t fresh_own;
-	uint64_t reclaimed_ms, others_fresh_seen, refilled_at, walk_cost;
+	uint64_t reclaimed_ms, walk_ms, others_fresh_seen, refilled_at, walk_cost;
 	unsigned idle_walks;
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */

@@ -43,6 +43,9 @@ static void add_heap(struct hk_heap *h, void *arg)
 	s->arena_releases += c->arena_releases;
 	s->thread_inits += c->thread_inits;
 	s->thread_exits += c->thread_exits;
+	s->reclaims += c->reclaims;
+	s->reclaim_blocks += c->reclaim_blocks;
+	s->reclaim_ms += c->reclaim_ms;
 }
 
 __attribute__((visibility("default"))) void hakmem_stats_get(struct hakmem_stats *s)
@@ -102,6 +105,9 @@ static void rows_of(const struct hakmem_stats *s, struct row *r, int *count)
 		{"os_advise_bytes", s->os_advise_bytes, HK_PURPOSE_COUNT},
 		{"large_cache_hits", &s->large_cache_hits, 1},
 		{"large_cache_misses", &s->large_cache_misses, 1},
+		{"reclaims", &s->reclaims, 1},
+		{"reclaim_blocks", &s->reclaim_blocks, 1},
+		{"reclaim_ms", &s->reclaim_ms, 1},
 	};
 	*count = (int)(sizeof(rows) / sizeof(rows[0]));
 	for (int i = 0; i < *count; i++)
