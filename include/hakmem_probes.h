@@ -24,6 +24,13 @@ enum hk_refill_source {
 	HK_SRC_OS = 2, /* carved from memory just mapped from the OS */
 };
 
+/* reclaim_start / reclaim_done reason argument */
+enum hk_reclaim_reason {
+	HK_RECLAIM_OWN = 0, /* a tier is about to take new memory: the heap's own free blocks first */
+	HK_RECLAIM_OTHERS = 1, /* at a refill, for the other heaps' (and the OS's) sake */
+	HK_RECLAIM_ALL = 2, /* hakmem_flush, malloc_trim */
+};
+
 /* os_map / os_unmap / os_advise purpose argument */
 enum hk_purpose {
 	HK_PURPOSE_SUPERSLAB = 0,
@@ -75,6 +82,8 @@ HK_SEMAPHORE(remote_push);
 HK_SEMAPHORE(arena_grow_start);
 HK_SEMAPHORE(arena_grow);
 HK_SEMAPHORE(arena_release);
+HK_SEMAPHORE(reclaim_start);
+HK_SEMAPHORE(reclaim_done);
 HK_SEMAPHORE(os_map);
 HK_SEMAPHORE(os_unmap);
 HK_SEMAPHORE(os_advise);
@@ -143,6 +152,16 @@ static inline void hk_probe_arena_grow(long tier, long old_bytes, long new_bytes
 static inline void hk_probe_arena_release(long tier, long old_bytes, long new_bytes, long addr)
 {
 	HK_SDT4(arena_release, tier, old_bytes, new_bytes, addr);
+}
+static inline void hk_probe_reclaim_start(long reason)
+{
+	HK_SDT1(reclaim_start, reason);
+}
+/* walked: free blocks visited; taken: blocks whose slabs or runs, found
+ * wholly free, left the lists. */
+static inline void hk_probe_reclaim_done(long reason, long walked, long taken)
+{
+	HK_SDT3(reclaim_done, reason, walked, taken);
 }
 static inline void hk_probe_os_map(long addr, long len, long purpose)
 {

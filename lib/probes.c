@@ -19,6 +19,8 @@ HK_SEMAPHORE_DEF(remote_push);
 HK_SEMAPHORE_DEF(arena_grow_start);
 HK_SEMAPHORE_DEF(arena_grow);
 HK_SEMAPHORE_DEF(arena_release);
+HK_SEMAPHORE_DEF(reclaim_start);
+HK_SEMAPHORE_DEF(reclaim_done);
 HK_SEMAPHORE_DEF(os_map);
 HK_SEMAPHORE_DEF(os_unmap);
 HK_SEMAPHORE_DEF(os_advise);

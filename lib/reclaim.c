@@ -84,15 +84,19 @@ static void note_walk(struct hk_heap *h, uint64_t taken, size_t walked, size_t n
 	h->counters.reclaim_ms += h->walk_ms;
 }
 
-static void reclaim(struct hk_heap *h, enum hk_give_back tiny, enum hk_give_back pool)
+static void reclaim(struct hk_heap *h, enum hk_reclaim_reason why, enum hk_give_back tiny,
+		    enum hk_give_back pool)
 {
+	hk_probe_reclaim_start(why);
 	uint64_t before = carved_blocks(h);
 	size_t pool_next;
 	h->reclaimed_ms = hk_os_now_ms(); /* what the tiers find free now is stamped so */
 	drain_all(h);
 	size_t tiny_walked = hk_tiny_reclaim(h, tiny);
 	size_t walked = tiny_walked + hk_pool_reclaim(h, pool, &pool_next);
-	note_walk(h, before - carved_blocks(h), walked, tiny_walked + pool_next);
+	uint64_t taken = before - carved_blocks(h);
+	note_walk(h, taken, walked, tiny_walked + pool_next);
+	hk_probe_reclaim_done(why, (long)walked, (long)taken);
 	hk_chunks_purge(0);
 }
 
@@ -156,15 +160,16 @@ int hk_reclaim_for_others_due(struct hk_heap *h, unsigned cls)
 void hk_reclaim_for_others(struct hk_heap *h)
 {
 	hk_heap_set_asked(h, 0);
-	reclaim(h, HK_GIVE_WHOLE, HK_GIVE_WHOLE);
+	reclaim(h, HK_RECLAIM_OTHERS, HK_GIVE_WHOLE, HK_GIVE_WHOLE);
 }
 
 void hk_reclaim(struct hk_heap *h, int tier)
 {
-	reclaim(h, tier == HK_TIER_TINY ? HK_KEEP : HK_GIVE_AGED, tier == HK_TIER_POOL ? HK_KEEP : HK_GIVE_AGED);
+	reclaim(h, HK_RECLAIM_OWN, tier == HK_TIER_TINY ? HK_KEEP : HK_GIVE_AGED,
+		tier == HK_TIER_POOL ? HK_KEEP : HK_GIVE_AGED);
 }
 
 void hk_reclaim_all(struct hk_heap *h)
 {
-	reclaim(h, HK_GIVE_ALL, HK_GIVE_ALL);
+	reclaim(h, HK_RECLAIM_ALL, HK_GIVE_ALL, HK_GIVE_ALL);
 }

@@ -4,7 +4,7 @@
 #
 # 1. `bpftrace -l 'usdt:LIB:*'` lists exactly the probes of docs/probes.md.
 # 2. bpftrace counts the hits of the allocator-side probes (cold start,
-#    refill, drain, remote free, arena growth and release) while tests/bpf/workloads/
+#    refill, drain, remote free, arena growth and release, reclaim) while tests/bpf/workloads/
 #    probe_churn.c runs under LD_PRELOAD with HAKMEM_STATS_FILE; each count
 #    must equal the counter docs/probes.md pairs it with, and be non-zero.
 # bpftrace 0.17 cannot resolve a library's USDT probe with -c (the library is
@@ -16,10 +16,11 @@ source "$(dirname "$0")/workloads/probe_common.sh"
 
 PAIRS=(cold_start=cold_starts cold_done=cold_starts refill_start=refills refill_done=refills
 	drain=drains remote_push=remote_pushes arena_grow_start=arena_grows arena_grow=arena_grows
-	arena_release=arena_releases)
+	arena_release=arena_releases reclaim_start=reclaims reclaim_done=reclaims)
 # remote_push fires once per chain of remote-freed blocks; its 5th argument
-# (blocks) summed over the hits must equal the blocks freed remotely.
-SUMS=(remote_blocks=remote_frees)
+# (blocks) summed over the hits must equal the blocks freed remotely.  So must
+# reclaim_done's 2nd (walked) sum to the free blocks the walks visited.
+SUMS=(remote_blocks=remote_frees reclaim_walked=reclaim_blocks)
 
 # bpftrace ends itself when the workload's stats file is written (see below).
 # Signals are the fall-back only: bpftrace 0.17 started with & from a script
@@ -62,6 +63,7 @@ for pair in "${PAIRS[@]}"; do
 	prog+=" usdt:$LIB:hakmem:$probe { @$probe = count(); }"
 done
 prog+=" usdt:$LIB:hakmem:remote_push { @remote_blocks = sum(arg4); }"
+prog+=" usdt:$LIB:hakmem:reclaim_done { @reclaim_walked = sum(arg1); }"
 bpftrace -e "$prog" >"$tmp/bt.out" 2>"$tmp/bt.err" &
 bt_pid=$!
 for _ in $(seq 300); do # BEGIN runs once every probe is attached
