@@ -9,6 +9,7 @@
  *   refill  refill_start -> refill_done
  *   drain   refill_start -> refill_done of refills inside which drain fired
  *   grow    arena_grow_start -> arena_grow
+ *   reclaim reclaim_start -> reclaim_done
  *   map/unmap/advise   sys_enter -> sys_exit of mmap/munmap/madvise
  */
 #include "vmlinux.h"
@@ -240,6 +241,32 @@ int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr
 	}
 	record(HL_GROW, tier, HL_ALL, t->grow_t0);
 	t->grow_t0 = 0;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_reclaim_start, long reason)
+{
+	struct hl_thread *t = thread_new();
+
+	if (t)
+		t->reclaim_t0 = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
+{
+	struct hl_thread *t = thread_get();
+
+	if (!hk_tracked_current())
+		return 0;
+	if (!t || !t->reclaim_t0) {
+		unmatched(HL_RECLAIM);
+		return 0;
+	}
+	record(HL_RECLAIM, HL_ALL, HL_ALL, t->reclaim_t0);
+	t->reclaim_t0 = 0;
 	return 0;
 }
 

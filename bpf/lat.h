@@ -16,6 +16,7 @@ enum hl_event {
 	HL_REFILL, /* refill_start -> refill_done */
 	HL_DRAIN, /* refill_start -> refill_done of a refill that drained (drain fired inside) */
 	HL_GROW, /* arena_grow_start -> arena_grow */
+	HL_RECLAIM, /* reclaim_start -> reclaim_done */
 	HL_MAP, /* mmap(2) entry -> exit */
 	HL_UNMAP, /* munmap(2) entry -> exit */
 	HL_ADVISE, /* madvise(2) entry -> exit */
@@ -52,6 +53,7 @@ struct hl_thread {
 	__u32 sc_nr; /* syscall in flight (number), valid while sc_t0 != 0 */
 	__u64 sc_t0; /* its sys_enter time */
 	__u64 grow_t0; /* arena_grow_start time, 0 when none open */
+	__u64 reclaim_t0; /* reclaim_start time, 0 when none open */
 };
 
 #endif

@@ -32,20 +32,21 @@
 #include "hk_util.h"
 
 #define ALL_EVENTS ((1u << HL_NEVENTS) - 1)
-#define HAKMEM_EVENTS ((1u << HL_COLD) | (1u << HL_REFILL) | (1u << HL_DRAIN) | (1u << HL_GROW))
+#define HAKMEM_EVENTS ((1u << HL_COLD) | (1u << HL_REFILL) | (1u << HL_DRAIN) | (1u << HL_GROW) | (1u << HL_RECLAIM))
 #define SYSCALL_EVENTS ((1u << HL_MAP) | (1u << HL_UNMAP) | (1u << HL_ADVISE))
 #define FLIP_SETTLE_US 10000 /* after a generation flip: programs in flight finish */
 
-static const char *const event_names[HL_NEVENTS] = { "cold", "refill", "drain", "grow",
+static const char *const event_names[HL_NEVENTS] = { "cold", "refill", "drain", "grow", "reclaim",
 						     "map", "unmap", "advise" };
 static const char *const event_titles[HL_NEVENTS] = {
-	"cold start", "refill", "remote drain", "arena grow", "mmap(2)", "munmap(2)", "madvise(2)",
+	"cold start", "refill", "remote drain", "arena grow", "reclaim walk", "mmap(2)", "munmap(2)", "madvise(2)",
 };
 static const char *const event_spans[HL_NEVENTS] = {
 	"cold_start -> cold_done",
 	"refill_start -> refill_done",
 	"refill_start -> refill_done, refills that drained",
 	"arena_grow_start -> arena_grow",
+	"reclaim_start -> reclaim_done",
 	"sys_enter -> sys_exit",
 	"sys_enter -> sys_exit",
 	"sys_enter -> sys_exit",
@@ -56,6 +57,7 @@ enum { OPT_SVG = 1000 };
 
 static struct {
 	__u32 events; /* bit per enum hl_event */
+	bool events_given; /* -e: every event asked for must be there */
 	bool by_tier, by_class;
 	const char *unit; /* display unit of the text report */
 	double div; /* ns per display unit */
@@ -79,6 +81,7 @@ static const char doc[] =
 	"  refill  a thread cache refill: refill_start -> refill_done\n"
 	"  drain   refills that drained the remote queue (drain fired inside)\n"
 	"  grow    arena growth (pool arenas, large-tier run chunks): arena_grow_start -> arena_grow\n"
+	"  reclaim a heap's walk of its free lists for what sits wholly free: reclaim_start -> reclaim_done\n"
 	"  map, unmap, advise   mmap/munmap/madvise(2) of the traced processes, any caller\n"
 	"Buckets are (2^(k-1), 2^k] ns (Prometheus le=2^k); pNN are interpolated inside\n"
 	"their bucket and never above the exact max.\n"
@@ -93,7 +96,7 @@ static const char doc[] =
 	"Exit status: the command's; 1/2 on errors, 127 when the command does not exist.\n";
 
 static const struct argp_option options[] = {
-	{ "events", 'e', "LIST", 0, "Events: cold,refill,drain,grow,map,unmap,advise (default all)", 0 },
+	{ "events", 'e', "LIST", 0, "Events: cold,refill,drain,grow,reclaim,map,unmap,advise (default all)", 0 },
 	{ "per-tier", 'T', NULL, 0, "Histograms per tier too", 0 },
 	{ "per-class", 'C', NULL, 0, "Histograms per tier and size class too", 0 },
 	{ "unit", 'u', "UNIT", 0, "Text unit: ns, us (default) or ms", 0 },
@@ -158,6 +161,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'e':
 		env.events = parse_events(arg);
+		env.events_given = true;
 		if (!env.events)
 			argp_error(state, "invalid events: %s (want e.g. cold,refill,map)", arg);
 		return 0;
@@ -307,6 +311,8 @@ static int usdt_progs(struct lat_bpf *skel, struct usdt_prog *out)
 		{ skel->progs.hl_drain, "drain", 1u << HL_DRAIN },
 		{ skel->progs.hl_arena_grow_start, "arena_grow_start", 1u << HL_GROW },
 		{ skel->progs.hl_arena_grow, "arena_grow", 1u << HL_GROW },
+		{ skel->progs.hl_reclaim_start, "reclaim_start", 1u << HL_RECLAIM },
+		{ skel->progs.hl_reclaim_done, "reclaim_done", 1u << HL_RECLAIM },
 	};
 	int n = (int)(sizeof(progs) / sizeof(progs[0]));
 
@@ -314,7 +320,7 @@ static int usdt_progs(struct lat_bpf *skel, struct usdt_prog *out)
 	return n;
 }
 
-#define MAX_USDT 8
+#define MAX_USDT 10
 
 /* Everything a run keeps. */
 struct run {
@@ -362,11 +368,18 @@ static int attach_usdt(struct run *r)
 {
 	struct usdt_prog p[MAX_USDT];
 	int n = usdt_progs(r->skel, p), err;
+	__u32 missing = 0;
 
 	for (int i = 0; i < n; i++) {
 		if (!(p[i].events & env.events))
 			continue;
 		err = hk_usdt_attach(&r->links, p[i].prog, r->lib, p[i].probe);
+		if (err == -ENOENT && !env.events_given) { /* a hakmem older than the tool */
+			if (!(missing & p[i].events))
+				hk_err("no hakmem:%s in %s: no samples of that event", p[i].probe, r->lib);
+			missing |= p[i].events;
+			continue;
+		}
 		if (err) {
 			hk_err("cannot attach hakmem:%s in %s: %s", p[i].probe, r->lib, strerror(-err));
 			return 1;

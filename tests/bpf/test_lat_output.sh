@@ -23,7 +23,7 @@ text = open(sys.argv[1]).read()
 heads = re.findall(r"^(\S.*?) \(.*\): count (\d+)  p50 [\d.]+ us  p90 [\d.]+ us  p99 [\d.]+ us  max [\d.]+ us$",
                    text, re.M)
 names = [h[0] for h in heads] + re.findall(r"^(\S.*?) \(.*\): no samples$", text, re.M)
-want = ["cold start", "refill", "remote drain", "arena grow", "mmap(2)", "munmap(2)", "madvise(2)"]
+want = ["cold start", "refill", "remote drain", "arena grow", "reclaim walk", "mmap(2)", "munmap(2)", "madvise(2)"]
 ok = sorted(names) == sorted(want)
 for block in text.split("\n\n"):
     m = re.search(r": count (\d+) ", block)
@@ -40,7 +40,7 @@ rsvg-convert -o "$tmp/lat.png" "$tmp/lat.svg" || { echo "FAIL: rsvg-convert reje
 panels=$(grep -c "class='title'" "$tmp/lat.svg")
 stats=$(grep -c "class='stats'>n=" "$tmp/lat.svg")
 echo "svg: $panels panels, $stats with samples, PNG $(stat -c %s "$tmp/lat.png") bytes"
-[ "$panels" = 7 ] && [ "$stats" -ge 4 ] || { echo "FAIL: svg panels $panels/$stats" >&2; status=1; }
+[ "$panels" = 8 ] && [ "$stats" -ge 4 ] || { echo "FAIL: svg panels $panels/$stats" >&2; status=1; }
 
 # Periodic JSON Lines vs one-shot: same deterministic events, same totals.
 # (20M cycles: long enough for several 50 ms intervals even at ~100M ops/s.)
