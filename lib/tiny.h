@@ -34,6 +34,8 @@ struct hk_superslab {
 	struct hk_slab_meta slabs[HK_SLABS_PER_SUPERSLAB];
 	uint32_t free_slabs; /* bit i: slab i was emptied and serves any class next */
 	uint32_t scratch[HK_SLABS_PER_SUPERSLAB]; /* free blocks per slab, while reclaiming */
+	/* while reclaiming: each slab's free blocks, gathered from the lists */
+	struct hk_block *gathered[HK_SLABS_PER_SUPERSLAB], *gathered_tail[HK_SLABS_PER_SUPERSLAB];
 };
 
 /* The meta of the slab holding p inside ss if p is a block start that was

@@ -1,14 +1,14 @@
 /*
- * A reclaim walks the tiny lists of all classes in step, then takes the
- * blocks of empty slabs out: a list with none is left as it is, a list with
- * nothing else is dropped whole, and a walk stops at the last such block.
- * Whatever the shortcut, each class must come out exact.
+ * A reclaim takes every block of the tiny lists to its slab (walking the
+ * lists of all classes in step, or alone), then links the lists again slab
+ * after slab, leaving out the slabs found empty.  Each class must come out
+ * exact, and its list grouped by slab.
  *
- * Six classes fill slabs and keep, in turn: nothing (the list goes whole),
+ * Six classes fill slabs and keep, in turn: nothing (the whole list goes),
  * one block of the first slab (twice: once freed in order, a list walked
  * alone; once in random order, walked in step with others), one block of
- * every slab (nothing to take), one block of the slab still carving (the
- * walk runs to the list's end), every 7th block.  The 16-byte class fills
+ * every slab (nothing to take), one block of the slab still carving,
+ * every 7th block.  The 16-byte class fills
  * two and a half superslabs, the others three and a half slabs.  The rest
  * is freed, the in-order class first, the others in a random order across
  * classes.  Then, per class, carved - free - queued must equal the
@@ -17,7 +17,9 @@
  *   - after a refill past HAKMEM_LARGE_PURGE_MS (20 ms here), which reclaims
  *     for the other heaps: a superslab of 16-byte blocks wholly free goes,
  *     the empty slabs of superslabs in use stay their class's;
- *   - after hakmem_flush: the classes whose slabs emptied carved fewer.
+ *   - after hakmem_flush: the classes whose slabs emptied carved fewer, and
+ *     the blocks of a class left in its list (every 7th kept, freed in
+ *     random order) come out one slab after another.
  * The kept blocks survive new blocks of every class.
  */
 #include "hk_test.h"
@@ -41,6 +43,8 @@ static void *block[CLASSES][MAX_BLOCKS];
 static size_t count[CLASSES];
 static int cls_of[CLASSES];
 static void *refill_block[TRIES * PER_REFILL];
+#define MAX_GROUPED 4096
+static void *grouped_block[MAX_GROUPED];
 
 struct ref {
 	unsigned c;
@@ -117,6 +121,31 @@ static void verify_kept(const char *when)
 			if (kept(c, i))
 				HK_CHECK(hk_verify(block[c][i], size[c], c * MAX_BLOCKS + i) < 0,
 					 "kept %zu-byte block %zu changed %s", size[c], i, when);
+}
+
+/* The n blocks of c's list, taken in turn, come from one slab after another:
+ * the slab changes as often as there are slabs, less one. */
+static void check_grouped(unsigned c, uint64_t n)
+{
+	struct hk_addr_set slabs = { .n = 0 };
+	int switches = 0;
+	uintptr_t last = 0;
+	HK_CHECK(n <= MAX_GROUPED, "%" PRIu64 " blocks to take, over %d", n, MAX_GROUPED);
+	for (uint64_t i = 0; i < n; i++) {
+		void *p = malloc(size[c]);
+		HK_CHECK(p != NULL && hk_ptr_info(p).size_class == cls_of[c], "malloc(%zu)", size[c]);
+		uintptr_t slab = hk_ptr_info(p).region;
+		switches += i > 0 && slab != last;
+		last = slab;
+		hk_addr_set_add(&slabs, slab);
+		grouped_block[i] = p; /* held till all are taken */
+	}
+	printf("%s: %zu B: %" PRIu64 " free blocks came from %d slabs, changing slab %d times\n", hk_test_name,
+	       size[c], n, slabs.n, switches);
+	HK_CHECK(slabs.n > 1 && switches == slabs.n - 1, "%zu B: %d slab changes over %d slabs: the list is not grouped",
+		 size[c], switches, slabs.n);
+	for (uint64_t i = 0; i < n; i++)
+		free(grouped_block[i]);
 }
 
 /* New blocks of every class, filled, take the emptied slabs; the kept ones must not move. */
@@ -202,6 +231,7 @@ int main(int argc, char **argv)
 		 "16 B: %" PRIu64 " blocks still carved, not the %" PRIu64 " live before", after.carved[cls_of[0]],
 		 live(&before, cls_of[0]));
 	verify_kept("by the flush");
+	check_grouped(CLASSES - 1, after.free_local[cls_of[CLASSES - 1]]);
 	for (int i = 0; i < TRIES * PER_REFILL; i++)
 		free(refill_block[i]);
 	churn();
