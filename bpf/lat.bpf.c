@@ -145,6 +145,18 @@ static __always_inline struct hl_thread *thread_get(void)
 	return bpf_map_lookup_elem(&hl_threads, &tid);
 }
 
+/* The end of an interval of event e whose start time is *t0 (NULL: the
+ * thread has no state): recorded and closed, or counted unmatched. */
+static __always_inline void close_interval(enum hl_event e, __u64 *t0, long tier, long cls)
+{
+	if (!t0 || !*t0) {
+		unmatched(e);
+		return;
+	}
+	record(e, tier, cls, *t0);
+	*t0 = 0;
+}
+
 SEC("usdt")
 int BPF_USDT(hl_cold_start, long tier, long cls, long size)
 {
@@ -160,14 +172,8 @@ int BPF_USDT(hl_cold_done, long tier, long cls, long ptr)
 {
 	struct hl_thread *t = thread_get();
 
-	if (!hk_tracked_current())
-		return 0;
-	if (!t || !t->cold_t0) {
-		unmatched(HL_COLD);
-		return 0;
-	}
-	record(HL_COLD, tier, cls, t->cold_t0);
-	t->cold_t0 = 0;
+	if (hk_tracked_current())
+		close_interval(HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
 	return 0;
 }
 
@@ -233,14 +239,8 @@ int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr
 {
 	struct hl_thread *t = thread_get();
 
-	if (!hk_tracked_current())
-		return 0;
-	if (!t || !t->grow_t0) {
-		unmatched(HL_GROW);
-		return 0;
-	}
-	record(HL_GROW, tier, HL_ALL, t->grow_t0);
-	t->grow_t0 = 0;
+	if (hk_tracked_current())
+		close_interval(HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
 	return 0;
 }
 
@@ -259,14 +259,8 @@ int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 {
 	struct hl_thread *t = thread_get();
 
-	if (!hk_tracked_current())
-		return 0;
-	if (!t || !t->reclaim_t0) {
-		unmatched(HL_RECLAIM);
-		return 0;
-	}
-	record(HL_RECLAIM, HL_ALL, HL_ALL, t->reclaim_t0);
-	t->reclaim_t0 = 0;
+	if (hk_tracked_current())
+		close_interval(HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
 	return 0;
 }
 
