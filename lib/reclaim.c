@@ -120,8 +120,8 @@ static void reclaim(struct hk_heap *h, enum hk_reclaim_reason why, enum hk_give_
  * address order walks at 12 ns a block, one a hash table freed walks at 120,
  * while a refill carves a block in under 5 (perl, deleting a hash of 1.5 M
  * keys and building an array: three walks of 350 ms in 1.2 s that found
- * nothing).  Walks that find much are not held back (four threads shifting
- * size bands: 1.3 GB peak, 1.9 GB so). */
+ * nothing).  Walks that find much are not held back: held back too, four
+ * threads shifting size bands peaked at 1.6-1.9 GB, not 1.3. */
 #define WALK_SHARE 16
 
 /* Whether h was asked to reclaim (remote.c), and still should be: not when
