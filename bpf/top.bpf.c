@@ -191,6 +191,16 @@ int BPF_USDT(ht_arena_grow, long tier, long old_bytes, long new_bytes, long addr
 	return 0;
 }
 
+SEC("usdt")
+int BPF_USDT(ht_reclaim_done, long reason, long walked, long taken)
+{
+	struct ht_counts *c = counts();
+
+	if (c)
+		add(&c->walked, walked);
+	return 0;
+}
+
 /* A heap handed back a wholly free arena: the gauge shrinks (wraps, like
  * every sum here; summed over CPUs it is the total). */
 SEC("usdt")

@@ -20,6 +20,7 @@ struct ht_counts {
 	__u64 remote_frees; /* remote_push */
 	__u64 arena_grows; /* arena_grow */
 	__u64 arena_bytes; /* sum of the arena size changes (wraps; summed over CPUs it is the total) */
+	__u64 walked; /* reclaim_done walked: free blocks the reclaim walks visited */
 	__u64 os_calls[HT_OS_KINDS]; /* os_map / os_unmap / os_advise hits */
 	__u64 os_bytes[HT_OS_KINDS]; /* their len argument */
 };

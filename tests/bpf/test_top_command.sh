@@ -18,6 +18,7 @@ sum $pid refills $A['refills']
 sum $pid drains $A['drains']
 sum $pid remote_frees $A['remote_frees']
 sum $pid arena_grows $A['arena_grows']
+sum $pid reclaim_walked $A['reclaim_blocks']
 sum $pid mmap $A['os_map_calls']
 sum $pid munmap $A['os_unmap_calls']
 max $pid remote_depth_max 700

@@ -33,6 +33,7 @@ sum $a refills $A['refills']
 sum $a drains $A['drains']
 sum $a remote_frees $A['remote_frees']
 sum $a arena_grows $A['arena_grows']
+sum $a reclaim_walked $A['reclaim_blocks']
 sum $a mmap $A['os_map_calls']
 sum $a munmap $A['os_unmap_calls']
 sum $a madvise $A['os_advise_calls'] ?
@@ -44,6 +45,7 @@ sum $b refills $B['refills']
 sum $b drains $B['drains']
 sum $b remote_frees $B['remote_frees']
 sum $b arena_grows $B['arena_grows'] ?
+sum $b reclaim_walked $B['reclaim_blocks'] ?
 sum $b mmap $B['os_map_calls']
 sum $b munmap $B['os_unmap_calls'] ?
 sum $b madvise $B['os_advise_calls'] ?

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hakmem-top's edge cases: an unknown PID, a PID that does not use hakmem, no
 # privilege, an unknown command — each one line on stderr and a non-zero
-# status; no hakmem process at all — an empty table with a hint, status 0;
+# status; a hakmem lacking some probes — one line naming them, status 0; no
+# hakmem process at all — an empty table with a hint, status 0;
 # --duration stops it; nothing stays loaded afterwards.
 source "$(dirname "$0")/test_top_lib.sh"
 top_setup
@@ -29,6 +30,13 @@ kill "$plain"
 
 expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 	"$TOP" -b -n 1 -- no-such-command-hk
+
+# A hakmem without some of the probes (an older one; here an executable that
+# carries only some): one line naming them, and the run goes on.
+cc -O2 -Wall -Wextra -Werror -pthread -I"$ROOT/include" "$ROOT/tests/bpf/workloads/lat_sleep.c" \
+	"$ROOT/lib/libhakmem.a" -o "$TMP/lat_sleep" || fail "cannot build lat_sleep"
+expect 0 "^hakmem-top: $TMP/lat_sleep has no hakmem probe .*reclaim_done.*: those counts stay 0\$" \
+	"$TOP" -b -d 0.2 --lib "$TMP/lat_sleep" -- "$TMP/lat_sleep" 1
 st=0
 "$TOP" -b -d zero 2>"$TMP/err" || st=$?
 [ "$st" -eq 2 ] && grep -q "^hakmem-top: invalid delay: zero" "$TMP/err" || fail "usage error: status $st: $(cat "$TMP/err")"

@@ -140,6 +140,7 @@ static void fill_counts(struct ht_row *r, const struct ht_counts *cur, const str
 	r->drains = cur->drains - prev->drains;
 	r->remote_frees = cur->remote_frees - prev->remote_frees;
 	r->arena_grows = cur->arena_grows - prev->arena_grows;
+	r->walked = cur->walked - prev->walked;
 	for (int k = 0; k < HT_OS_KINDS; k++) {
 		r->os_calls[k] = cur->os_calls[k] - prev->os_calls[k];
 		r->os_bytes[k] = cur->os_bytes[k] - prev->os_bytes[k];
@@ -271,6 +272,7 @@ static void add_total(struct ht_row *t, const struct ht_row *r)
 	t->drains += r->drains;
 	t->remote_frees += r->remote_frees;
 	t->arena_grows += r->arena_grows;
+	t->walked += r->walked;
 	for (int k = 0; k < HT_OS_KINDS; k++) {
 		t->os_calls[k] += r->os_calls[k];
 		t->os_bytes[k] += r->os_bytes[k];

@@ -15,6 +15,7 @@ static double v_depth_max(const struct ht_row *r) { return r->depth_max; }
 static double v_depth_peak(const struct ht_row *r) { return r->depth_peak; }
 static double v_grows(const struct ht_row *r) { return r->arena_grows; }
 static double v_arena(const struct ht_row *r) { return r->arena_bytes; }
+static double v_walked(const struct ht_row *r) { return r->walked; }
 static double v_mmap(const struct ht_row *r) { return r->os_calls[HT_OS_MAP]; }
 static double v_munmap(const struct ht_row *r) { return r->os_calls[HT_OS_UNMAP]; }
 static double v_madvise(const struct ht_row *r) { return r->os_calls[HT_OS_ADVISE]; }
@@ -32,6 +33,7 @@ const struct ht_col ht_cols[] = {
 	{ "QPEAK", 6, HT_FMT_NUM, v_depth_peak, "deepest remote queue since start or `r`" },
 	{ "GROW/s", 7, HT_FMT_RATE, v_grows, "arena grows per second (pool arenas, large-tier run chunks)" },
 	{ "ARENA", 8, HT_FMT_BYTES, v_arena, "pool arena bytes (arenas seen growing)" },
+	{ "WALK/s", 7, HT_FMT_RATE, v_walked, "free blocks reclaim walks visited per second (each walk holds up a malloc)" },
 	{ "MMAP/s", 7, HT_FMT_RATE, v_mmap, "mmap calls through hakmem's OS boundary per second" },
 	{ "MUNMAP/s", 8, HT_FMT_RATE, v_munmap, "munmap calls through the boundary per second" },
 	{ "MADV/s", 7, HT_FMT_RATE, v_madvise, "madvise calls through the boundary per second" },

@@ -18,7 +18,7 @@ struct ht_row {
 	char comm[HT_COMM_LEN];
 	bool exited; /* gone: this is its last row */
 	/* events in the interval */
-	uint64_t refills, drains, remote_frees, arena_grows;
+	uint64_t refills, drains, remote_frees, arena_grows, walked;
 	uint64_t os_calls[HT_OS_KINDS], os_bytes[HT_OS_KINDS];
 	/* remote queues: deepest one now, deepest in the interval, deepest
 	 * since start or the last reset; blocks queued in all of them now */

@@ -57,6 +57,7 @@ static void json_row(struct hk_json *j, const struct ht_row *r)
 	hk_json_u64(j, "remote_queued", r->queued);
 	hk_json_u64(j, "arena_grows", r->arena_grows);
 	hk_json_u64(j, "arena_bytes", r->arena_bytes);
+	hk_json_u64(j, "reclaim_walked", r->walked);
 	hk_json_u64(j, "mmap", r->os_calls[HT_OS_MAP]);
 	hk_json_u64(j, "munmap", r->os_calls[HT_OS_UNMAP]);
 	hk_json_u64(j, "madvise", r->os_calls[HT_OS_ADVISE]);

@@ -11,10 +11,12 @@
  * that queue reaches depth K exactly.  A then allocates more than a refill's
  * worth of the same class, which drains the queue.  Finally some pool blocks
  * (the arena grows), large blocks (their pages are given back, madvise, with
- * HAKMEM_LARGE_CACHE_MB=0) and a huge one (mmap and munmap of its own) so
+ * HAKMEM_LARGE_CACHE_MB=0) and a huge one (mmap and munmap of its own),
+ * and last malloc_trim(0), which walks the heap's free lists (a reclaim), so
  * that every counter hakmem-top shows moves.
  * Exits 0 when every block read back what was written.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,7 @@ int main(int argc, char **argv)
 	size_phase(POOL, POOL_N);
 	size_phase(LARGE, LARGE_N);
 	huge_phase();
+	malloc_trim(0);
 	if (failed)
 		fprintf(stderr, "top_remote: a block did not read back what was written\n");
 	return failed;
