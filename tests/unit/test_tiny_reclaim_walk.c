@@ -30,8 +30,11 @@
 #define MAX_BLOCKS (SLAB / 16 * SUPERSLAB_SLABS * 5 / 2)
 #define PURGE_MS "20"
 #define WAIT_MS 60
-#define REFILL 256 /* bytes: a class none of the six */
-#define PER_REFILL 17 /* blocks: more than a refill of REFILL brings */
+#define REFILL 32 /* bytes: a class none of the six */
+/* blocks a round takes: a heap reclaims for others only after refilling
+ * 1024 blocks since it last did (reclaim.c), and one may have just done so
+ * while the test allocated (a slow machine: a sanitizer build in CI) */
+#define PER_REFILL 1100
 #define TRIES 30 /* reclaims that find nothing free wait longer: 20 ms << 6 at most */
 
 enum keep { KEEP_NONE, KEEP_FIRST, KEEP_EACH_SLAB, KEEP_LAST, KEEP_7TH };
@@ -164,9 +167,10 @@ static void churn(void)
 			free(block[c][i]);
 }
 
-/* Refills past the purge delay until one reclaimed for the others (the 16-byte
- * class lost blocks: reclaims that found nothing while the test allocated
- * made it wait longer); the census then in *out, the rounds taken returned. */
+/* Rounds of refills past the purge delay until one reclaimed for the others
+ * (the 16-byte class lost blocks: reclaims that found nothing while the test
+ * allocated make it wait longer); the census then in *out, the rounds taken
+ * returned. */
 static int refill_until_reclaimed(const struct hakmem_census *freed, struct hakmem_census *out)
 {
 	for (int t = 0; t < TRIES; t++) {
