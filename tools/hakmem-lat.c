@@ -368,16 +368,14 @@ static int attach_usdt(struct run *r)
 {
 	struct usdt_prog p[MAX_USDT];
 	int n = usdt_progs(r->skel, p), err;
-	__u32 missing = 0;
+	char missing[256] = "";
 
 	for (int i = 0; i < n; i++) {
 		if (!(p[i].events & env.events))
 			continue;
 		err = hk_usdt_attach(&r->links, p[i].prog, r->lib, p[i].probe);
 		if (err == -ENOENT && !env.events_given) { /* a hakmem older than the tool */
-			if (!(missing & p[i].events))
-				hk_err("no hakmem:%s in %s: no samples of that event", p[i].probe, r->lib);
-			missing |= p[i].events;
+			hk_list_append(missing, sizeof(missing), p[i].probe);
 			continue;
 		}
 		if (err) {
@@ -385,6 +383,8 @@ static int attach_usdt(struct run *r)
 			return 1;
 		}
 	}
+	if (missing[0])
+		hk_err("%s has no hakmem probe %s: no samples of their events", r->lib, missing);
 	return 0;
 }
 

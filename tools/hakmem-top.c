@@ -256,9 +256,7 @@ static int attach_file(int f)
 		int err = hk_usdt_attach(&run.links, prog_of(i), run.files[f], probes[i]);
 
 		if (err == -ENOENT) {
-			size_t n = strlen(missing);
-
-			snprintf(missing + n, sizeof(missing) - n, "%s%s", n ? ", " : "", probes[i]);
+			hk_list_append(missing, sizeof(missing), probes[i]);
 			continue;
 		}
 		if (err) {

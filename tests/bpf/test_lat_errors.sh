@@ -42,6 +42,8 @@ expect 1 'hakmem-lat: cannot write /nonexistent/dir/report' -o /nonexistent/dir/
 cc -O2 -Wall -Wextra -Werror -pthread -Iinclude tests/bpf/workloads/lat_sleep.c lib/libhakmem.a \
 	-o "$tmp/lat_sleep" || fail "cannot build lat_sleep"
 expect 1 "hakmem-lat: cannot attach hakmem:reclaim_start in $tmp/lat_sleep" -e reclaim -- "$tmp/lat_sleep" 1
+expect 0 "hakmem-lat: $tmp/lat_sleep has no hakmem probe reclaim_start, reclaim_done: no samples of their events" \
+	-o "$tmp/r" -- "$tmp/lat_sleep" 1
 
 # The command's exit status comes back, also when it fails.
 "$LAT" -o "$tmp/r" -- sh -c 'exit 7'

@@ -167,3 +167,11 @@ int hk_name_index(const char *const *names, int n, const char *name, size_t len)
 			return i;
 	return -1;
 }
+
+void hk_list_append(char *buf, size_t len, const char *item)
+{
+	size_t n = strnlen(buf, len);
+
+	if (n < len)
+		snprintf(buf + n, len - n, "%s%s", n ? ", " : "", item);
+}

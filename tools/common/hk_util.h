@@ -47,6 +47,10 @@ FILE *hk_open_output(const char *path);
 /* Closes what hk_open_output returned (not stdout); -1 with a message on write error. */
 int hk_close_output(FILE *f);
 
+/* Appends item to the comma separated list in buf (for messages that name
+ * several things at once); cut short when buf is full. */
+void hk_list_append(char *buf, size_t len, const char *item);
+
 /* "1.5 MiB"-style human size into buf (returns buf). */
 const char *hk_fmt_bytes(uint64_t bytes, char *buf, size_t len);
 
