@@ -72,7 +72,7 @@ static const struct argp_option options[] = {
 	{ "batch", 'b', NULL, 0, "Plain text reports instead of the full screen", 0 },
 	{ "iterations", 'n', "N", 0, "Stop after N intervals", 0 },
 	{ "sort", OPT_SORT, "COLUMN", 0, "Sort by COLUMN (PID, COMM, REFILL, DRAIN, RFREE, QNOW, QMAX, "
-	  "QPEAK, GROW, ARENA, MMAP, MUNMAP, MADV, MAPPED, RSS; default REFILL)", 0 },
+	  "QPEAK, GROW, ARENA, WALK, MMAP, MUNMAP, MADV, MAPPED, RSS; default REFILL)", 0 },
 	{ "pid", 'p', "PID[,PID...]", 0,
 	  "Also watch these processes (statically linked hakmem programs)", 0 },
 	{ 0 },
