@@ -4,6 +4,7 @@
 # (SIGINT) ends a run cleanly with the report of what was gathered.
 set -u
 . "$(dirname "$0")/workloads/lat_common.sh"
+. "$(dirname "$0")/workloads/lat_sleep.sh"
 lat_setup test_lat_errors
 
 status=0
@@ -39,8 +40,7 @@ expect 1 'hakmem-lat: cannot write /nonexistent/dir/report' -o /nonexistent/dir/
 # A hakmem without a probe of an event asked for by name (an older one: here an
 # executable carrying only some of the probes) is an error; by default the
 # event is left out with a notice (test_lat_sleep.sh runs that way).
-cc -O2 -Wall -Wextra -Werror -pthread -Iinclude tests/bpf/workloads/lat_sleep.c lib/libhakmem.a \
-	-o "$tmp/lat_sleep" || fail "cannot build lat_sleep"
+build_lat_sleep "$tmp/lat_sleep" || fail "cannot build lat_sleep"
 expect 1 "hakmem-lat: cannot attach hakmem:reclaim_start in $tmp/lat_sleep" -e reclaim -- "$tmp/lat_sleep" 1
 expect 0 "hakmem-lat: $tmp/lat_sleep has no hakmem probe reclaim_start, reclaim_done: no samples of their events" \
 	-o "$tmp/r" -- "$tmp/lat_sleep" 1

@@ -12,11 +12,11 @@
 # in [longest sleep, longest measured].
 set -u
 . "$(dirname "$0")/workloads/lat_common.sh"
+. "$(dirname "$0")/workloads/lat_sleep.sh"
 lat_setup test_lat_sleep
 
 N=12
-cc -O2 -Wall -Wextra -Werror -pthread -Iinclude tests/bpf/workloads/lat_sleep.c lib/libhakmem.a \
-	-o "$tmp/lat_sleep" || fail "cannot build lat_sleep"
+build_lat_sleep "$tmp/lat_sleep" || fail "cannot build lat_sleep"
 "$LAT" -C --json -o "$tmp/lat.json" -- "$tmp/lat_sleep" "$N" >"$tmp/samples" ||
 	fail "hakmem-lat or lat_sleep failed"
 [ "$(json_get "$tmp/lat.json" 'd["library_source"]')" = static ] ||

@@ -5,6 +5,7 @@
 # hakmem process at all — an empty table with a hint, status 0;
 # --duration stops it; nothing stays loaded afterwards.
 source "$(dirname "$0")/test_top_lib.sh"
+source tests/bpf/workloads/lat_sleep.sh
 top_setup
 
 # expect STATUS REGEX CMD...: CMD exits STATUS with exactly one stderr line matching REGEX.
@@ -33,8 +34,7 @@ expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 
 # A hakmem without some of the probes (an older one; here an executable that
 # carries only some): one line naming them, and the run goes on.
-cc -O2 -Wall -Wextra -Werror -pthread -I"$ROOT/include" "$ROOT/tests/bpf/workloads/lat_sleep.c" \
-	"$ROOT/lib/libhakmem.a" -o "$TMP/lat_sleep" || fail "cannot build lat_sleep"
+build_lat_sleep "$TMP/lat_sleep" || fail "cannot build lat_sleep"
 expect 0 "^hakmem-top: $TMP/lat_sleep has no hakmem probe .*reclaim_done.*: those counts stay 0\$" \
 	"$TOP" -b -d 0.2 --lib "$TMP/lat_sleep" -- "$TMP/lat_sleep" 1
 st=0
