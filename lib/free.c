@@ -30,11 +30,12 @@ void hk_dealloc(void *p)
 		hk_dealloc_slow(p, "free");
 		return;
 	}
-	/* one compare tells this thread's tiny or pool segment from the rest */
-	uintptr_t tag = s->owner_kind;
-	if (__builtin_expect(tag == hk_owner_kind(h, HK_SEG_TINY), 1))
+	/* heaps are 64-byte aligned: only a segment of this thread's heap leaves
+	 * just its kind, and one compare tells its tiny ones from the rest */
+	uintptr_t kind = s->owner_kind ^ (uintptr_t)h;
+	if (__builtin_expect(kind == HK_SEG_TINY, 1))
 		push_if_valid(h, hk_tiny_block_class((struct hk_superslab *)s, p), p);
-	else if (tag == hk_owner_kind(h, HK_SEG_POOL))
+	else if (kind == HK_SEG_POOL)
 		push_if_valid(h, hk_pool_block_class((struct hk_arena *)s, p), p);
 	else
 		hk_dealloc_slow(p, "free");

@@ -11,9 +11,8 @@
 
 static struct hk_os_counters counters;
 
-/* Hint range for aligned mappings: 32 TiB .. 64 TiB, clear of the kernel's
- * top-down mmap area and of ASan's shadow. */
-#define HINT_BASE ((uintptr_t)0x200000000000ull)
+/* Hint range for aligned mappings: past the regions' window to 64 TiB. */
+#define HINT_BASE (HK_WINDOW_BASE + HK_WINDOW_SIZE)
 #define HINT_END ((uintptr_t)0x400000000000ull)
 static uintptr_t hint_next = HINT_BASE;
 
@@ -74,16 +73,24 @@ static uintptr_t next_hint(size_t len, size_t align)
 #define HINTS_ALLOWED 1
 #endif
 
-static void *map_hinted(size_t len, size_t align, enum hk_purpose purpose)
+void *hk_os_map_at(void *addr, size_t len, enum hk_purpose purpose)
 {
 	if (!HINTS_ALLOWED)
 		return NULL;
+	void *p = sys_map(addr, len, MAP_FIXED_NOREPLACE, purpose);
+	if (p && p != addr) { /* an old kernel ignored NOREPLACE and placed it elsewhere */
+		hk_os_unmap(p, len, purpose);
+		return NULL;
+	}
+	return p;
+}
+
+static void *map_hinted(size_t len, size_t align, enum hk_purpose purpose)
+{
 	for (int tries = 0; tries < 2; tries++) {
-		void *p = sys_map((void *)next_hint(len, align), len, MAP_FIXED_NOREPLACE, purpose);
-		if (p && ((uintptr_t)p & (align - 1)) == 0)
+		void *p = hk_os_map_at((void *)next_hint(len, align), len, purpose);
+		if (p)
 			return p;
-		if (p) /* an old kernel ignored NOREPLACE and placed it elsewhere */
-			hk_os_unmap(p, len, purpose);
 	}
 	return NULL;
 }

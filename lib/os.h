@@ -13,10 +13,18 @@
 
 #define HK_PAGE 4096u
 
+/* The address range the regions are reserved in, one after another
+ * (region.c), so that the registry finds their segments with one load
+ * (segment.h).  Other aligned mappings take hints past it. */
+#define HK_WINDOW_BASE ((uintptr_t)0x200000000000ull) /* 32 TiB: clear of the kernel's top-down area and ASan */
+#define HK_WINDOW_SIZE ((uintptr_t)16 << 30)
+
 /* Anonymous read/write mapping, or NULL. */
 void *hk_os_map(size_t len, enum hk_purpose purpose);
 /* Same, with the start aligned to align (a power of two >= HK_PAGE). */
 void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose);
+/* Same, placed at addr exactly (which must not be mapped), or NULL. */
+void *hk_os_map_at(void *addr, size_t len, enum hk_purpose purpose);
 void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose);
 void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose);
 /* Milliseconds on a monotonic clock (coarse: a tick or so). */

@@ -48,11 +48,22 @@ static void *take_from(struct region *r, unsigned n, size_t align)
 	return (void *)(r->base + (uintptr_t)i * HK_CHUNK);
 }
 
+_Static_assert(MAX_REGIONS * REGION_SIZE == HK_WINDOW_SIZE, "the window holds every region");
+
+/* Region i goes to its place in the window; anywhere if that is taken (the
+ * registry finds it all the same, with a load more). */
+static void *reserve_space(unsigned i)
+{
+	void *base = hk_os_map_at((void *)(HK_WINDOW_BASE + (uintptr_t)i * REGION_SIZE), REGION_SIZE,
+				  HK_PURPOSE_REGION);
+	return base ? base : hk_os_map_aligned(REGION_SIZE, HK_CHUNK, HK_PURPOSE_REGION);
+}
+
 static struct region *reserve_locked(void)
 {
 	if (region_count == MAX_REGIONS)
 		return NULL;
-	void *base = hk_os_map_aligned(REGION_SIZE, HK_CHUNK, HK_PURPOSE_REGION);
+	void *base = reserve_space(region_count);
 	if (!base)
 		return NULL;
 	struct region *r = &regions[region_count];

@@ -5,6 +5,7 @@
 #include "region.h"
 #include "segment.h"
 
+struct hk_segment *hk_window[HK_WINDOW_CHUNKS];
 hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
 static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -29,6 +30,11 @@ static int set_range(uintptr_t base, size_t len, struct hk_segment *value)
 {
 	uintptr_t first = base >> HK_CHUNK_SHIFT, last = (base + len - 1) >> HK_CHUNK_SHIFT;
 	for (uintptr_t c = first; c <= last; c++) {
+		uintptr_t w = hk_window_chunk(c << HK_CHUNK_SHIFT);
+		if (w < HK_WINDOW_CHUNKS) {
+			__atomic_store_n(&hk_window[w], value, __ATOMIC_RELEASE);
+			continue;
+		}
 		hk_reg_leaf *leaf = leaf_for(c);
 		if (!leaf)
 			return -1;

@@ -3,9 +3,10 @@
  * that maps any address to the segment holding it in O(1).
  *
  * Segments (tiny superslabs, pool arenas, large spans) are 2 MiB aligned and
- * never share a 2 MiB chunk, so a two-level table indexed by address >> 21
- * finds the owner of any pointer with two loads, and an address hakmem did
- * not hand out finds nothing.
+ * never share a 2 MiB chunk, so a table indexed by address >> 21 finds the
+ * owner of any pointer, and an address hakmem did not hand out finds
+ * nothing: one flat table for the window the regions are reserved in (one
+ * load: free's fast path), a two-level one for mappings elsewhere.
  */
 #ifndef HK_SEGMENT_H
 #define HK_SEGMENT_H
@@ -13,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "hakmem_probes.h"
+#include "os.h"
 
 #define HK_CHUNK_SHIFT 21
 #define HK_CHUNK ((size_t)1 << HK_CHUNK_SHIFT)
@@ -47,12 +49,24 @@ static inline struct hk_heap *hk_segment_owner(const struct hk_segment *s)
 	return (struct hk_heap *)(s->owner_kind & ~HK_SEG_KIND_MASK);
 }
 
+#define HK_WINDOW_CHUNKS (HK_WINDOW_SIZE >> HK_CHUNK_SHIFT)
+extern struct hk_segment *hk_window[HK_WINDOW_CHUNKS] __attribute__((visibility("hidden")));
+
 typedef struct hk_segment *hk_reg_leaf[1u << HK_REG_L2_BITS];
 extern hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS] __attribute__((visibility("hidden")));
+
+/* The window's chunk holding address u, or HK_WINDOW_CHUNKS or more. */
+static inline uintptr_t hk_window_chunk(uintptr_t u)
+{
+	return (u >> HK_CHUNK_SHIFT) - (HK_WINDOW_BASE >> HK_CHUNK_SHIFT);
+}
 
 static inline struct hk_segment *hk_segment_of(const void *p)
 {
 	uintptr_t chunk = (uintptr_t)p >> HK_CHUNK_SHIFT;
+	uintptr_t w = hk_window_chunk((uintptr_t)p);
+	if (__builtin_expect(w < HK_WINDOW_CHUNKS, 1))
+		return __atomic_load_n(&hk_window[w], __ATOMIC_RELAXED);
 	uintptr_t i1 = chunk >> HK_REG_L2_BITS;
 	if (i1 >= (1u << HK_REG_L1_BITS))
 		return NULL;
