@@ -4,6 +4,7 @@
  * a corrupted heap.  Each case runs in a forked child whose stderr we read.
  */
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -88,6 +89,19 @@ static void free_released_arena(size_t n)
 	free(sink);
 }
 
+/* A mapping of the program's own in the regions' window (lib/os.h), at the
+ * last region's place: the window's table must not know it. */
+static void free_in_window(size_t n)
+{
+	char *m = mmap((void *)(0x200000000000ull + ((size_t)15 << 30)), n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m == MAP_FAILED)
+		return; /* survived: the parent reports it */
+	memset(m, 1, n);
+	sink = m + 64;
+	free(sink);
+}
+
 /* Free a span's old pointer once its chunks serve a pool arena: freed
  * large blocks left alone 100 ms, with the cache past 64 MiB, are lent to
  * the other tiers (test_large_lend). */
@@ -128,6 +142,7 @@ struct death_case {
 static const struct death_case cases[] = {
 	{ "free(stack pointer)", free_stack, 0, INVALID, NULL },
 	{ "free(global pointer)", free_global, 0, INVALID, NULL },
+	{ "free(own mapping in the regions' window)", free_in_window, 4096, INVALID, NULL },
 	{ "free(middle of tiny block)", free_middle, 256, INVALID, NULL },
 	{ "free(middle of pool block)", free_middle, 16384, INVALID, NULL },
 	{ "free(middle of large block)", free_middle, 300000, INVALID, NULL },
