@@ -154,7 +154,7 @@ static unsigned mark_empty(struct hk_heap *h)
 	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next)
 		for (unsigned i = 1; i < ss->next_slab; i++) {
 			const struct hk_slab_meta *m = &ss->slabs[i];
-			uint32_t blocks = m->carved / m->stride; /* 0 for a free slab */
+			uint32_t blocks = hk_slab_blocks(m); /* 0 for a free slab */
 			int empty = blocks && ss->scratch[i] == blocks;
 			ss->scratch[i] = empty ? EMPTY : 0;
 			n += (unsigned)empty;
@@ -176,7 +176,7 @@ static void restart_slab(struct hk_slab_meta *m)
 {
 	struct hk_superslab *ss = superslab_of(m);
 	ss->scratch[m - ss->slabs] = 0;
-	__atomic_store_n(&m->carved, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->limit, 0, __ATOMIC_RELEASE);
 }
 
 /* The lists again, from the blocks gathered per slab, slab after slab, but
@@ -195,7 +195,7 @@ static void relink(struct hk_heap *h)
 				continue;
 			ss->gathered[i] = NULL;
 			if (ss->scratch[i] == EMPTY) {
-				h->carved[m->cls] -= m->carved / m->stride;
+				h->carved[m->cls] -= hk_slab_blocks(m);
 				continue;
 			}
 			if (tail[m->cls])
@@ -216,7 +216,7 @@ static void free_empty(struct hk_heap *h)
 		for (unsigned i = 1; i < ss->next_slab; i++)
 			if (ss->scratch[i] == EMPTY) {
 				ss->scratch[i] = 0;
-				__atomic_store_n(&ss->slabs[i].carved, 0, __ATOMIC_RELEASE);
+				__atomic_store_n(&ss->slabs[i].limit, 0, __ATOMIC_RELEASE);
 				ss->free_slabs |= 1u << i;
 				h->free_slab_count++;
 			}
@@ -329,7 +329,7 @@ static struct hk_slab_meta *slab_assign(struct hk_heap *h, unsigned cls, int *so
 		return NULL;
 	uint32_t stride = hk_class_stride[cls];
 	m->stride = (uint16_t)stride;
-	m->multiple = UINT64_MAX / stride + 1;
+	m->multiple = (uint64_t)(((unsigned __int128)1 << 64) / stride) + 1; /* tiny.h */
 	m->cls = (uint16_t)cls;
 	h->slab[cls] = m;
 	return m;
@@ -347,15 +347,16 @@ struct hk_block *hk_tiny_carve(struct hk_heap *h, unsigned cls, unsigned want, u
 {
 	*source = HK_SRC_EXISTING;
 	struct hk_slab_meta *m = h->slab[cls];
-	if (!m || m->carved + m->stride > HK_SLAB_SIZE) {
+	if (!m || (hk_slab_blocks(m) + 1) * m->stride > HK_SLAB_SIZE) {
 		m = slab_assign(h, cls, source);
 		if (!m)
 			return NULL;
 	}
-	unsigned left = (HK_SLAB_SIZE - m->carved) / m->stride;
+	uint32_t blocks = hk_slab_blocks(m), carved = blocks * m->stride;
+	unsigned left = (HK_SLAB_SIZE - carved) / m->stride;
 	unsigned n = want < left ? want : left;
-	struct hk_block *list = hk_link_blocks(slab_base(m) + m->carved, m->stride, n);
-	__atomic_store_n(&m->carved, m->carved + n * m->stride, __ATOMIC_RELEASE);
+	struct hk_block *list = hk_link_blocks(slab_base(m) + carved, m->stride, n);
+	__atomic_store_n(&m->limit, (uint32_t)((blocks + n) * hk_slab_step(m)), __ATOMIC_RELEASE);
 	h->carved[cls] += n;
 	*got = n;
 	return list;

@@ -15,17 +15,36 @@
 #define HK_SLAB_SIZE ((uint32_t)1 << HK_SLAB_SHIFT)
 #define HK_SLABS_PER_SUPERSLAB ((uint32_t)(HK_CHUNK >> HK_SLAB_SHIFT))
 
-/* 16 bytes, so that free's checks read one cache line. */
+/* 16 bytes, so that free's checks read one cache line.
+ *
+ * One multiply and one compare tell a carved block's start from any other
+ * offset o in the slab.  With multiple = floor(2^64 / stride) + 1, the
+ * product o * multiple (mod 2^64) is k * e for the k-th block's start,
+ * where e = stride * multiple (mod 2^64) is in [1, stride], and at least
+ * multiple (over 2^54) for an offset between blocks (o < 2^32: Lemire,
+ * Kaser and Kurz, "Faster remainder by direct computation", 2019).  So
+ * with limit = (blocks carved) * e, o is a carved block's start iff
+ * o * multiple < limit. */
 struct hk_slab_meta {
-	/* ceil(2^64 / stride): an offset o < 2^32 is a multiple of stride iff
-	 * o * multiple < multiple (mod 2^64) — one multiply (Lemire, Kaser and
-	 * Kurz, "Faster remainder by direct computation", 2019). */
 	uint64_t multiple;
-	uint32_t carved; /* bytes carved from the slab start (atomic: read by any thread) */
-	uint16_t cls; /* valid once carved > 0: a slab not yet assigned has carved 0 */
+	uint32_t limit; /* atomic: read by any thread; 0 for a slab no class has */
+	uint16_t cls; /* valid once limit > 0 */
 	uint16_t stride;
 } __attribute__((aligned(16)));
 _Static_assert(sizeof(struct hk_slab_meta) == 16, "hk_tiny_block_meta scales by 16");
+
+/* e above: what the limit grows by with each block carved. */
+static inline uint64_t hk_slab_step(const struct hk_slab_meta *m)
+{
+	return m->multiple * m->stride;
+}
+
+/* Blocks carved from the slab of m. */
+static inline uint32_t hk_slab_blocks(const struct hk_slab_meta *m)
+{
+	uint32_t limit = __atomic_load_n(&m->limit, __ATOMIC_ACQUIRE);
+	return limit ? (uint32_t)(limit / hk_slab_step(m)) : 0;
+}
 
 struct hk_superslab {
 	struct hk_segment seg;
@@ -40,7 +59,7 @@ struct hk_superslab {
 
 /* The meta of the slab holding p inside ss if p is a block start that was
  * carved, else NULL; then m->cls is the block's class.  Every free
- * runs this: it is kept to one multiply and one branch. */
+ * runs this: it is kept to one multiply and one compare. */
 static inline const struct hk_slab_meta *hk_tiny_block_meta(const struct hk_superslab *ss,
 							   const void *p)
 {
@@ -51,11 +70,9 @@ static inline const struct hk_slab_meta *hk_tiny_block_meta(const struct hk_supe
 	const struct hk_slab_meta *m = (const void *)((uintptr_t)ss->slabs + scaled);
 	__asm__("" : "+r"(m)); /* else GCC computes m twice, for the atomic load apart */
 	uint64_t o = u & (HK_SLAB_SIZE - 1);
-	/* acquire: carved is stored after cls (release) by the owner */
-	uint32_t carved = __atomic_load_n(&m->carved, __ATOMIC_ACQUIRE);
-	if ((o * m->multiple >= m->multiple) | (o >= carved))
-		return NULL;
-	return m;
+	/* acquire: the limit is stored after the rest (release) by the owner */
+	uint32_t limit = __atomic_load_n(&m->limit, __ATOMIC_ACQUIRE);
+	return o * m->multiple < limit ? m : NULL;
 }
 
 static inline int hk_tiny_block_class(const struct hk_superslab *ss, const void *p)

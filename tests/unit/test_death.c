@@ -52,6 +52,18 @@ static void free_plus_page(size_t n)
 	free(sink);
 }
 
+/* The slab's last block start: a block of the class, but not carved yet
+ * (a refill carves a few dozen). */
+static void free_uncarved(size_t n)
+{
+	char *p = malloc(n);
+	struct hakmem_ptr_info in;
+	if (hakmem_ptr_info(p, &in) != 0 || in.tier != 0)
+		return; /* survived: the parent reports it */
+	sink = (char *)in.region + in.stride * (65536 / in.stride - 1);
+	free(sink);
+}
+
 static void double_free(size_t n)
 {
 	void *p = malloc(n);
@@ -147,6 +159,8 @@ static const struct death_case cases[] = {
 	{ "free(middle of pool block)", free_middle, 16384, INVALID, NULL },
 	{ "free(middle of large block)", free_middle, 300000, INVALID, NULL },
 	{ "free(malloc(64)+16)", free_plus16, 64, INVALID, NULL },
+	{ "free(a tiny block start not carved yet)", free_uncarved, 48, INVALID, NULL },
+	{ "free(a 1024-byte block start not carved yet)", free_uncarved, 1024, INVALID, NULL },
 	{ "free(malloc(8192)+16)", free_plus16, 8192, INVALID, NULL },
 	{ "free(malloc(200000)+16)", free_plus16, 200000, INVALID, NULL },
 	{ "free(malloc(200000)+4096)", free_plus_page, 200000, INVALID, NULL },
