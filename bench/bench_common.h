@@ -269,4 +269,37 @@ static inline void bench_report(const char *name, uint64_t ops, uint64_t elapsed
 	fflush(stdout);
 }
 
+/* ---- workloads of independent threads ---- */
+
+/* One thread's arguments (ws and seed where the workload has them) and
+ * checksum, padded so that neighbours do not share a line. */
+struct bench_worker {
+	uint64_t cycles, ws, seed, index;
+	uint64_t sum;
+	char pad[64];
+};
+
+/* Run fn in threads workers (index 0..threads-1, the rest from tmpl), timed
+ * between the gates, and print the RESULT line: ops = cycles per thread,
+ * checksum = the workers' sums. */
+static inline void bench_run_workers(const char *name, int threads, void *(*fn)(void *), struct bench_worker tmpl,
+				     const char *usage)
+{
+	struct bench_worker *w = calloc((size_t)threads, sizeof(*w));
+	if (!w)
+		bench_die(usage, "out of memory");
+	for (int i = 0; i < threads; i++) {
+		w[i] = tmpl;
+		w[i].index = (uint64_t)i;
+	}
+	uint64_t elapsed = run_threads_timed(threads, fn, w, sizeof(*w));
+	uint64_t sum = 0;
+	for (int i = 0; i < threads; i++)
+		sum += w[i].sum;
+	free(w);
+	char extra[32];
+	snprintf(extra, sizeof(extra), "threads=%d", threads);
+	bench_report(name, tmpl.cycles * (uint64_t)threads, elapsed, sum, extra);
+}
+
 #endif

@@ -48,12 +48,6 @@ static void fill_tables(uint64_t seed)
 		indices[i] = (unsigned)rng_range(&r, 0, SLOTS - 1);
 }
 
-struct worker {
-	uint64_t cycles, index;
-	uint64_t sum;
-	char pad[64];
-};
-
 static uint64_t release(unsigned char *p)
 {
 	uint64_t v = p ? *p : 0;
@@ -63,7 +57,7 @@ static uint64_t release(unsigned char *p)
 
 static void *worker_main(void *arg)
 {
-	struct worker *w = arg;
+	struct bench_worker *w = arg;
 	unsigned char *slot[SLOTS] = { 0 };
 	uint64_t sum = 0, start = w->index * 997; /* threads walk the tables out of step */
 	bench_gate_wait();
@@ -91,20 +85,6 @@ int main(int argc, char **argv)
 	       " size=%.0f..%.0f (inverse square)\n",
 	       threads, cycles, SLOTS, seed, MIN_SIZE, MAX_SIZE);
 	fill_tables(seed);
-	struct worker *args = calloc((size_t)threads, sizeof(*args));
-	if (!args)
-		bench_die(usage, "out of memory");
-	for (int i = 0; i < threads; i++)
-		args[i] = (struct worker){ .cycles = cycles, .index = (uint64_t)i };
-
-	uint64_t elapsed = run_threads_timed(threads, worker_main, args, sizeof(*args));
-	uint64_t sum = 0;
-	for (int i = 0; i < threads; i++)
-		sum += args[i].sum;
-	free(args);
-
-	char extra[32];
-	snprintf(extra, sizeof(extra), "threads=%d", threads);
-	bench_report("malloc_thread", cycles * (uint64_t)threads, elapsed, sum, extra);
+	bench_run_workers("malloc_thread", threads, worker_main, (struct bench_worker){ .cycles = cycles }, usage);
 	return 0;
 }

@@ -22,15 +22,9 @@ static const char usage[] =
 	"Block sizes are uniform in [8192, 53248] bytes.  ops/s is the total.\n"
 	"Last line: RESULT name=mid_large_mt ... extra: threads=N\n";
 
-struct worker {
-	uint64_t cycles, ws, seed, index;
-	uint64_t sum;
-	char pad[64];
-};
-
 static void *worker_main(void *arg)
 {
-	struct worker *w = arg;
+	struct bench_worker *w = arg;
 	struct slot_set set = slots_make(w->ws, MID_MIN, MID_MAX);
 	struct rng r = rng_make(w->seed, w->index);
 	bench_gate_wait();
@@ -51,20 +45,7 @@ int main(int argc, char **argv)
 	printf("bench_mid_large_mt: threads=%d cycles/thread=%" PRIu64 " ws/thread=%" PRIu64 " seed=%" PRIu64
 	       " size=%u..%u\n",
 	       threads, cycles, ws, seed, MID_MIN, MID_MAX);
-	struct worker *ws_args = calloc((size_t)threads, sizeof(*ws_args));
-	if (!ws_args)
-		bench_die(usage, "out of memory");
-	for (int i = 0; i < threads; i++)
-		ws_args[i] = (struct worker){ .cycles = cycles, .ws = ws, .seed = seed, .index = (uint64_t)i };
-
-	uint64_t elapsed = run_threads_timed(threads, worker_main, ws_args, sizeof(*ws_args));
-	uint64_t sum = 0;
-	for (int i = 0; i < threads; i++)
-		sum += ws_args[i].sum;
-	free(ws_args);
-
-	char extra[32];
-	snprintf(extra, sizeof(extra), "threads=%d", threads);
-	bench_report("mid_large_mt", cycles * (uint64_t)threads, elapsed, sum, extra);
+	bench_run_workers("mid_large_mt", threads, worker_main,
+			  (struct bench_worker){ .cycles = cycles, .ws = ws, .seed = seed }, usage);
 	return 0;
 }
