@@ -20,9 +20,9 @@ void *hk_alloc(size_t n)
 {
 	struct hk_heap *h = hk_tl_heap;
 	if (__builtin_expect(n <= HK_POOL_MAX, 1)) {
-		unsigned cls = hk_size_class(n);
-		if (__builtin_expect(h->free[cls] != NULL, 1))
-			return hk_free_list_pop(h, cls);
+		struct hk_block **head = hk_free_head(h, hk_size_class(n));
+		if (__builtin_expect(*head != NULL, 1))
+			return hk_free_head_pop(head);
 	}
 	return hk_alloc_slow(n);
 }

@@ -131,13 +131,27 @@ extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
  * every extern here: code in the library then reads it with one instruction. */
 extern uintptr_t hk_free_key __attribute__((visibility("hidden")));
 
-/* Take the first block of h's free list of class cls (non-empty); its free
- * key is cleared so that a later free of it is not taken for a double free. */
-static inline struct hk_block *hk_free_list_pop(struct hk_heap *h, unsigned cls)
+/* Where h's free list of class cls starts, as an address in a register of
+ * its own.  A run of mallocs (or frees) of one class loads each list head
+ * right after storing it; addressed as (reg), not (h, cls, 8), those pairs
+ * went 27 % faster here — likely the CPU's memory renaming, which takes only
+ * a base register and a displacement (glibc's bench-malloc-simple pattern,
+ * 16-byte blocks in batches of 25..1600: 1.80 s -> 1.36 s, mimalloc 1.21;
+ * one lea more: random_mixed 0.97-0.99x). */
+static inline struct hk_block **hk_free_head(struct hk_heap *h, unsigned cls)
 {
-	struct hk_block *b = h->free[cls];
+	struct hk_block **head = &h->free[cls];
+	__asm__("" : "+r"(head));
+	return head;
+}
+
+/* Take the first block of the free list at head (non-empty); its free key is
+ * cleared so that a later free of it is not taken for a double free. */
+static inline struct hk_block *hk_free_head_pop(struct hk_block **head)
+{
+	struct hk_block *b = *head;
 	struct hk_block *next = b->next;
-	h->free[cls] = next;
+	*head = next;
 	b->key = 0;
 	/* The next block is handed out soon, and may be a line another core
 	 * wrote (a remote free drained here): fetch it, for writing, now.
@@ -145,6 +159,11 @@ static inline struct hk_block *hk_free_list_pop(struct hk_heap *h, unsigned cls)
 	 * instruction on every malloc. */
 	__builtin_prefetch(next, 1);
 	return b;
+}
+
+static inline struct hk_block *hk_free_list_pop(struct hk_heap *h, unsigned cls)
+{
+	return hk_free_head_pop(hk_free_head(h, cls));
 }
 
 /* The calling thread's heap, NULL before its first allocation. */
@@ -157,9 +176,10 @@ static inline struct hk_heap *hk_heap_current(void)
 /* Put b on h's free list of class cls, marked free. */
 static inline void hk_free_list_push(struct hk_heap *h, unsigned cls, struct hk_block *b)
 {
-	b->next = h->free[cls];
+	struct hk_block **head = hk_free_head(h, cls);
+	b->next = *head;
 	b->key = hk_free_key;
-	h->free[cls] = b;
+	*head = b;
 }
 
 /* Join list (NULL-terminated, marked free) and h's free list of class cls,
