@@ -73,12 +73,17 @@ static uintptr_t next_hint(size_t len, size_t align)
 #define HINTS_ALLOWED 1
 #endif
 
+/* A mapping at hint, where a kernel before 4.17 (no MAP_FIXED_NOREPLACE) may
+ * place it elsewhere; NULL when hints are off or the place is taken. */
+static void *map_near(void *hint, size_t len, enum hk_purpose purpose)
+{
+	return HINTS_ALLOWED ? sys_map(hint, len, MAP_FIXED_NOREPLACE, purpose) : NULL;
+}
+
 void *hk_os_map_at(void *addr, size_t len, enum hk_purpose purpose)
 {
-	if (!HINTS_ALLOWED)
-		return NULL;
-	void *p = sys_map(addr, len, MAP_FIXED_NOREPLACE, purpose);
-	if (p && p != addr) { /* an old kernel ignored NOREPLACE and placed it elsewhere */
+	void *p = map_near(addr, len, purpose);
+	if (p && p != addr) {
 		hk_os_unmap(p, len, purpose);
 		return NULL;
 	}
@@ -88,9 +93,11 @@ void *hk_os_map_at(void *addr, size_t len, enum hk_purpose purpose)
 static void *map_hinted(size_t len, size_t align, enum hk_purpose purpose)
 {
 	for (int tries = 0; tries < 2; tries++) {
-		void *p = hk_os_map_at((void *)next_hint(len, align), len, purpose);
-		if (p)
+		void *p = map_near((void *)next_hint(len, align), len, purpose);
+		if (p && ((uintptr_t)p & (align - 1)) == 0)
 			return p;
+		if (p) /* elsewhere, and not aligned */
+			hk_os_unmap(p, len, purpose);
 	}
 	return NULL;
 }
