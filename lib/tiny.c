@@ -347,12 +347,14 @@ struct hk_block *hk_tiny_carve(struct hk_heap *h, unsigned cls, unsigned want, u
 {
 	*source = HK_SRC_EXISTING;
 	struct hk_slab_meta *m = h->slab[cls];
-	if (!m || (hk_slab_blocks(m) + 1) * m->stride > HK_SLAB_SIZE) {
+	uint32_t blocks = m ? hk_slab_blocks(m) : 0;
+	if (!m || (blocks + 1) * m->stride > HK_SLAB_SIZE) {
 		m = slab_assign(h, cls, source);
 		if (!m)
 			return NULL;
+		blocks = hk_slab_blocks(m);
 	}
-	uint32_t blocks = hk_slab_blocks(m), carved = blocks * m->stride;
+	uint32_t carved = blocks * m->stride;
 	unsigned left = (HK_SLAB_SIZE - carved) / m->stride;
 	unsigned n = want < left ? want : left;
 	struct hk_block *list = hk_link_blocks(slab_base(m) + carved, m->stride, n);
