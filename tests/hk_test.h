@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +29,12 @@
 #define HK_POOL_MAX 53248u
 #define HK_PAGE 4096u
 
+/* The regions' window (lib/os.h): region i is reserved at HK_WINDOW_BASE +
+ * i * HK_REGION_SIZE when that place is free. */
+#define HK_WINDOW_BASE ((uintptr_t)0x200000000000ull)
+#define HK_WINDOW_SIZE ((uintptr_t)16 << 30)
+#define HK_REGION_SIZE ((size_t)256 << 20)
+
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define HK_SANITIZED 1
 #else
@@ -35,6 +42,14 @@
 #endif
 
 static const char *hk_test_name = "test";
+
+/* len bytes of the test's own at addr exactly, or NULL (the place is taken). */
+static inline char *hk_map_at(uintptr_t addr, size_t len)
+{
+	void *m = mmap((void *)addr, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	return m == (void *)addr ? m : NULL;
+}
 
 /* Scale an iteration count down under sanitizers (5-20x slower). */
 static inline long hk_scale(long n, long divisor)

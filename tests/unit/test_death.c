@@ -4,7 +4,6 @@
  * a corrupted heap.  Each case runs in a forked child whose stderr we read.
  */
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -105,9 +104,8 @@ static void free_released_arena(size_t n)
  * last region's place: the window's table must not know it. */
 static void free_in_window(size_t n)
 {
-	char *m = mmap((void *)(0x200000000000ull + ((size_t)15 << 30)), n, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (m == MAP_FAILED)
+	char *m = hk_map_at(HK_WINDOW_BASE + HK_WINDOW_SIZE - HK_REGION_SIZE, n);
+	if (!m)
 		return; /* survived: the parent reports it */
 	memset(m, 1, n);
 	sink = m + 64;

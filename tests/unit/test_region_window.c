@@ -5,19 +5,14 @@
  * registry finds it; and a pointer into a mapping of the program's own
  * inside the window is no block of hakmem's.
  */
-#include <sys/mman.h>
-
 #include "hk_test.h"
 
-#define WINDOW ((uintptr_t)0x200000000000ull)
-#define WINDOW_SIZE ((uintptr_t)16 << 30)
-#define REGION ((size_t)256 << 20)
 #define SPAN ((size_t)15 << 20) /* a span of its own, under a direct mapping's 64 MiB */
 #define SPANS 24 /* 360 MiB: past the first region */
 
 static int in_window(uintptr_t a)
 {
-	return a - WINDOW < WINDOW_SIZE;
+	return a - HK_WINDOW_BASE < HK_WINDOW_SIZE;
 }
 
 static uintptr_t region_of(void *p)
@@ -25,15 +20,6 @@ static uintptr_t region_of(void *p)
 	struct hakmem_ptr_info in;
 	HK_CHECK(hakmem_ptr_info(p, &in) == 0, "hakmem_ptr_info(%p) failed", p);
 	return in.region;
-}
-
-/* Map len bytes at addr exactly, or fail the test. */
-static char *occupy(uintptr_t addr, size_t len)
-{
-	void *m = mmap((void *)addr, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-	HK_CHECK(m == (void *)addr, "cannot map the window's %#lx (%s)", (unsigned long)addr, strerror(errno));
-	return m;
 }
 
 int main(void)
@@ -44,7 +30,8 @@ int main(void)
 		 (unsigned long)region_of(first));
 
 	/* The second region's place: held by a mapping of ours. */
-	char *mine = occupy(WINDOW + REGION, REGION);
+	char *mine = hk_map_at(HK_WINDOW_BASE + HK_REGION_SIZE, HK_REGION_SIZE);
+	HK_CHECK(mine, "cannot map the second region's place (%s)", strerror(errno));
 	mine[100] = 1;
 	struct hakmem_ptr_info in;
 	HK_CHECK(hakmem_ptr_info(mine + 64, &in) == -1, "hakmem claims a pointer into the program's own mapping");
@@ -57,8 +44,8 @@ int main(void)
 		memset(p[i], i, 4096);
 		p[i][SPAN - 1] = (char)i;
 		uintptr_t r = region_of(p[i]);
-		HK_CHECK(r - (WINDOW + REGION) >= REGION, "span %d inside the program's mapping: %#lx", i,
-			 (unsigned long)r);
+		HK_CHECK(r - (HK_WINDOW_BASE + HK_REGION_SIZE) >= HK_REGION_SIZE,
+			 "span %d inside the program's mapping: %#lx", i, (unsigned long)r);
 		HK_CHECK(malloc_usable_size(p[i]) >= SPAN, "span %d: usable %zu", i, malloc_usable_size(p[i]));
 		outside += !in_window(r);
 	}
@@ -70,7 +57,7 @@ int main(void)
 		free(p[i]);
 	}
 	free(first);
-	HK_CHECK(munmap(mine, REGION) == 0, "munmap");
+	HK_CHECK(munmap(mine, HK_REGION_SIZE) == 0, "munmap");
 	printf("%d of %d spans outside the window, found by the two-level registry\n", outside, SPANS);
 	hk_pass("window and fallback");
 	return 0;
