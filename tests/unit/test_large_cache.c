@@ -64,9 +64,8 @@ static uint64_t advised_on_free(void **p, int n, size_t size)
 }
 
 /* A freed span serves a smaller block from its front and keeps the rest
- * for another (unless the rest is under a quarter of the block: it stays
- * with it); freed side by side, the two become one span again.  Run first:
- * nothing else is cached then. */
+ * for another; freed side by side, the two become one span again.  Run
+ * first: nothing else is cached then. */
 static void spans_split_and_joined(void)
 {
 	void *p = malloc(10u << 20); /* a 12 MiB span: the header, then 10 MiB */
@@ -88,12 +87,15 @@ static void spans_split_and_joined(void)
 		 "malloc(10 MiB) after freeing both: %p in a %zu-byte span, expected %p in 12 MiB", s,
 		 (size_t)hk_ptr_info(s).stride, p);
 	free(s);
-	void *t = malloc(9u << 20); /* needs 10 MiB: a rest of 2 MiB is under a quarter */
-	HK_CHECK(t == p && hk_ptr_info(t).stride == (12u << 20),
-		 "malloc(9 MiB) from the 12 MiB span: %p in %zu bytes", t,
-		 (size_t)hk_ptr_info(t).stride);
+	void *t = malloc(9u << 20); /* needs 10 MiB */
+	void *u = malloc(3u << 19); /* 1.5 MiB: a 2 MiB span, the rest */
+	HK_CHECK(t == p && hk_ptr_info(t).stride == (10u << 20) && u == (char *)p + (10u << 20) &&
+			 cache_hits() == hits0 + 5,
+		 "malloc(9 MiB), malloc(1.5 MiB) from the 12 MiB span at %p: %p in %zu bytes, %p", p, t,
+		 (size_t)hk_ptr_info(t).stride, u);
+	free(u);
 	free(t);
-	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, 10 MiB again once they are freed, and 9 MiB whole");
+	hk_pass("a 12 MiB span freed serves 3 and 7 MiB blocks, 10 MiB again once they are freed, then 9 and 1.5");
 }
 
 /* Allocate n spans of 1.5 MB from p[from], each touched whole. */

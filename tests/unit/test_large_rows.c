@@ -1,9 +1,11 @@
 /*
- * Freed spans side by side serve a large block when together they hold it
- * in fewer bytes than the best single span cached: that one stays whole for
- * a larger block, as a page heap's coalesced free spans would.  Cutting it
- * instead made the next large block take fresh chunks (mimalloc-bench's
- * malloc-large, 20 seeds: 490 MiB peak on average, 471 with rows).
+ * Freed spans side by side make a free range, and a block takes the start
+ * of the range that fits it best among those where its pages are resident:
+ * a larger span stays whole for a larger block, as a page heap's coalesced
+ * free spans would, and a range is not cut in its middle.  Cutting the best
+ * single span instead made the next large block take fresh chunks
+ * (mimalloc-bench's malloc-large, 20 seeds: 490 MiB peak on average, 471
+ * with rows of spans, 459 over 80 seeds with ranges).
  */
 #include "hk_test.h"
 
@@ -39,12 +41,13 @@ static void cache_three(void **p, const size_t *size)
 	free(p[3]);
 }
 
-/* 16 MiB | guard | 4 | 4 MiB | guard, the three freed: 7 MiB (8 with the
- * header) takes the two 4 MiB spans joined, and 15 MiB then finds the 16
- * MiB span whole.  Both come from the cache, without a syscall. */
+/* 16 MiB | guard | 4 | 4 MiB | guard, the three freed, each written to its
+ * end: 7 MiB (8 with the header) takes the two 4 MiB spans joined, and 15
+ * MiB then finds the 16 MiB span whole.  Both come from the cache, without
+ * a syscall. */
 static void row_smaller_than_single(void **p)
 {
-	const size_t size[] = {15 * MiB, GUARD, 3 * MiB, 3 * MiB, GUARD};
+	const size_t size[] = {15 * MiB, GUARD, 4 * MiB - 64, 4 * MiB - 64, GUARD};
 	cache_three(p, size);
 	struct hakmem_stats st0 = hk_stats();
 	void *x = malloc(7 * MiB), *y = malloc(15 * MiB);
@@ -62,30 +65,83 @@ static void row_smaller_than_single(void **p)
 }
 
 /* 12 MiB | guard | 6 | 6 MiB | guard, the three freed: 9 MiB (10 with the
- * header) takes the 12 MiB span, as the two 6 MiB ones hold no fewer. */
+ * header) takes the 12 MiB span, as the two 6 MiB ones hold no fewer (and
+ * are clean past their 5 MiB blocks). */
 static void row_no_smaller(void **p)
 {
 	const size_t size[] = {11 * MiB, GUARD, 5 * MiB, 5 * MiB, GUARD};
 	cache_three(p, size);
 	void *z = malloc(9 * MiB);
-	check_span(z, p[0], 12 * MiB, "malloc(9 MiB) with 12 MiB and 6 + 6 MiB cached");
+	check_span(z, p[0], 10 * MiB, "malloc(9 MiB) with 12 MiB and 6 + 6 MiB cached");
 	p[0] = z;
 	p[2] = p[3] = NULL;
-	hk_pass("with 12 MiB alone and 6 + 6 MiB side by side cached, 9 MiB takes the 12 MiB span");
+	hk_pass("with 12 MiB alone and 6 + 6 MiB side by side cached, 9 MiB takes the 12 MiB span's start");
+}
+
+/* 2 | 8 | 2 MiB | guard | 10 MiB | guard, all but the guards freed, each
+ * block filling its span: 8 MiB takes the start of the 10 MiB span, not
+ * the 8 MiB one between the two 2 MiB spans, and 12 MiB then finds those
+ * three side by side, from the cache. */
+static void range_start_not_middle(void **p)
+{
+	const size_t size[] = {2 * MiB - 64, 8 * MiB - 64, 2 * MiB - 64, GUARD, 10 * MiB - 64, GUARD};
+	side_by_side(p, size, 6);
+	free(p[0]);
+	free(p[1]);
+	free(p[2]);
+	free(p[4]);
+	void *x = malloc(8 * MiB - 64), *y = malloc(12 * MiB - 64);
+	check_span(x, p[4], 8 * MiB, "malloc(8 MiB) with 2 + 8 + 2 MiB and 10 MiB cached");
+	check_span(y, p[0], 12 * MiB, "malloc(12 MiB) after it");
+	void *rest = malloc(GUARD);
+	check_span(rest, (char *)p[4] + 8 * MiB, 2 * MiB, "malloc(1.5 MiB) after them");
+	p[0] = y;
+	p[1] = rest;
+	p[2] = NULL;
+	p[4] = x;
+	hk_pass("with 2 + 8 + 2 MiB side by side and 10 MiB cached, 8 MiB takes the 10 MiB span, 12 MiB the three");
+}
+
+/* 1.5 | 1.5 MiB | guard | 1.1 MiB | guard, in 2 MiB spans, all but the
+ * guards freed: 1.3 MiB takes the first span, whose pages it finds resident,
+ * not the one alone, which fits as well but would fault 0.2 MiB in. */
+static void resident_first(void **p)
+{
+	const size_t size[] = {GUARD, GUARD, GUARD, 11 * MiB / 10, GUARD};
+	side_by_side(p, size, 5);
+	free(p[0]);
+	free(p[1]);
+	free(p[3]);
+	void *x = malloc(13 * MiB / 10);
+	check_span(x, p[0], 2 * MiB, "malloc(1.3 MiB) with 1.5 + 1.5 MiB and 1.1 MiB written cached");
+	void *y = malloc(GUARD), *z = malloc(GUARD);
+	check_span(y, p[1], 2 * MiB, "malloc(1.5 MiB) after it");
+	check_span(z, p[3], 2 * MiB, "malloc(1.5 MiB) then");
+	p[0] = x;
+	p[1] = y;
+	p[3] = z;
+	hk_pass("with 1.5 + 1.5 MiB side by side and 1.1 MiB alone cached, 1.3 MiB takes the resident pages");
 }
 
 int main(void)
 {
 	hk_test_begin("test_large_rows",
-		      "cached spans side by side serve a block the best single span would be cut for");
+		      "a large block takes the start of the cached free range that fits it best");
 	void *first = malloc(GUARD); /* the first large block also maps the registry's leaf */
-	void *p[5], *q[5];
-	row_smaller_than_single(p); /* its blocks stay: the next case starts with nothing cached */
+	void *p[5], *q[5], *r[6], *t[5];
+	/* each case's blocks stay, and all but the last leave nothing cached */
+	range_start_not_middle(r);
+	row_smaller_than_single(p);
+	resident_first(t);
 	row_no_smaller(q);
 	for (int i = 0; i < 5; i++) {
 		free(p[i]);
 		free(q[i]);
 	}
+	for (int i = 0; i < 6; i++)
+		free(r[i]);
+	for (int i = 0; i < 5; i++)
+		free(t[i]);
 	free(first);
 	return 0;
 }
