@@ -135,10 +135,10 @@ struct range_fit {
 /* Better for a block: the range where it takes the fewest page faults, then
  * the one with the least to spare.  Taking the start of the best fitting
  * range leaves its rest in one piece, where the best fitting span, or the
- * best row of spans however placed, left pieces on both sides (malloc_large,
- * seeds 1-10 and 42: 481 -> 463 MiB peak on average; 80 seeds simulated:
- * 469 -> 459, 54 of them lower; 2000 ops, seeds 1-3 and 42: no madvise
- * calls, where the cache went over its budget for 9-18).
+ * best row of spans however placed, left pieces on both sides.  On
+ * malloc_large, seeds 1-40: 471 -> 465 MiB peak on average (25 lower, 13
+ * higher); 2000 ops, seeds 1-6: 518 -> 496 MiB, and no madvise calls where
+ * the cache went over its budget 4-12 times.
  * A growing buffer (realloc) will touch its whole span, so it goes where
  * the most pages are resident. */
 static int better_range(const struct range_fit *a, const struct range_fit *b)
