@@ -148,28 +148,45 @@ static int better_range(const struct range_fit *a, const struct range_fit *b)
 	return a->total < b->total;
 }
 
-/* The free range starting at by[first] fitted to a block of size bytes
- * that will touch need (spans 0 when it is too short); *end gets where the
- * next range starts. */
-static struct range_fit range_at(const unsigned *by, unsigned first, size_t size, size_t need, unsigned *end)
+/* The block of size bytes that will touch need, placed from by[first] in
+ * spans side by side up to by[end - 1]: how many it takes (0 when they do
+ * not hold it) and how much of need is resident. */
+static struct range_fit place_at(const unsigned *by, unsigned first, unsigned end, size_t size, size_t need)
 {
 	struct range_fit r = {.first = first};
 	size_t held = 0;
-	unsigned e = first;
-	do {
+	for (unsigned e = first; e < end && held < size; e++) {
 		const struct cached_span *c = &cache[by[e]];
-		r.total += c->size;
-		if (held < size) {
-			size_t left = held < need ? need - held : 0; /* to touch in c */
-			r.resident += c->dirty < left ? c->dirty : left;
-			held += c->size;
-			r.spans++;
-		}
-		e++;
-	} while (e < cache_count && adjacent(&cache[by[e - 1]], &cache[by[e]]));
-	*end = e;
-	if (held < size || r.spans > JOIN_MAX)
+		size_t left = held < need ? need - held : 0; /* to touch in c */
+		r.resident += c->dirty < left ? c->dirty : left;
+		held += c->size;
+		r.spans++;
+	}
+	if (held < size)
 		r.spans = 0;
+	return r;
+}
+
+/* The free range starting at by[first] fitted to a block of size bytes
+ * that will touch need (spans 0 when it does not hold it); *end gets where
+ * the next range starts.  The block goes at the range's start, unless it
+ * would take more than JOIN_MAX spans from there: then at the first span
+ * from which it takes no more. */
+static struct range_fit range_at(const unsigned *by, unsigned first, size_t size, size_t need, unsigned *end)
+{
+	size_t total = cache[by[first]].size;
+	unsigned e = first + 1;
+	for (; e < cache_count && adjacent(&cache[by[e - 1]], &cache[by[e]]); e++)
+		total += cache[by[e]].size;
+	*end = e;
+	struct range_fit r = {0};
+	for (unsigned s = first; s < e; s++) {
+		r = place_at(by, s, e, size, need);
+		if (r.spans <= JOIN_MAX) /* 0 too: a later start holds no more */
+			break;
+		r.spans = 0;
+	}
+	r.total = total;
 	return r;
 }
 

@@ -123,13 +123,45 @@ static void resident_first(void **p)
 	hk_pass("with 1.5 + 1.5 MiB side by side and 1.1 MiB alone cached, 1.3 MiB takes the resident pages");
 }
 
+/* 17 spans of 2 MiB | 40 MiB | guard, all but the guard freed: a 40 MiB
+ * block would take 18 spans from the range's start, more than are joined
+ * for one block; it goes where 16 will do, from the cache, and the pieces
+ * left then serve 4 and 30 MiB. */
+#define LONG_ROW 17
+static void long_row(void **p)
+{
+	size_t size[LONG_ROW + 2];
+	for (int i = 0; i < LONG_ROW; i++)
+		size[i] = 2 * MiB - 64;
+	size[LONG_ROW] = 40 * MiB - 64;
+	size[LONG_ROW + 1] = GUARD;
+	side_by_side(p, size, LONG_ROW + 2);
+	for (int i = 0; i <= LONG_ROW; i++)
+		free(p[i]);
+	struct hakmem_stats st0 = hk_stats();
+	void *x = malloc(40 * MiB - 64), *y = malloc(4 * MiB - 64), *z = malloc(30 * MiB - 64);
+	check_span(x, p[2], 40 * MiB, "malloc(40 MiB) with 17 x 2 MiB and 40 MiB side by side cached");
+	check_span(y, p[0], 4 * MiB, "malloc(4 MiB) after it");
+	check_span(z, (char *)p[2] + 40 * MiB, 30 * MiB, "malloc(30 MiB) then");
+	struct hakmem_stats st = hk_stats();
+	HK_CHECK(st.large_cache_hits - st0.large_cache_hits == 3, "%" PRIu64 " cache hits: expected 3",
+		 st.large_cache_hits - st0.large_cache_hits);
+	for (int i = 0; i <= LONG_ROW; i++)
+		p[i] = NULL;
+	p[0] = x;
+	p[1] = y;
+	p[2] = z;
+	hk_pass("17 x 2 MiB and 40 MiB side by side serve 40 MiB from the third span, then 4 and 30 MiB");
+}
+
 int main(void)
 {
 	hk_test_begin("test_large_rows",
 		      "a large block takes the start of the cached free range that fits it best");
 	void *first = malloc(GUARD); /* the first large block also maps the registry's leaf */
-	void *p[5], *q[5], *r[6], *t[5];
+	void *p[5], *q[5], *r[6], *t[5], *u[LONG_ROW + 2];
 	/* each case's blocks stay, and all but the last leave nothing cached */
+	long_row(u);
 	range_start_not_middle(r);
 	row_smaller_than_single(p);
 	resident_first(t);
@@ -142,6 +174,8 @@ int main(void)
 		free(r[i]);
 	for (int i = 0; i < 5; i++)
 		free(t[i]);
+	for (int i = 0; i < LONG_ROW + 2; i++)
+		free(u[i]);
 	free(first);
 	return 0;
 }
