@@ -8,14 +8,18 @@ need_built "$SYS" "$LIB" bench/bench_random_mixed bench/bench_mid_large_mt
 command -v strace >/dev/null || fail "strace not installed (scripts/install-deps)"
 
 # run_hakmem LABEL COMMAND...: the command under hakmem, once under strace
-# and once under hakmem-sys (with HAKMEM_STATS_FILE on that same run).
+# and once under hakmem-sys (with HAKMEM_STATS_FILE on that same run).  The
+# two runs must make the same calls, so nothing may wait on the clock: with
+# the default 100 ms purge delay, a loaded machine (or strace's slowdown)
+# let one run give back pages the other kept (14 madvise calls against 15).
 run_hakmem() {
 	local label=$1
 	shift
 	strace -f -c -o "$TMP/strace.txt" -e trace=mmap,munmap,madvise,mremap,brk \
-		env LD_PRELOAD="$LIB" "$@" >/dev/null
+		env LD_PRELOAD="$LIB" HAKMEM_LARGE_PURGE_MS=60000 "$@" >/dev/null
 	rm -f "$TMP/stats.json"
-	"$SYS" --json -o "$TMP/sys.json" -- env LD_PRELOAD="$LIB" HAKMEM_STATS_FILE="$TMP/stats.json" "$@" \
+	"$SYS" --json -o "$TMP/sys.json" -- env LD_PRELOAD="$LIB" HAKMEM_LARGE_PURGE_MS=60000 \
+		HAKMEM_STATS_FILE="$TMP/stats.json" "$@" \
 		>/dev/null || fail "$label: hakmem-sys exited $?"
 	[ -s "$TMP/stats.json" ] || fail "$label: HAKMEM_STATS_FILE not written"
 	check_counts "$label" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "$label"
