@@ -2,7 +2,6 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "bitmap.h"
 #include "config.h"
 #include "large.h"
 #include "os.h"
@@ -22,18 +21,23 @@ struct cached_span {
 	size_t size; /* bytes mapped */
 	size_t dirty; /* bytes from base that may be non-zero (and resident) */
 	uint64_t since; /* ms: when it was cached */
+	uint64_t seq; /* the order it was cached in, within a millisecond */
+	uintptr_t region; /* hk_region_base(base): asked once, not at every malloc */
 };
 
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Oldest first; the resident bytes of all of them are cache_bytes, which
- * cache_budget() bounds.  A block takes the start of the free range (spans
- * side by side) that fits it best, joined and cut to the chunks it needs
- * (the rest stays cached): freed memory then serves blocks of any size, as
- * a page heap's would.  Spans are joined only then, so that each keeps the
- * dirty bytes of its own last block. */
+/* In address order, so that spans side by side are neighbours here and no
+ * malloc sorts them; the resident bytes of all of them are cache_bytes,
+ * which cache_budget() bounds, and the oldest go first past it.  A block
+ * takes the start of the free range (spans side by side) that fits it
+ * best, joined and cut to the chunks it needs (the rest stays cached):
+ * freed memory then serves blocks of any size, as a page heap's would.
+ * Spans are joined only then, so that each keeps the dirty bytes of its
+ * own last block. */
 static struct cached_span cache[CACHE_SLOTS];
 static unsigned cache_count;
 static size_t cache_bytes;
+static uint64_t cache_seq;
 /* Bytes of the spans in use (atomic: updated outside the lock). */
 static size_t live_bytes;
 
@@ -67,13 +71,49 @@ static int better_fit(const struct cached_span *a, const struct cached_span *b, 
 	return a->size < b->size;
 }
 
-static struct cached_span cache_remove_locked(unsigned i)
+/* Take the n cached spans from index i out of the cache into out. */
+static void cache_remove_locked(unsigned i, unsigned n, struct cached_span *out)
 {
-	struct cached_span c = cache[i];
-	cache_bytes -= c.dirty;
-	cache_count--;
-	memmove(&cache[i], &cache[i + 1], (cache_count - i) * sizeof(cache[0]));
-	return c;
+	for (unsigned k = 0; k < n; k++) {
+		out[k] = cache[i + k];
+		cache_bytes -= out[k].dirty;
+	}
+	cache_count -= n;
+	memmove(&cache[i], &cache[i + n], (cache_count - i) * sizeof(cache[0]));
+}
+
+/* Put c in the cache, in address order. */
+static void cache_insert_locked(struct cached_span c)
+{
+	unsigned lo = 0, hi = cache_count;
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if ((char *)cache[mid].base < (char *)c.base)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&cache[lo + 1], &cache[lo], (cache_count - lo) * sizeof(cache[0]));
+	c.seq = ++cache_seq;
+	c.region = hk_region_base(c.base);
+	cache[lo] = c;
+	cache_count++;
+	cache_bytes += c.dirty;
+}
+
+static int cached_before(const struct cached_span *a, const struct cached_span *b)
+{
+	return a->since != b->since ? a->since < b->since : a->seq < b->seq;
+}
+
+/* The index of the span cached first. */
+static unsigned cache_oldest_locked(void)
+{
+	unsigned o = 0;
+	for (unsigned i = 1; i < cache_count; i++)
+		if (cached_before(&cache[i], &cache[o]))
+			o = i;
+	return o;
 }
 
 /* The cached span, cached at cutoff or before (ms), that best fits a block
@@ -93,95 +133,88 @@ static int cache_find_locked(size_t size, size_t need, uint64_t cutoff)
  * the next region by chance, goes back to the OS on its own). */
 static int adjacent(const struct cached_span *a, const struct cached_span *b)
 {
-	return (char *)a->base + a->size == (char *)b->base && hk_region_same(a->base, b->base);
+	return (char *)a->base + a->size == (char *)b->base && a->region && a->region == b->region;
 }
 
 /* Spans joined for one block: at most this many (a longer row is left). */
 #define JOIN_MAX 16u
 
-/* The indices of the cached spans in address order, in by[]. */
-static void sort_by_address_locked(unsigned *by)
-{
-	for (unsigned i = 0; i < cache_count; i++) {
-		unsigned j = i;
-		for (; j && (char *)cache[by[j - 1]].base > (char *)cache[i].base; j--)
-			by[j] = by[j - 1];
-		by[j] = i;
-	}
-}
-
-/* Take the cached spans whose bits are set in taken out of the cache; the
- * others keep their order. */
-static void cache_remove_taken_locked(const uint64_t *taken)
-{
-	unsigned kept = 0;
-	for (unsigned i = 0; i < cache_count; i++) {
-		if (hk_bit(taken, i))
-			cache_bytes -= cache[i].dirty;
-		else
-			cache[kept++] = cache[i];
-	}
-	cache_count = kept;
-}
+/* Slack under a block smaller than this stays: not worth a madvise. */
+#define DECOMMIT_MIN ((size_t)256 << 10)
 
 /* Cached spans side by side make a free range; a block goes at the start
  * of one, in the fewest spans that hold it (at most JOIN_MAX). */
 struct range_fit {
-	unsigned first, spans; /* in address order: by[first], then spans - 1 more */
+	unsigned first, spans; /* cache[first], then spans - 1 more */
 	size_t total; /* bytes of the whole range */
 	size_t resident; /* of the bytes the block will touch: the dirty ones */
+	size_t slack; /* dirty bytes past those, in the chunks it takes */
 };
 
-/* Better for a block: the range where it takes the fewest page faults, then
+/* Better for a block: the range where it takes the fewest page faults;
+ * then one that leaves no slack under it worth a madvise (malloc gives back
+ * the slack of reused spans past a budget, a madvise each: 1000 blocks of
+ * 1-4 MiB replaced at random, first byte written, made 7177 calls when
+ * this came after the fit, 195 with the best single span, none now); then
  * the one with the least to spare.  Taking the start of the best fitting
  * range leaves its rest in one piece, where the best fitting span, or the
- * best row of spans however placed, left pieces on both sides.  On
- * malloc_large, seeds 1-40: 471 -> 465 MiB peak on average (25 lower, 13
- * higher); 2000 ops, seeds 1-6: 518 -> 496 MiB, and no madvise calls where
- * the cache went over its budget 4-12 times.
- * A growing buffer (realloc) will touch its whole span, so it goes where
- * the most pages are resident. */
+ * best row of spans however placed, left pieces on both sides: malloc_large,
+ * seeds 1-40, 471 -> 466 MiB peak on average; 2000 ops, seeds 1-6, 518 ->
+ * 497 MiB, and no madvise calls where the cache went over its budget 4-12
+ * times.  A growing buffer (realloc) will touch its whole span, so it goes
+ * where the most pages are resident. */
 static int better_range(const struct range_fit *a, const struct range_fit *b)
 {
 	if (a->resident != b->resident)
 		return a->resident > b->resident;
-	return a->total < b->total;
+	if ((a->slack >= DECOMMIT_MIN) != (b->slack >= DECOMMIT_MIN))
+		return a->slack < DECOMMIT_MIN;
+	if (a->total != b->total)
+		return a->total < b->total;
+	return a->slack < b->slack;
 }
 
-/* The block of size bytes that will touch need, placed from by[first] in
- * spans side by side up to by[end - 1]: how many it takes (0 when they do
- * not hold it) and how much of need is resident. */
-static struct range_fit place_at(const unsigned *by, unsigned first, unsigned end, size_t size, size_t need)
+/* Add span c, at held bytes into a block of size bytes that will touch
+ * need, to the block's fit r. */
+static void place_span(struct range_fit *r, const struct cached_span *c, size_t held, size_t size, size_t need)
+{
+	size_t left = held < need ? need - held : 0; /* to touch in c */
+	size_t in = c->dirty < left ? c->dirty : left;
+	size_t past = c->dirty < size - held ? c->dirty : size - held; /* dirty of c in the block's chunks */
+	r->resident += in;
+	r->slack += past - in;
+	r->spans++;
+}
+
+/* The block of size bytes that will touch need, placed from cache[first]
+ * in spans side by side up to cache[end - 1]: how many it takes (0 when
+ * they do not hold it), how much of need is resident and how much slack. */
+static struct range_fit place_at(unsigned first, unsigned end, size_t size, size_t need)
 {
 	struct range_fit r = {.first = first};
 	size_t held = 0;
 	for (unsigned e = first; e < end && held < size; e++) {
-		const struct cached_span *c = &cache[by[e]];
-		size_t left = held < need ? need - held : 0; /* to touch in c */
-		r.resident += c->dirty < left ? c->dirty : left;
-		held += c->size;
-		r.spans++;
+		place_span(&r, &cache[e], held, size, need);
+		held += cache[e].size;
 	}
 	if (held < size)
 		r.spans = 0;
 	return r;
 }
 
-/* The free range starting at by[first] fitted to a block of size bytes
- * that will touch need (spans 0 when it does not hold it); *end gets where
- * the next range starts.  The block goes at the range's start, unless it
- * would take more than JOIN_MAX spans from there: then at the first span
- * from which it takes no more. */
-static struct range_fit range_at(const unsigned *by, unsigned first, size_t size, size_t need, unsigned *end)
+/* The block of size bytes that will touch need, in the free range of total
+ * bytes from cache[first] to cache[end - 1]: at its start, unless it would
+ * take more than JOIN_MAX spans from there; then at the first span from
+ * which it takes no more (spans 0: none). */
+static struct range_fit range_fit(unsigned first, unsigned end, size_t total, size_t size, size_t need)
 {
-	size_t total = cache[by[first]].size;
-	unsigned e = first + 1;
-	for (; e < cache_count && adjacent(&cache[by[e - 1]], &cache[by[e]]); e++)
-		total += cache[by[e]].size;
-	*end = e;
-	struct range_fit r = {0};
-	for (unsigned s = first; s < e; s++) {
-		r = place_at(by, s, e, size, need);
+	struct range_fit r = {.first = first, .total = total};
+	if (end == first + 1) { /* most ranges: one span, which holds the block */
+		place_span(&r, &cache[first], 0, size, need);
+		return r;
+	}
+	for (unsigned s = first; s < end; s++) {
+		r = place_at(s, end, size, need);
 		if (r.spans <= JOIN_MAX) /* 0 too: a later start holds no more */
 			break;
 		r.spans = 0;
@@ -192,23 +225,27 @@ static struct range_fit range_at(const unsigned *by, unsigned first, size_t size
 
 /* The spans for a block of size bytes that will touch need, at the start
  * of the free range that fits it best, taken out of the cache into parts
- * (in address order); returns how many, 0 when no range holds it. */
+ * (in address order); returns how many, 0 when no range holds it.  Every
+ * large malloc scans the whole cache, so a range too short is passed over
+ * on its size alone. */
 static unsigned cache_take_range_locked(size_t size, size_t need, struct cached_span *parts)
 {
-	unsigned by[CACHE_SLOTS], end;
 	struct range_fit best = {0};
-	sort_by_address_locked(by);
-	for (unsigned s = 0; s < cache_count; s = end) {
-		struct range_fit r = range_at(by, s, size, need, &end);
-		if (r.spans && (!best.spans || better_range(&r, &best)))
-			best = r;
+	unsigned first = 0;
+	size_t total = 0;
+	for (unsigned e = 0; e < cache_count; e++) {
+		total += cache[e].size;
+		if (e + 1 < cache_count && adjacent(&cache[e], &cache[e + 1]))
+			continue;
+		if (total >= size) { /* the range from cache[first] to cache[e] */
+			struct range_fit r = range_fit(first, e + 1, total, size, need);
+			if (r.spans && (!best.spans || better_range(&r, &best)))
+				best = r;
+		}
+		first = e + 1;
+		total = 0;
 	}
-	uint64_t taken[CACHE_SLOTS / 64] = {0};
-	for (unsigned i = 0; i < best.spans; i++) {
-		parts[i] = cache[by[best.first + i]];
-		hk_bits_set(taken, by[best.first + i], 1, 1);
-	}
-	cache_remove_taken_locked(taken);
+	cache_remove_locked(best.first, best.spans, parts);
 	return best.spans;
 }
 
@@ -289,7 +326,7 @@ static struct hk_large *cache_take_idle(size_t size)
 	int i = cache_bytes > hk_config.large_cache ? cache_find_locked(size, size, cutoff) : -1;
 	struct cached_span c = {0};
 	if (i >= 0)
-		c = cache_remove_locked((unsigned)i);
+		cache_remove_locked((unsigned)i, 1, &c);
 	pthread_mutex_unlock(&large_lock);
 	if (i < 0)
 		return NULL;
@@ -319,7 +356,6 @@ static struct hk_large *span_get(size_t size, size_t align, size_t need)
  * budget (an eighth of the cache's), so that blocks which grow back find their
  * pages; past it the tail is given back, so a cache of spans once filled to
  * megabytes does not keep them resident under small blocks. */
-#define DECOMMIT_MIN ((size_t)256 << 10)
 static size_t slack_bytes; /* sum of live spans' charged slack */
 
 static void decommit_tail(struct hk_large *l, size_t end)
@@ -421,7 +457,7 @@ static unsigned cache_evict_locked(struct cached_span *out, size_t dirty, size_t
 {
 	unsigned n = 0;
 	while (n < 8 && cache_count && (cache_count == CACHE_SLOTS || (to_budget && cache_bytes + dirty > budget)))
-		out[n++] = cache_remove_locked(0);
+		cache_remove_locked(cache_oldest_locked(), 1, &out[n++]);
 	return n;
 }
 
@@ -447,8 +483,7 @@ static void cache_put(struct cached_span c)
 		int shrink = over_budget_long_locked(c.dirty, budget);
 		if (cache_count < CACHE_SLOTS && !shrink) {
 			c.since = c.since ? c.since : hk_os_now_ms();
-			cache[cache_count++] = c;
-			cache_bytes += c.dirty;
+			cache_insert_locked(c);
 			pthread_mutex_unlock(&large_lock);
 			return;
 		}

@@ -105,10 +105,16 @@ static struct region *region_of(uintptr_t p)
 	return NULL;
 }
 
+uintptr_t hk_region_base(const void *p)
+{
+	const struct region *r = region_of((uintptr_t)p);
+	return r ? r->base : 0;
+}
+
 int hk_region_same(const void *a, const void *b)
 {
-	const struct region *r = region_of((uintptr_t)a);
-	return r && r == region_of((uintptr_t)b);
+	uintptr_t r = hk_region_base(a);
+	return r && r == hk_region_base(b);
 }
 
 void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpose)

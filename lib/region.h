@@ -22,6 +22,8 @@ void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpo
 /* Whether a and b both lie in one reservation (chunks given back together
  * must: a direct mapping, or the next one by chance, goes back on its own). */
 int hk_region_same(const void *a, const void *b);
+/* The start of the reservation holding p, 0 when p lies in none. */
+uintptr_t hk_region_base(const void *p);
 
 /* fork(): hold the region lock across it. */
 void hk_region_atfork_prepare(void);
