@@ -7,7 +7,9 @@
  * Intervals (see bpf/lat.h and docs/hakmem-lat.md):
  *   cold    cold_start -> cold_done
  *   refill  refill_start -> refill_done
- *   drain   refill_start -> refill_done of refills inside which drain fired
+ *   drain   each drain: its refill's refill_start -> refill_done, or for a
+ *           drain in a reclaim walk outside any refill, reclaim_start ->
+ *           reclaim_done
  *   grow    arena_grow_start -> arena_grow
  *   reclaim reclaim_start -> reclaim_done
  *   map/unmap/advise   sys_enter -> sys_exit of mmap/munmap/madvise
@@ -91,7 +93,8 @@ static __always_inline void atomic_max(__u64 *max, __u64 v)
 	}
 }
 
-static __always_inline void record(enum hl_event e, long tier, long cls, __u64 t0)
+/* n samples of event e, each the time since t0. */
+static __always_inline void record_n(enum hl_event e, long tier, long cls, __u64 t0, __u32 n)
 {
 	struct hl_hist *h;
 	__u64 d = bpf_ktime_get_ns() - t0;
@@ -99,15 +102,20 @@ static __always_inline void record(enum hl_event e, long tier, long cls, __u64 t
 
 	h = hist_of(e, tier, cls);
 	if (!h) {
-		__sync_fetch_and_add(&hl_dropped, 1);
+		__sync_fetch_and_add(&hl_dropped, n);
 		return;
 	}
 	if (slot >= HL_SLOTS)
 		slot = HL_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, d);
+	__sync_fetch_and_add(&h->slots[slot], n);
+	__sync_fetch_and_add(&h->count, n);
+	__sync_fetch_and_add(&h->sum_ns, d * n);
 	atomic_max(&h->max_ns, d);
+}
+
+static __always_inline void record(enum hl_event e, long tier, long cls, __u64 t0)
+{
+	record_n(e, tier, cls, t0, 1);
 }
 
 static __always_inline void unmatched(enum hl_event e)
@@ -185,7 +193,7 @@ int BPF_USDT(hl_refill_start, long tier, long cls, long want)
 	if (!t)
 		return 0;
 	t->refill_t0 = bpf_ktime_get_ns();
-	t->refill_drained = 0;
+	t->refill_drains = 0;
 	return 0;
 }
 
@@ -196,11 +204,14 @@ int BPF_USDT(hl_drain, long tier, long cls, long blocks, long depth_before)
 
 	if (!hk_tracked_current())
 		return 0;
-	if (!t || !t->refill_t0) {
+	/* a refill drains its class; a reclaim walk, in or out of a refill,
+	 * drains every class first: the drain holds up the outermost */
+	if (t && t->refill_t0)
+		t->refill_drains++;
+	else if (t && t->reclaim_t0)
+		t->reclaim_drains++;
+	else
 		unmatched(HL_DRAIN);
-		return 0;
-	}
-	t->refill_drained = 1;
 	return 0;
 }
 
@@ -217,10 +228,10 @@ int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 	}
 	if (wanted(HL_REFILL))
 		record(HL_REFILL, tier, cls, t->refill_t0);
-	if (wanted(HL_DRAIN) && t->refill_drained)
-		record(HL_DRAIN, tier, cls, t->refill_t0);
+	if (wanted(HL_DRAIN) && t->refill_drains)
+		record_n(HL_DRAIN, tier, cls, t->refill_t0, t->refill_drains);
 	t->refill_t0 = 0;
-	t->refill_drained = 0;
+	t->refill_drains = 0;
 	return 0;
 }
 
@@ -249,8 +260,10 @@ int BPF_USDT(hl_reclaim_start, long reason)
 {
 	struct hl_thread *t = thread_new();
 
-	if (t)
-		t->reclaim_t0 = bpf_ktime_get_ns();
+	if (!t)
+		return 0;
+	t->reclaim_t0 = bpf_ktime_get_ns();
+	t->reclaim_drains = 0;
 	return 0;
 }
 
@@ -259,8 +272,13 @@ int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 {
 	struct hl_thread *t = thread_get();
 
-	if (hk_tracked_current())
-		close_interval(HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
+	if (!hk_tracked_current())
+		return 0;
+	if (t && t->reclaim_t0 && t->reclaim_drains && wanted(HL_DRAIN))
+		record_n(HL_DRAIN, HL_ALL, HL_ALL, t->reclaim_t0, t->reclaim_drains);
+	if (t)
+		t->reclaim_drains = 0;
+	close_interval(HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 enum hl_event {
 	HL_COLD, /* cold_start -> cold_done */
 	HL_REFILL, /* refill_start -> refill_done */
-	HL_DRAIN, /* refill_start -> refill_done of a refill that drained (drain fired inside) */
+	HL_DRAIN, /* per drain: the refill it ran in, or the reclaim walk outside any refill */
 	HL_GROW, /* arena_grow_start -> arena_grow */
 	HL_RECLAIM, /* reclaim_start -> reclaim_done */
 	HL_MAP, /* mmap(2) entry -> exit */
@@ -49,11 +49,13 @@ struct hl_hist {
 struct hl_thread {
 	__u64 cold_t0; /* cold_start time, 0 when none open */
 	__u64 refill_t0; /* refill_start time, 0 when none open */
-	__u32 refill_drained; /* a drain fired inside the open refill */
+	__u32 refill_drains; /* drains inside the open refill */
 	__u32 sc_nr; /* syscall in flight (number), valid while sc_t0 != 0 */
 	__u64 sc_t0; /* its sys_enter time */
 	__u64 grow_t0; /* arena_grow_start time, 0 when none open */
 	__u64 reclaim_t0; /* reclaim_start time, 0 when none open */
+	__u32 reclaim_drains; /* drains inside the open reclaim, outside any refill */
+	__u32 pad;
 };
 
 #endif

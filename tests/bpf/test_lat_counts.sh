@@ -5,7 +5,7 @@
 # (HAKMEM_STATS_FILE), on workloads that make each of them non-zero: pool
 # threads (grows), a producer/consumer (drains), pool threads with pre-warm
 # on (grows that happen outside any refill), and the probe tests' churn
-# (reclaims).
+# (reclaims, and a drain in malloc_trim's walk, outside any refill).
 set -u
 . "$(dirname "$0")/workloads/lat_common.sh"
 lat_setup test_lat_counts
@@ -46,7 +46,7 @@ check cross_sym -- bench/bench_cross_thread sym 2 20000 7 then cold refill drain
 check prewarm HAKMEM_POOL_TLS_PREWARM=4 -- bench/bench_mid_large_mt 2 5000 64 7 then cold refill grow
 cc -O2 -Wall -Wextra -Werror -pthread tests/bpf/workloads/probe_churn.c -o "$tmp/probe_churn" ||
 	fail "cannot build probe_churn"
-check churn -- "$tmp/probe_churn" 4 2 then cold refill reclaim
+check churn -- "$tmp/probe_churn" 4 2 then cold refill drain reclaim
 
 # A workload the command leaves running in the background is traced to its
 # end (as strace -f would): the shell is not preloaded, only the workload is.

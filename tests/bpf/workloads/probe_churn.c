@@ -9,9 +9,11 @@
  * pool, large) and enough of them to refill its caches and grow its pool
  * arena; then the threads swap batches and each frees its neighbour's blocks
  * (remote_push), and allocates again so the owners drain their queues.
- * Large blocks map and unmap memory (os_map / os_unmap).  At the end the
- * main thread fills more than its first pool arena, frees it all and calls
- * malloc_trim(0): the full arena goes back (arena_release).
+ * Large blocks map and unmap memory (os_map / os_unmap).  At the end
+ * another thread frees a batch of the main thread's blocks, and the main
+ * thread fills more than its first pool arena, frees it all and calls
+ * malloc_trim(0): its walk drains that batch (a drain outside any refill),
+ * and the full arena goes back (arena_release).
  *
  * Runs in well under a second; exits 0 when every block read back what its
  * allocator wrote.
@@ -124,6 +126,33 @@ static int round_of_threads(void)
 	return failed;
 }
 
+#define REMOTE 64
+
+static void *free_all(void *arg)
+{
+	unsigned char **p = arg;
+	for (int i = 0; i < REMOTE; i++)
+		free(p[i]);
+	return NULL;
+}
+
+/* Blocks of the main thread freed by another, which exits: its chains go to
+ * the main thread's queue then, for malloc_trim's walk to drain. */
+static int freed_elsewhere(void)
+{
+	static unsigned char *p[REMOTE];
+	pthread_t t;
+	for (int i = 0; i < REMOTE; i++) {
+		p[i] = malloc(100);
+		if (!p[i])
+			return 1;
+		escape(p[i]);
+	}
+	if (pthread_create(&t, NULL, free_all, p) != 0 || pthread_join(t, NULL) != 0)
+		return 1;
+	return 0;
+}
+
 /* ~3 MiB of pool blocks: past the first 1 MiB arena and its 2 MiB successor's start. */
 static int trim_arenas(void)
 {
@@ -155,6 +184,7 @@ int main(int argc, char **argv)
 	int failed = 0;
 	for (unsigned r = 0; r < rounds; r++)
 		failed |= round_of_threads();
+	failed |= freed_elsewhere();
 	failed |= trim_arenas();
 	if (failed)
 		fprintf(stderr, "probe_churn: a block did not read back what was written\n");
