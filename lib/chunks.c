@@ -98,6 +98,20 @@ static struct idle take_locked(size_t size)
 	return e;
 }
 
+/* max bytes (best fit) when a range holds them, else the largest range of
+ * min bytes or more, whole; its size in e.size. */
+static struct idle take_upto_locked(size_t min, size_t max)
+{
+	unsigned largest = idle_count;
+	for (unsigned i = 0; i < idle_count; i++) {
+		if (idle[i].size >= max)
+			return take_locked(max);
+		if (idle[i].size >= min && (largest == idle_count || idle[i].size > idle[largest].size))
+			largest = i;
+	}
+	return largest == idle_count ? (struct idle){0} : remove_locked(largest);
+}
+
 void *hk_chunks_take_idle(size_t size)
 {
 	if (!__atomic_load_n(&idle_count, __ATOMIC_RELAXED))
@@ -108,15 +122,26 @@ void *hk_chunks_take_idle(size_t size)
 	return (void *)e.base;
 }
 
-void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh)
+void *hk_chunks_reuse_upto(size_t min, size_t *size, enum hk_purpose purpose, uint64_t *fresh)
 {
-	void *p = hk_chunks_take_idle(size);
-	if (p)
-		return p;
+	if (__atomic_load_n(&idle_count, __ATOMIC_RELAXED)) {
+		pthread_mutex_lock(&idle_lock);
+		struct idle e = take_upto_locked(hk_align_up(min, HK_CHUNK), hk_align_up(*size, HK_CHUNK));
+		pthread_mutex_unlock(&idle_lock);
+		if (e.base) {
+			*size = e.size;
+			return (void *)e.base;
+		}
+	}
 	__atomic_fetch_add(&fresh_takes, 1, __ATOMIC_RELAXED);
 	++*fresh;
 	fresh_taken();
-	return hk_chunks_take(size, purpose);
+	return hk_chunks_take(*size, purpose);
+}
+
+void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh)
+{
+	return hk_chunks_reuse_upto(size, &size, purpose, fresh);
 }
 
 /* Join e to a range it borders in the same reservation: true if it did. */

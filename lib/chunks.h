@@ -32,6 +32,9 @@ void *hk_chunks_take_idle(size_t size);
  * (the caller's count of its fresh takes: reclaim.c tells them from other
  * heaps'). */
 void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh);
+/* The same for *size bytes, or fewer but min at least (then *size says how
+ * many) when that is the most that waits. */
+void *hk_chunks_reuse_upto(size_t min, size_t *size, enum hk_purpose purpose, uint64_t *fresh);
 /* What hk_chunks_reuse or hk_chunks_take gave, wholly free again (resident):
  * it waits for the next hk_chunks_reuse, then goes back to the region. */
 void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose);

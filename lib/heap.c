@@ -5,6 +5,7 @@
 #include "heap.h"
 #include "os.h"
 #include "pool.h"
+#include "reclaim.h"
 #include "chunks.h"
 #include "remote.h"
 #include "runs.h"
@@ -206,6 +207,7 @@ void hk_heap_release(void *heap)
 	struct hk_heap *h = heap;
 	hk_remote_flush_all(h);
 	hk_runs_stash_flush(h);
+	hk_reclaim_leaving(h);
 	long blocks = HK_PROBE_ACTIVE(thread_exit) ? free_blocks(h) : 0;
 	hk_probe_thread_exit(hk_heap_tid(h), blocks);
 	h->counters.thread_exits++;

@@ -28,6 +28,9 @@ void hk_reclaim_for_others(struct hk_heap *h);
 /* Reclaim, and both tiers give back all that is wholly free now
  * (hakmem_flush, malloc_trim). */
 void hk_reclaim_all(struct hk_heap *h);
+/* h's thread exits (heap.c): if h holds much, what sits wholly free goes
+ * back for any heap, the superslab and arena it carves included. */
+void hk_reclaim_leaving(struct hk_heap *h);
 
 /* What a tier's walk gives back to the OS of what is wholly free. */
 enum hk_give_back {
@@ -35,6 +38,7 @@ enum hk_give_back {
 	HK_GIVE_AGED, /* wholly free superslabs and arenas; stretch pages free HAKMEM_LARGE_PURGE_MS */
 	HK_GIVE_WHOLE, /* the same, for other heaps: empty slabs of superslabs in use stay as they are */
 	HK_GIVE_ALL,
+	HK_GIVE_LEAVING, /* HK_GIVE_WHOLE, and the slabs, superslab and arena it carves when wholly free */
 };
 
 /* The tiers' own walks: free blocks of whole slabs (runs) leave the lists

@@ -87,8 +87,9 @@ void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk
 	return init_or_give(seg, size, kind, owner, HK_PAGE, purpose);
 }
 
-void *hk_segment_reuse(size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
+void *hk_segment_reuse(size_t min, size_t *size, enum hk_seg_kind kind, struct hk_heap *owner,
 		       enum hk_purpose purpose, uint64_t *fresh)
 {
-	return init_or_give(hk_chunks_reuse(size, purpose, fresh), size, kind, owner, size, purpose);
+	void *seg = hk_chunks_reuse_upto(min, size, purpose, fresh);
+	return init_or_give(seg, *size, kind, owner, *size, purpose);
 }

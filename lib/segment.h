@@ -81,10 +81,10 @@ static inline struct hk_segment *hk_segment_of(const void *p)
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
 		     enum hk_purpose purpose);
 
-/* The same from what the small tiers handed back first (hk_chunks_reuse,
- * which counts a fresh take in *fresh): its contents past the header are
- * stale. */
-void *hk_segment_reuse(size_t size, enum hk_seg_kind kind, struct hk_heap *owner,
+/* The same, *size bytes (or fewer, min at least: *size says) from what the
+ * small tiers handed back first (hk_chunks_reuse_upto, which counts a fresh
+ * take in *fresh): its contents past the header are stale. */
+void *hk_segment_reuse(size_t min, size_t *size, enum hk_seg_kind kind, struct hk_heap *owner,
 		       enum hk_purpose purpose, uint64_t *fresh);
 
 /* Fill in the header of a segment at base and register it. 0 on success. */

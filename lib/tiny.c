@@ -171,7 +171,8 @@ static int meta_empty(const struct hk_slab_meta *m)
 /* The slab a class carves, found empty, stays that class's and is carved
  * again from its start: its pages are resident up to where it got.  As a
  * free slab, another class could carve a fuller one past those pages while
- * it took the short one. */
+ * it took the short one.  Not when the heap's thread leaves: it is freed
+ * then, so that its superslab can go back whole. */
 static void restart_slab(struct hk_slab_meta *m)
 {
 	struct hk_superslab *ss = superslab_of(m);
@@ -184,7 +185,7 @@ static void restart_slab(struct hk_slab_meta *m)
  * next blocks come from one slab, then the next, wherever they were freed
  * (perl, building an array after deleting a 1.5 M-key hash: 4.1-4.3 s,
  * not 4.6-4.9). */
-static void relink(struct hk_heap *h)
+static void relink(struct hk_heap *h, enum hk_give_back give)
 {
 	struct hk_block *tail[HK_TINY_CLASSES] = { NULL };
 	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next)
@@ -205,8 +206,12 @@ static void relink(struct hk_heap *h)
 			tail[m->cls] = ss->gathered_tail[i]; /* gathered first: its next is NULL */
 		}
 	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
-		if (h->slab[c] && meta_empty(h->slab[c]))
-			restart_slab(h->slab[c]);
+		if (h->slab[c] && meta_empty(h->slab[c])) {
+			if (give == HK_GIVE_LEAVING)
+				h->slab[c] = NULL;
+			else
+				restart_slab(h->slab[c]);
+		}
 }
 
 /* EMPTY slabs become free slabs; nothing may take their blocks for valid now. */
@@ -224,31 +229,42 @@ static void free_empty(struct hk_heap *h)
 
 #define ALL_FREE (~(uint32_t)1) /* slabs 1..31: slab 0 holds the header */
 
+/* The free_slabs of ss when all the slabs it handed out are free. */
+static uint32_t handed_out(const struct hk_superslab *ss)
+{
+	return ss->next_slab == HK_SLABS_PER_SUPERSLAB ? ALL_FREE
+						       : ((1u << ss->next_slab) - 1) & ALL_FREE;
+}
+
 /* Give back h's superslabs whose slabs are all free, but the one it carves
- * next: their chunks wait, resident, for any heap's next superslab or arena
- * (chunks.h), and go back to the OS only if none comes. */
-static void give_back_empty(struct hk_heap *h)
+ * next (unless its thread leaves): their chunks wait, resident, for any
+ * heap's next superslab or arena (chunks.h), and go back to the OS only if
+ * none comes. */
+static void give_back_empty(struct hk_heap *h, enum hk_give_back give)
 {
 	struct hk_superslab **link = &h->superslab;
 	while (*link) {
 		struct hk_superslab *ss = *link;
-		if (ss == h->superslab || ss->free_slabs != ALL_FREE) {
+		int leaving = ss == h->superslab && give == HK_GIVE_LEAVING;
+		if ((ss == h->superslab && !leaving) ||
+		    ss->free_slabs != (leaving ? handed_out(ss) : ALL_FREE)) {
 			link = &ss->next;
 			continue;
 		}
 		*link = ss->next;
-		h->free_slab_count -= HK_SLABS_PER_SUPERSLAB - 1;
+		h->free_slab_count -= (unsigned)__builtin_popcount(ss->free_slabs);
 		hk_registry_clear(ss, HK_CHUNK);
 		hk_chunks_idle(ss, HK_CHUNK, HK_PURPOSE_SUPERSLAB);
 	}
 }
 
-/* Whether every slab of ss (but the header's) is EMPTY or free. */
-static int wholly_empty(const struct hk_superslab *ss)
+/* Whether every slab of ss (but the header's) is EMPTY or free; of the one
+ * the heap carves (carving), every slab it handed out. */
+static int wholly_empty(const struct hk_superslab *ss, int carving)
 {
-	if (ss->next_slab < HK_SLABS_PER_SUPERSLAB)
+	if (ss->next_slab < HK_SLABS_PER_SUPERSLAB && !carving)
 		return 0;
-	for (unsigned i = 1; i < HK_SLABS_PER_SUPERSLAB; i++)
+	for (unsigned i = 1; i < ss->next_slab; i++)
 		if (ss->scratch[i] != EMPTY && !(ss->free_slabs & (1u << i)))
 			return 0;
 	return 1;
@@ -259,10 +275,11 @@ static int wholly_empty(const struct hk_superslab *ss)
  * for nothing (each shuffle may carve a fuller slab past pages the other
  * never reached: cross-thread producer-consumer, reclaiming every 100 ms,
  * peaked at 5.2 MB instead of 4.9). */
-static unsigned keep_partly_used(struct hk_heap *h, unsigned empty)
+static unsigned keep_partly_used(struct hk_heap *h, unsigned empty, enum hk_give_back give)
 {
 	for (struct hk_superslab *ss = h->superslab; ss; ss = ss->next) {
-		if (ss != h->superslab && wholly_empty(ss))
+		int carving = ss == h->superslab;
+		if ((!carving || give == HK_GIVE_LEAVING) && wholly_empty(ss, carving))
 			continue;
 		for (unsigned i = 1; i < ss->next_slab; i++)
 			if (ss->scratch[i] == EMPTY) {
@@ -277,13 +294,13 @@ size_t hk_tiny_reclaim(struct hk_heap *h, enum hk_give_back give)
 {
 	size_t walked = gather_free(h);
 	unsigned empty = mark_empty(h);
-	if (empty && give == HK_GIVE_WHOLE)
-		empty = keep_partly_used(h, empty);
-	relink(h);
+	if (empty && (give == HK_GIVE_WHOLE || give == HK_GIVE_LEAVING))
+		empty = keep_partly_used(h, empty, give);
+	relink(h, give);
 	if (empty)
 		free_empty(h);
 	if (give != HK_KEEP)
-		give_back_empty(h);
+		give_back_empty(h, give);
 	return walked;
 }
 
