@@ -20,30 +20,19 @@
 
 static void *blocks[TINY_N];
 
-static void alloc_free(size_t size, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		blocks[i] = malloc(size);
-		HK_CHECK(blocks[i] != NULL, "malloc(%zu)", size);
-		memset(blocks[i], 0x5a, size);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(blocks[i]);
-}
-
 /* 2 MiB of tiny blocks and 2 MiB of pool blocks, all freed. */
 static void *carve_much(void *arg)
 {
 	(void)arg;
-	alloc_free(TINY_SIZE, TINY_N);
-	alloc_free(POOL_SIZE, POOL_N);
+	hk_fill_then_free(blocks, TINY_N, TINY_SIZE);
+	hk_fill_then_free(blocks, POOL_N, POOL_SIZE);
 	return NULL;
 }
 
 static void *carve_little(void *arg)
 {
 	(void)arg;
-	alloc_free(POOL_SIZE, FEW);
+	hk_fill_then_free(blocks, FEW, POOL_SIZE);
 	return NULL;
 }
 
