@@ -112,26 +112,28 @@ static struct idle take_upto_locked(size_t min, size_t max)
 	return largest == idle_count ? (struct idle){0} : remove_locked(largest);
 }
 
-void *hk_chunks_take_idle(size_t size)
+/* take_upto_locked under the lock, sizes rounded up to whole chunks. */
+static struct idle take_idle(size_t min, size_t max)
 {
 	if (!__atomic_load_n(&idle_count, __ATOMIC_RELAXED))
-		return NULL;
+		return (struct idle){0};
 	pthread_mutex_lock(&idle_lock);
-	struct idle e = take_locked(size);
+	struct idle e = take_upto_locked(hk_align_up(min, HK_CHUNK), hk_align_up(max, HK_CHUNK));
 	pthread_mutex_unlock(&idle_lock);
-	return (void *)e.base;
+	return e;
+}
+
+void *hk_chunks_take_idle(size_t size)
+{
+	return (void *)take_idle(size, size).base;
 }
 
 void *hk_chunks_reuse_upto(size_t min, size_t *size, enum hk_purpose purpose, uint64_t *fresh)
 {
-	if (__atomic_load_n(&idle_count, __ATOMIC_RELAXED)) {
-		pthread_mutex_lock(&idle_lock);
-		struct idle e = take_upto_locked(hk_align_up(min, HK_CHUNK), hk_align_up(*size, HK_CHUNK));
-		pthread_mutex_unlock(&idle_lock);
-		if (e.base) {
-			*size = e.size;
-			return (void *)e.base;
-		}
+	struct idle e = take_idle(min, *size);
+	if (e.base) {
+		*size = e.size;
+		return (void *)e.base;
 	}
 	__atomic_fetch_add(&fresh_takes, 1, __ATOMIC_RELAXED);
 	++*fresh;
