@@ -123,6 +123,29 @@ static void resident_first(void **p)
 	hk_pass("with 1.5 + 1.5 MiB side by side and 1.1 MiB alone cached, 1.3 MiB takes the resident pages");
 }
 
+/* 2 MiB (filling its span) | guard | 1.2 MiB | 1.5 MiB | guard, in 2 MiB spans,
+ * all but the guards freed: 1.1 MiB finds its pages resident in either,
+ * and takes the 1.2 MiB one, whose range is larger, rather than leave 0.9
+ * MiB of dirty slack under itself, which malloc would give back with a
+ * madvise once past its budget. */
+static void slack_first(void **p)
+{
+	const size_t size[] = {2 * MiB - 64, GUARD, 12 * MiB / 10, GUARD, GUARD};
+	side_by_side(p, size, 5);
+	free(p[0]);
+	free(p[2]);
+	free(p[3]);
+	void *x = malloc(11 * MiB / 10);
+	check_span(x, p[2], 2 * MiB, "malloc(1.1 MiB) with 2 MiB and 1.2 + 1.5 MiB cached");
+	void *y = malloc(2 * MiB - 64), *z = malloc(GUARD);
+	check_span(y, p[0], 2 * MiB, "malloc(2 MiB) after it");
+	check_span(z, p[3], 2 * MiB, "malloc(1.5 MiB) then");
+	p[0] = y;
+	p[2] = x;
+	p[3] = z;
+	hk_pass("with 2 MiB alone and 1.2 + 1.5 MiB side by side cached, 1.1 MiB takes the 1.2 MiB span");
+}
+
 /* 17 spans of 2 MiB | 40 MiB | guard, all but the guard freed: a 40 MiB
  * block would take 18 spans from the range's start, more than are joined
  * for one block; it goes where 16 will do, from the cache, and the pieces
@@ -159,12 +182,13 @@ int main(void)
 	hk_test_begin("test_large_rows",
 		      "a large block takes the start of the cached free range that fits it best");
 	void *first = malloc(GUARD); /* the first large block also maps the registry's leaf */
-	void *p[5], *q[5], *r[6], *t[5], *u[LONG_ROW + 2];
+	void *p[5], *q[5], *r[6], *t[5], *v[5], *u[LONG_ROW + 2];
 	/* each case's blocks stay, and all but the last leave nothing cached */
 	long_row(u);
 	range_start_not_middle(r);
 	row_smaller_than_single(p);
 	resident_first(t);
+	slack_first(v);
 	row_no_smaller(q);
 	for (int i = 0; i < 5; i++) {
 		free(p[i]);
@@ -172,8 +196,10 @@ int main(void)
 	}
 	for (int i = 0; i < 6; i++)
 		free(r[i]);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 5; i++) {
 		free(t[i]);
+		free(v[i]);
+	}
 	for (int i = 0; i < LONG_ROW + 2; i++)
 		free(u[i]);
 	free(first);
