@@ -89,7 +89,8 @@ int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
  * another tier; this hands them back now (tiny superslabs and pool pages
  * whose blocks are all free).  The other threads' heaps, theirs alone to
  * walk, hand back what is wholly free at their next refills (unless they
- * are taking back blocks freed to them then).  Call this where a thread
+ * are taking back blocks freed to them then), and when their thread exits
+ * (if it carved 1 MiB or more and refilled since).  Call this where a thread
  * that freed other threads' blocks, or many blocks, goes idle for long.
  * malloc_trim() does the same.
  */
