@@ -102,47 +102,47 @@ static void range_start_not_middle(void **p)
 	hk_pass("with 2 + 8 + 2 MiB side by side and 10 MiB cached, 8 MiB takes the 10 MiB span, 12 MiB the three");
 }
 
-/* 1.5 | 1.5 MiB | guard | 1.1 MiB | guard, in 2 MiB spans, all but the
- * guards freed: 1.3 MiB takes the first span, whose pages it finds resident,
- * not the one alone, which fits as well but would fault 0.2 MiB in. */
+/* Blocks of size[0..4] in 2 MiB spans side by side, those at freed[0..2]
+ * freed: mallocs of want[0..2] bytes must take, in order, the spans at
+ * got[0..2], which leaves nothing cached. */
+static void refill_three(void **p, const size_t *size, const int *freed, const size_t *want, const int *got,
+			 const char *what)
+{
+	side_by_side(p, size, 5);
+	void *at[3];
+	for (int i = 0; i < 3; i++) {
+		at[i] = p[got[i]];
+		free(p[freed[i]]);
+	}
+	for (int i = 0; i < 3; i++) {
+		p[got[i]] = malloc(want[i]);
+		check_span(p[got[i]], at[i], 2 * MiB, what);
+	}
+}
+
+/* 1.5 | 1.5 MiB | guard | 1.1 MiB | guard, all but the guards freed: 1.3
+ * MiB takes the first span, whose pages it finds resident, not the one
+ * alone, which fits as well but would fault 0.2 MiB in. */
 static void resident_first(void **p)
 {
 	const size_t size[] = {GUARD, GUARD, GUARD, 11 * MiB / 10, GUARD};
-	side_by_side(p, size, 5);
-	free(p[0]);
-	free(p[1]);
-	free(p[3]);
-	void *x = malloc(13 * MiB / 10);
-	check_span(x, p[0], 2 * MiB, "malloc(1.3 MiB) with 1.5 + 1.5 MiB and 1.1 MiB written cached");
-	void *y = malloc(GUARD), *z = malloc(GUARD);
-	check_span(y, p[1], 2 * MiB, "malloc(1.5 MiB) after it");
-	check_span(z, p[3], 2 * MiB, "malloc(1.5 MiB) then");
-	p[0] = x;
-	p[1] = y;
-	p[3] = z;
+	const size_t want[] = {13 * MiB / 10, GUARD, GUARD};
+	refill_three(p, size, (const int[]){0, 1, 3}, want, (const int[]){0, 1, 3},
+		     "1.3, 1.5, 1.5 MiB with 1.5 + 1.5 MiB and 1.1 MiB written cached");
 	hk_pass("with 1.5 + 1.5 MiB side by side and 1.1 MiB alone cached, 1.3 MiB takes the resident pages");
 }
 
-/* 2 MiB (filling its span) | guard | 1.2 MiB | 1.5 MiB | guard, in 2 MiB spans,
- * all but the guards freed: 1.1 MiB finds its pages resident in either,
- * and takes the 1.2 MiB one, whose range is larger, rather than leave 0.9
- * MiB of dirty slack under itself, which malloc would give back with a
- * madvise once past its budget. */
+/* 2 MiB (filling its span) | guard | 1.2 MiB | 1.5 MiB | guard, all but the
+ * guards freed: 1.1 MiB finds its pages resident in either, and takes the
+ * 1.2 MiB one, whose range is larger, rather than leave 0.9 MiB of dirty
+ * slack under itself, which malloc would give back with a madvise once
+ * past its budget. */
 static void slack_first(void **p)
 {
 	const size_t size[] = {2 * MiB - 64, GUARD, 12 * MiB / 10, GUARD, GUARD};
-	side_by_side(p, size, 5);
-	free(p[0]);
-	free(p[2]);
-	free(p[3]);
-	void *x = malloc(11 * MiB / 10);
-	check_span(x, p[2], 2 * MiB, "malloc(1.1 MiB) with 2 MiB and 1.2 + 1.5 MiB cached");
-	void *y = malloc(2 * MiB - 64), *z = malloc(GUARD);
-	check_span(y, p[0], 2 * MiB, "malloc(2 MiB) after it");
-	check_span(z, p[3], 2 * MiB, "malloc(1.5 MiB) then");
-	p[0] = y;
-	p[2] = x;
-	p[3] = z;
+	const size_t want[] = {11 * MiB / 10, 2 * MiB - 64, GUARD};
+	refill_three(p, size, (const int[]){0, 2, 3}, want, (const int[]){2, 0, 3},
+		     "1.1, 2, 1.5 MiB with 2 MiB and 1.2 + 1.5 MiB cached");
 	hk_pass("with 2 MiB alone and 1.2 + 1.5 MiB side by side cached, 1.1 MiB takes the 1.2 MiB span");
 }
 
