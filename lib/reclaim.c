@@ -146,8 +146,10 @@ int hk_reclaim_for_others_due(struct hk_heap *h, unsigned cls)
 	if (refilled_blocks(h) - h->refilled_at < REFILLED_MIN + (asked_now ? 0 : h->walk_cost / 4))
 		return 0;
 	uint64_t now = hk_os_now_ms();
-	if (!h->reclaimed_ms) { /* the clock starts at the first look */
+	if (!h->reclaimed_ms) { /* the clock starts at the first look, and so
+				 * does the count of other heaps' fresh takes */
 		h->reclaimed_ms = now;
+		h->others_fresh_seen = others_fresh(h);
 		return 0;
 	}
 	uint64_t since = now - h->reclaimed_ms;
