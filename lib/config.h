@@ -19,6 +19,7 @@ struct hk_config {
 	int prewarm_on;
 	size_t large_cache; /* HAKMEM_LARGE_CACHE_MB, bytes */
 	unsigned large_purge_ms; /* HAKMEM_LARGE_PURGE_MS */
+	size_t large_huge; /* HAKMEM_LARGE_HUGE_MB, bytes; 0: no huge pages */
 };
 
 extern struct hk_config hk_config __attribute__((visibility("hidden")));

@@ -23,6 +23,7 @@ struct cached_span {
 	uint64_t since; /* ms: when it was cached */
 	uint64_t seq; /* the order it was cached in, within a millisecond */
 	uintptr_t region; /* hk_region_base(base): asked once, not at every malloc */
+	int huge; /* its hk_large's: such spans serve huge blocks only */
 };
 
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -117,12 +118,12 @@ static unsigned cache_oldest_locked(void)
 }
 
 /* The cached span, cached at cutoff or before (ms), that best fits a block
- * of size bytes that will touch need, or -1. */
+ * of size bytes that will touch need, or -1; for another tier: not huge. */
 static int cache_find_locked(size_t size, size_t need, uint64_t cutoff)
 {
 	int best = -1;
 	for (unsigned i = 0; i < cache_count; i++) {
-		if (cache[i].size >= size && cache[i].since <= cutoff &&
+		if (cache[i].size >= size && cache[i].since <= cutoff && !cache[i].huge &&
 		    (best < 0 || better_fit(&cache[i], &cache[best], need)))
 			best = (int)i;
 	}
@@ -224,11 +225,12 @@ static struct range_fit range_fit(unsigned first, unsigned end, size_t total, si
 }
 
 /* The spans for a block of size bytes that will touch need, at the start
- * of the free range that fits it best, taken out of the cache into parts
+ * of the free range that fits it best (in address space for huge pages only
+ * if big, huge_block), taken out of the cache into parts
  * (in address order); returns how many, 0 when no range holds it.  Every
  * large malloc scans the whole cache, so a range too short is passed over
  * on its size alone. */
-static unsigned cache_take_range_locked(size_t size, size_t need, struct cached_span *parts)
+static unsigned cache_take_range_locked(size_t size, size_t need, int big, struct cached_span *parts)
 {
 	struct range_fit best = {0};
 	unsigned first = 0;
@@ -237,7 +239,8 @@ static unsigned cache_take_range_locked(size_t size, size_t need, struct cached_
 		total += cache[e].size;
 		if (e + 1 < cache_count && adjacent(&cache[e], &cache[e + 1]))
 			continue;
-		if (total >= size) { /* the range from cache[first] to cache[e] */
+		/* the range from cache[first] to cache[e] (one region: alike) */
+		if (total >= size && (big || !cache[first].huge)) {
 			struct range_fit r = range_fit(first, e + 1, total, size, need);
 			if (r.spans && (!best.spans || better_range(&r, &best)))
 				best = r;
@@ -274,12 +277,12 @@ static void span_split(struct hk_large *l, size_t keep, uint64_t since)
 	if (dirty < HDR) /* its header is the one thing written where the rest was clean */
 		dirty = HDR;
 	struct hk_large *t = (struct hk_large *)((char *)l + keep);
-	*t = (struct hk_large){.seg = {hk_owner_kind(NULL, HK_SEG_LARGE), rest}};
+	*t = (struct hk_large){.seg = {hk_owner_kind(NULL, HK_SEG_LARGE), rest}, .huge = l->huge};
 	hk_registry_set(&t->seg, rest); /* chunks registered before: no leaf to map */
 	l->seg.size = keep;
 	if (l->dirty > keep)
 		l->dirty = keep;
-	cache_put((struct cached_span){.base = t, .size = rest, .dirty = dirty, .since = since});
+	cache_put((struct cached_span){.base = t, .size = rest, .dirty = dirty, .since = since, .huge = l->huge});
 }
 
 /* The span of cached c, its header filled in. */
@@ -288,6 +291,7 @@ static struct hk_large *uncached(struct cached_span c)
 	struct hk_large *l = c.base;
 	l->seg.size = c.size;
 	l->dirty = c.dirty;
+	l->huge = c.huge;
 	return l;
 }
 
@@ -296,11 +300,11 @@ static struct hk_large *uncached(struct cached_span c)
  * are freed.  Kept with the block, a rest under a quarter of it was one
  * more piece no block fit (malloc_large, 80 seeds simulated: 6 MiB more
  * peak on average). */
-static struct hk_large *cache_take(size_t size, size_t need)
+static struct hk_large *cache_take(size_t size, size_t need, int big)
 {
 	struct cached_span parts[JOIN_MAX];
 	pthread_mutex_lock(&large_lock);
-	unsigned n = cache_take_range_locked(size, need, parts);
+	unsigned n = cache_take_range_locked(size, need, big, parts);
 	pthread_mutex_unlock(&large_lock);
 	if (!n)
 		return NULL;
@@ -336,18 +340,43 @@ static struct hk_large *cache_take_idle(size_t size)
 	return l;
 }
 
+/* Whether a block of n bytes is big enough for huge pages: it is
+ * HAKMEM_LARGE_HUGE_MB at least.  It may then take spans in address space
+ * for transparent huge pages, and a fresh span there if it fills it
+ * (huge_fit). */
+static int huge_block(size_t n)
+{
+	return hk_config.large_huge && n >= hk_config.large_huge;
+}
+
+/* Whether a big block of n bytes at off fills its span of size bytes to
+ * within an eighth: a huge page is resident whole once any byte of it is
+ * touched, so a block that ends just past a chunk boundary (malloc(8 MiB),
+ * behind its header) would make its last chunk resident for a few bytes.
+ * A fresh span for it comes from address space for huge pages: each chunk
+ * it fills is then one page fault instead of 512 (malloc_large: 2.1x the
+ * ops/s). */
+static int huge_fit(size_t off, size_t n, size_t size)
+{
+	size_t end = off + n;
+	return huge_block(n) && size - end <= end / 8;
+}
+
 /* A span of size bytes starting on an align boundary (at least a chunk),
- * for a block that will touch its first need bytes. */
-static struct hk_large *span_get(size_t size, size_t align, size_t need)
+ * for a block of n bytes at off that will touch its first need bytes. */
+static struct hk_large *span_get(size_t size, size_t align, size_t need, size_t off, size_t n)
 {
 	struct hk_large *l = NULL;
 	if (align <= HK_CHUNK) {
-		l = cache_take(size, need);
+		l = cache_take(size, need, huge_block(n));
 		hk_stats_large_cache(l != NULL);
 	}
-	if (!l)
-		return hk_segment_new(size, align > HK_CHUNK ? align : HK_CHUNK, HK_SEG_LARGE, NULL,
-				      HK_PURPOSE_LARGE);
+	if (l)
+		return l;
+	int huge = huge_fit(off, n, size);
+	l = hk_segment_new(size, align > HK_CHUNK ? align : HK_CHUNK, HK_SEG_LARGE, NULL, HK_PURPOSE_LARGE, huge);
+	if (l)
+		l->huge = huge;
 	return l;
 }
 
@@ -400,7 +429,8 @@ static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 		return NULL;
 	size_t size = span_size(off + n);
 	/* a growing buffer will touch the whole span */
-	struct hk_large *l = span_get(size, align, growing ? size : hk_align_up(off + n, HK_PAGE));
+	size_t need = growing ? size : hk_align_up(off + n, HK_PAGE);
+	struct hk_large *l = span_get(size, align, need, off, n);
 	if (!l)
 		return NULL;
 	__atomic_add_fetch(&live_bytes, l->seg.size, __ATOMIC_RELAXED);
@@ -524,7 +554,7 @@ static void span_free(struct hk_large *l)
 	__atomic_sub_fetch(&slack_bytes, l->charged, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&live_bytes, l->seg.size, __ATOMIC_RELAXED);
 	l->charged = 0;
-	cache_put((struct cached_span){.base = l, .size = l->seg.size, .dirty = l->dirty});
+	cache_put((struct cached_span){.base = l, .size = l->seg.size, .dirty = l->dirty, .huge = l->huge});
 }
 
 static int span_resize(struct hk_large *l, size_t n)

@@ -17,6 +17,7 @@ struct hk_large {
 	size_t usable;
 	size_t dirty; /* bytes from the span start that may be non-zero (touched) */
 	size_t charged; /* dirty bytes beyond the block counted in the slack budget */
+	int huge; /* in address space for transparent huge pages (region.h) */
 };
 
 /* n bytes aligned to align (0 for the default), or NULL when out of memory.

@@ -16,6 +16,7 @@
 
 struct region {
 	uintptr_t base;
+	int huge; /* advised MADV_HUGEPAGE: for hk_region_take_huge only */
 	uint64_t used[REGION_CHUNKS / 64]; /* bit i: chunk i is handed out */
 };
 
@@ -59,41 +60,61 @@ static void *reserve_space(unsigned i)
 	return base ? base : hk_os_map_aligned(REGION_SIZE, HK_CHUNK, HK_PURPOSE_REGION);
 }
 
-static struct region *reserve_locked(void)
+static struct region *reserve_locked(int huge)
 {
 	if (region_count == MAX_REGIONS)
 		return NULL;
 	void *base = reserve_space(region_count);
 	if (!base)
 		return NULL;
+	if (huge) /* one call for the whole reservation: no syscall per block */
+		hk_os_advise(base, REGION_SIZE, MADV_HUGEPAGE, HK_PURPOSE_REGION);
 	struct region *r = &regions[region_count];
-	*r = (struct region){.base = (uintptr_t)base};
+	*r = (struct region){.base = (uintptr_t)base, .huge = huge};
 	__atomic_store_n(&region_count, region_count + 1, __ATOMIC_RELEASE);
 	return r;
 }
 
-static void *take_locked(unsigned n, size_t align)
+static void *take_locked(unsigned n, size_t align, int huge)
 {
 	for (unsigned i = 0; i < region_count; i++) {
-		void *p = take_from(&regions[i], n, align);
+		void *p = regions[i].huge == huge ? take_from(&regions[i], n, align) : NULL;
 		if (p)
 			return p;
 	}
-	struct region *r = reserve_locked();
+	struct region *r = reserve_locked(huge);
 	return r ? take_from(r, n, align) : NULL;
 }
 
-void *hk_region_take(size_t size, size_t align, enum hk_purpose purpose)
+static void *map_own(size_t size, size_t align, enum hk_purpose purpose, int huge)
+{
+	void *p = hk_os_map_aligned(size, align, purpose);
+	if (p && huge)
+		hk_os_advise(p, size, MADV_HUGEPAGE, purpose);
+	return p;
+}
+
+static void *take(size_t size, size_t align, enum hk_purpose purpose, int huge)
 {
 	if (size >= DIRECT_MIN || align >= DIRECT_MIN)
-		return hk_os_map_aligned(size, align, purpose);
+		return map_own(size, align, purpose, huge);
 	pthread_mutex_lock(&region_lock);
-	void *p = take_locked(chunks(size), align);
+	void *p = take_locked(chunks(size), align, huge);
 	pthread_mutex_unlock(&region_lock);
 	/* Every region full (MAX_REGIONS of them: 8 k live large blocks, say):
 	 * a mapping of its own, unmapped when given back, rather than ENOMEM
 	 * with memory to spare. */
-	return p ? p : hk_os_map_aligned(size, align, purpose);
+	return p ? p : map_own(size, align, purpose, huge);
+}
+
+void *hk_region_take(size_t size, size_t align, enum hk_purpose purpose)
+{
+	return take(size, align, purpose, 0);
+}
+
+void *hk_region_take_huge(size_t size, size_t align)
+{
+	return take(size, align, HK_PURPOSE_LARGE, 1);
 }
 
 static struct region *region_of(uintptr_t p)

@@ -15,7 +15,12 @@
 /* size bytes starting on an align boundary (a power of two >= HK_CHUNK),
  * zero-filled, alone in the chunks they touch; NULL when out of memory. */
 void *hk_region_take(size_t size, size_t align, enum hk_purpose purpose);
-/* Give back what hk_region_take returned; only the first dirty bytes may have
+/* The same from address space advised for transparent huge pages
+ * (MADV_HUGEPAGE, one call per reservation), which no other take gets: a
+ * large block that fills whole chunks is then faulted in 2 MiB at a time,
+ * where anything else would have each chunk it touches made resident whole. */
+void *hk_region_take_huge(size_t size, size_t align);
+/* Give back what either take returned; only the first dirty bytes may have
  * been written (they are returned to the OS, the rest is zero already). */
 void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpose);
 

@@ -81,9 +81,13 @@ static void *init_or_give(void *seg, size_t size, enum hk_seg_kind kind, struct 
 }
 
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
-		     enum hk_purpose purpose)
+		     enum hk_purpose purpose, int huge)
 {
-	void *seg = align == HK_CHUNK ? hk_chunks_take(size, purpose) : hk_region_take(size, align, purpose);
+	void *seg;
+	if (huge)
+		seg = hk_region_take_huge(size, align);
+	else
+		seg = align == HK_CHUNK ? hk_chunks_take(size, purpose) : hk_region_take(size, align, purpose);
 	return init_or_give(seg, size, kind, owner, HK_PAGE, purpose);
 }
 

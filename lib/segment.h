@@ -77,9 +77,10 @@ static inline struct hk_segment *hk_segment_of(const void *p)
 }
 
 /* Map a new segment of size bytes aligned to align (>= HK_CHUNK), with its
- * header filled in and every chunk registered; NULL when out of memory. */
+ * header filled in and every chunk registered (huge: in address space for
+ * transparent huge pages, hk_region_take_huge); NULL when out of memory. */
 void *hk_segment_new(size_t size, size_t align, enum hk_seg_kind kind, struct hk_heap *owner,
-		     enum hk_purpose purpose);
+		     enum hk_purpose purpose, int huge);
 
 /* The same, *size bytes (or fewer, min at least: *size says) from what the
  * small tiers handed back first (hk_chunks_reuse_upto, which counts a fresh

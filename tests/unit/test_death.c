@@ -214,8 +214,11 @@ static void run_case(const struct death_case *c)
 	printf("ok: %s -> SIGABRT, \"%s\"\n", c->name, hit);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	/* spans in normal memory, which is lent; huge ones: test_large_huge */
+	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
 	hk_test_begin("test_death", "invalid and double free abort with hakmem's message");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);

@@ -137,8 +137,11 @@ static void superslabs_lent(void)
 	hk_pass("new superslabs are cut from freed spans");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	/* spans in normal memory, which is lent; huge ones: test_large_huge */
+	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
 	hk_test_begin("test_large_lend", "chunks for the other tiers come from idle cached spans first");
 	uintptr_t first = within_budget_kept();
 	void *held = malloc(256 * MiB); /* spans in use: the cache may keep as much */

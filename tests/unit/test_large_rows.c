@@ -177,8 +177,11 @@ static void long_row(void **p)
 	hk_pass("17 x 2 MiB and 40 MiB side by side serve 40 MiB from the third span, then 4 and 30 MiB");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	/* spans in normal memory, which is lent; huge ones: test_large_huge */
+	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
 	hk_test_begin("test_large_rows",
 		      "a large block takes the start of the cached free range that fits it best");
 	void *first = malloc(GUARD); /* the first large block also maps the registry's leaf */
