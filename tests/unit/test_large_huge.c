@@ -5,8 +5,10 @@
  * chunks fault in 2 MiB at a time.  Nothing else lies there, since a huge
  * page is resident whole once any byte of it is touched: not a block that
  * ends just past a chunk boundary (malloc(8 MiB), behind its header), not a
- * smaller span, a run or a small tier's chunk, and freed huge spans are
- * never lent to the other tiers.  HAKMEM_LARGE_HUGE_MB=0 turns it off.
+ * smaller span, a run or a small tier's chunk, nor a block aligned so far
+ * past its header that the header's chunk holds nothing else; and freed
+ * huge spans are never lent to the other tiers.  HAKMEM_LARGE_HUGE_MB=0
+ * turns it off.
  *
  * The advice shows as "hg" in the VmFlags of /proc/self/smaps whatever the
  * system's THP setting, so the test does not depend on it.
@@ -90,7 +92,12 @@ static void others_not_advised(void)
 		HK_CHECK(!advised_huge(p), "malloc(%zu) at %p is in MADV_HUGEPAGE memory", sizes[i], p);
 		free(p);
 	}
-	hk_pass("small blocks, runs, spans under 4 MiB and malloc(8 MiB) stay in normal memory");
+	void *a = NULL; /* 16 MiB 4 MiB past its header: the header's chunk holds nothing else */
+	HK_CHECK(posix_memalign(&a, 4 * MiB, 16 * MiB) == 0, "posix_memalign(4 MiB, 16 MiB)");
+	memset(a, 1, 16 * MiB);
+	HK_CHECK(!advised_huge(a), "16 MiB aligned to 4 MiB at %p is in MADV_HUGEPAGE memory", a);
+	free(a);
+	hk_pass("small blocks, runs, spans under 4 MiB, malloc(8 MiB) and 16 MiB aligned to 4 MiB stay in normal memory");
 }
 
 /* Freed huge spans, idle and past HAKMEM_LARGE_CACHE_MB (90 MiB cached,
