@@ -58,9 +58,8 @@ static int advised_huge(const void *p)
 
 static void *written(size_t n)
 {
-	char *p = malloc(n);
-	HK_CHECK(p != NULL, "malloc(%zu)", n);
-	memset(p, 1, n);
+	void *p = malloc(n);
+	hk_touch_all(p, n, "malloc");
 	return p;
 }
 
@@ -94,7 +93,7 @@ static void others_not_advised(void)
 	}
 	void *a = NULL; /* 16 MiB 4 MiB past its header: the header's chunk holds nothing else */
 	HK_CHECK(posix_memalign(&a, 4 * MiB, 16 * MiB) == 0, "posix_memalign(4 MiB, 16 MiB)");
-	memset(a, 1, 16 * MiB);
+	hk_touch_all(a, 16 * MiB, "posix_memalign");
 	HK_CHECK(!advised_huge(a), "16 MiB aligned to 4 MiB at %p is in MADV_HUGEPAGE memory", a);
 	free(a);
 	hk_pass("small blocks, runs, spans under 4 MiB, malloc(8 MiB) and 16 MiB aligned to 4 MiB stay in normal memory");
