@@ -23,7 +23,7 @@ struct cached_span {
 	uint64_t since; /* ms: when it was cached */
 	uint64_t seq; /* the order it was cached in, within a millisecond */
 	uintptr_t region; /* hk_region_base(base): asked once, not at every malloc */
-	int huge; /* its hk_large's: such spans serve big blocks only (huge_block) */
+	int huge; /* its header's, asked once: such spans serve big blocks only (huge_block) */
 };
 
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -97,6 +97,7 @@ static void cache_insert_locked(struct cached_span c)
 	memmove(&cache[lo + 1], &cache[lo], (cache_count - lo) * sizeof(cache[0]));
 	c.seq = ++cache_seq;
 	c.region = hk_region_base(c.base);
+	c.huge = ((const struct hk_large *)c.base)->huge; /* a cached span keeps its header */
 	cache[lo] = c;
 	cache_count++;
 	cache_bytes += c.dirty;
@@ -282,7 +283,7 @@ static void span_split(struct hk_large *l, size_t keep, uint64_t since)
 	l->seg.size = keep;
 	if (l->dirty > keep)
 		l->dirty = keep;
-	cache_put((struct cached_span){.base = t, .size = rest, .dirty = dirty, .since = since, .huge = l->huge});
+	cache_put((struct cached_span){.base = t, .size = rest, .dirty = dirty, .since = since});
 }
 
 /* The span of cached c, its header filled in. */
@@ -291,7 +292,6 @@ static struct hk_large *uncached(struct cached_span c)
 	struct hk_large *l = c.base;
 	l->seg.size = c.size;
 	l->dirty = c.dirty;
-	l->huge = c.huge;
 	return l;
 }
 
@@ -554,7 +554,7 @@ static void span_free(struct hk_large *l)
 	__atomic_sub_fetch(&slack_bytes, l->charged, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&live_bytes, l->seg.size, __ATOMIC_RELAXED);
 	l->charged = 0;
-	cache_put((struct cached_span){.base = l, .size = l->seg.size, .dirty = l->dirty, .huge = l->huge});
+	cache_put((struct cached_span){.base = l, .size = l->seg.size, .dirty = l->dirty});
 }
 
 static int span_resize(struct hk_large *l, size_t n)

@@ -36,12 +36,18 @@ static size_t read_smaps(void)
 	return len;
 }
 
+static char *next_line(char *line)
+{
+	char *end = strchr(line, '\n');
+	return end ? end + 1 : NULL;
+}
+
 /* Whether the mapping holding p was advised MADV_HUGEPAGE. */
 static int advised_huge(const void *p)
 {
 	read_smaps();
 	uintptr_t a = (uintptr_t)p;
-	for (char *line = smaps; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+	for (char *line = smaps; line && *line; line = next_line(line)) {
 		unsigned long lo, hi;
 		if (sscanf(line, "%lx-%lx ", &lo, &hi) != 2 || a < lo || a >= hi)
 			continue;
