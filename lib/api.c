@@ -59,14 +59,13 @@ HK_EXPORT void *HK_API(calloc)(size_t n, size_t size)
 }
 
 /* Keep p when a small block still fits n without wasting more than half of
- * it, or when a large block resizes where it is (its span's chunks, or the
- * free pages after its run) to a size its tier keeps. */
+ * it, or when a large block (old > HK_POOL_MAX) resizes to a large n where
+ * it is (its span's chunks, or the free pages after its run). */
 static int resize_in_place(void *p, size_t old, size_t n)
 {
-	struct hk_segment *s = hk_segment_of(p);
-	if (!hk_segment_is_large(s))
+	if (old <= HK_POOL_MAX)
 		return n <= old && n >= old / 2;
-	return hk_large_resize(s, p, n) == 0;
+	return n > HK_POOL_MAX && hk_large_resize(hk_segment_of(p), p, n) == 0;
 }
 
 HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
@@ -80,7 +79,7 @@ HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
 	size_t old = usable_size(p, "realloc");
 	if (resize_in_place(p, old, n))
 		return p;
-	void *q = n >= HK_GROW_MIN && n > old ? hk_large_alloc_growing(n) : hk_alloc(n);
+	void *q = n > HK_POOL_MAX && n > old ? hk_large_alloc_growing(n) : hk_alloc(n);
 	if (!q) {
 		errno = ENOMEM;
 		return NULL;

@@ -422,8 +422,8 @@ static void mark_dirty(struct hk_large *l)
 
 static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 {
-	if (hk_runs_fit(n, align))
-		return growing ? hk_runs_alloc_growing(n) : hk_runs_alloc(n, align, dirty);
+	if (!growing && hk_runs_fit(n, align))
+		return hk_runs_alloc(n, align, dirty);
 	size_t off = align > HDR ? align : HDR; /* the header sits in front of the block */
 	if (n > ((size_t)1 << 46) || off > ((size_t)1 << 40))
 		return NULL;
@@ -595,8 +595,8 @@ void hk_large_dealloc(struct hk_segment *s, void *p, const char *func)
 int hk_large_resize(struct hk_segment *s, void *p, size_t n)
 {
 	if (hk_segment_kind(s) == HK_SEG_RUNS)
-		return n >= HK_GROW_MIN ? hk_runs_resize(s, p, n) : -1;
-	return n > HK_POOL_MAX ? span_resize((struct hk_large *)s, n) : -1;
+		return hk_runs_resize(s, p, n);
+	return span_resize((struct hk_large *)s, n);
 }
 
 void hk_large_atfork_prepare(void)

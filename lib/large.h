@@ -24,15 +24,8 @@ struct hk_large {
  * *dirty (when not NULL) gets how many bytes from the returned pointer may
  * hold old data: calloc clears only those, the rest is known zero. */
 void *hk_large_alloc(size_t n, size_t align, size_t *dirty);
-/* realloc moves a buffer growing to HK_GROW_MIN bytes or more here, below
- * the tier's own sizes too: whole pages shared by every size, where the
- * pool's classes would each keep a block's worth resident for a buffer that
- * passes through once (realloc-heavy buffers: 13.3 -> 12.0 MB peak). */
-#define HK_GROW_MIN ((size_t)16 << 10)
-/* For realloc moving a block up to n bytes (HK_GROW_MIN or more): a run
- * packed low among the others (hk_runs_alloc_growing), or past HK_RUN_MAX a
- * span whose dirty pages it keeps, since a buffer that grows will soon touch
- * them again. */
+/* For realloc moving a block up to n bytes: a reused span keeps its dirty
+ * pages, since a buffer that grows will soon touch them again. */
 void *hk_large_alloc_growing(size_t n);
 
 /* A large block lives in a span (HK_SEG_LARGE, this file) or in a run chunk
@@ -45,8 +38,7 @@ static inline int hk_segment_is_large(const struct hk_segment *s)
 size_t hk_large_usable(const struct hk_segment *s, const void *p);
 /* Free the large block p in s; aborts naming func when p is not a live one. */
 void hk_large_dealloc(struct hk_segment *s, void *p, const char *func);
-/* Resize the live large block p in s to n bytes without moving it; 0 on
- * success, -1 when it does not fit there or n is for a smaller tier. */
+/* Resize the live large block p in s to n bytes without moving it; 0 on success. */
 int hk_large_resize(struct hk_segment *s, void *p, size_t n);
 
 /* size bytes (rounded up to whole chunks, chunk aligned, zero-filled) cut

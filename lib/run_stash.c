@@ -201,15 +201,10 @@ void *hk_runs_alloc(size_t n, size_t align, size_t *dirty)
 {
 	unsigned pages = hk_run_pages(n);
 	if (align > HK_PAGE) /* rare: the stash does not look for alignment */
-		return hk_run_chunks_alloc(pages, (unsigned)(align / HK_PAGE), dirty, 0);
+		return hk_run_chunks_alloc(pages, (unsigned)(align / HK_PAGE), dirty);
 	struct hk_heap *h = stash_owner();
 	void *stashed = h ? stash_take(&h->run_stash, pages, dirty) : NULL;
-	return stashed ? stashed : hk_run_chunks_alloc(pages, 1, dirty, 0);
-}
-
-void *hk_runs_alloc_growing(size_t n)
-{
-	return hk_run_chunks_alloc(hk_run_pages(n), 1, NULL, 1);
+	return stashed ? stashed : hk_run_chunks_alloc(pages, 1, dirty);
 }
 
 void hk_runs_free(struct hk_segment *s, void *p, const char *func)
@@ -217,8 +212,7 @@ void hk_runs_free(struct hk_segment *s, void *p, const char *func)
 	size_t bytes = hk_runs_usable(s, p);
 	if (bytes && ((uintptr_t *)p)[1] == hk_free_key) /* in a thread's stash */
 		hk_fatal_ptr(func, "double free", p);
-	/* a buffer that grew is seldom followed by a malloc of its size */
-	struct hk_heap *h = bytes && !hk_runs_grown(s, p) ? stash_owner() : NULL;
+	struct hk_heap *h = bytes ? stash_owner() : NULL;
 	if (h) {
 		stash_put(&h->run_stash, p, (unsigned)(bytes / HK_PAGE));
 		return;

@@ -22,10 +22,8 @@ struct run_chunk {
 	uint64_t used[WORDS]; /* page handed out (page 0: this header) */
 	uint64_t dirty[WORDS]; /* page may hold non-zero bytes */
 	uint64_t freed[WORDS]; /* first page of a run freed since: a second free is a double free */
-	uint16_t len[PAGES]; /* at a live run's first page: its length in pages | RUN_GROWN */
+	uint16_t len[PAGES]; /* at a live run's first page: its length in pages */
 };
-/* In len[]: the run was placed for a buffer realloc grew (hk_runs_alloc_growing). */
-#define RUN_GROWN 0x8000u
 _Static_assert(sizeof(struct run_chunk) <= HK_PAGE, "the header fits page 0");
 
 /* Bins by the pages of a chunk's longest free run: one per count below 8,
@@ -156,26 +154,6 @@ static void file_under(struct run_chunk *c, unsigned longest)
 	*head = c;
 }
 
-/* Chunks a search for a growing buffer's run looks at: a bound on the walk. */
-#define LOWEST_TRIES 64
-
-/* The lowest of the first chunks of a binned with a free run of k pages, or
- * NULL.  Address order keeps the runs of growing buffers packed in the oldest
- * chunks, onto the pages that moved buffers left resident, while the newer
- * ones empty out (Wilson et al., "Dynamic Storage Allocation: A Survey":
- * address-ordered first fit fragments least).  realloc-heavy buffers of
- * 16 KiB-1 MiB: 13.1 MB peak with the bins' order, 12.0 with this. */
-static struct run_chunk *lowest_chunk(struct run_arena *a, unsigned k)
-{
-	struct run_chunk *best = NULL;
-	unsigned tries = 0;
-	for (unsigned b = bin_of(k); b < BINS && tries < LOWEST_TRIES; b++)
-		for (struct run_chunk *c = a->bins[b]; c && tries < LOWEST_TRIES; c = c->next, tries++)
-			if (c->longest >= k && (!best || c < best))
-				best = c;
-	return best;
-}
-
 /* A chunk of a with a free run of k pages, or NULL. */
 static struct run_chunk *find_chunk(struct run_arena *a, unsigned k)
 {
@@ -249,12 +227,12 @@ static void use_pages(struct run_chunk *c, unsigned i, unsigned k)
 }
 
 /* Take k pages at i, from a free run of run_len pages. */
-static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len, size_t *dirty, int growing)
+static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len, size_t *dirty)
 {
 	if (dirty)
 		*dirty = (size_t)dirty_extent(c, i, k) * HK_PAGE;
 	use_pages(c, i, k);
-	__atomic_store_n(&c->len[i], (uint16_t)(k | (growing ? RUN_GROWN : 0)), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->len[i], (uint16_t)k, __ATOMIC_RELAXED);
 	if (run_len == c->longest) /* it may have been the only one that long */
 		file_under(c, longest_run(c));
 	return (char *)c + (size_t)i * HK_PAGE;
@@ -264,18 +242,17 @@ static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len,
  * caller holds (a new chunk if grow), or NULL.  Chunks are chunk aligned, so
  * a page index aligned to align_pages is an address aligned to align_pages
  * pages: a free run of pages + align_pages - 1 holds one. */
-static void *alloc_in(struct run_arena *a, unsigned pages, unsigned align_pages, size_t *dirty, int grow,
-		      int growing)
+static void *alloc_in(struct run_arena *a, unsigned pages, unsigned align_pages, size_t *dirty, int grow)
 {
 	unsigned need = pages + align_pages - 1;
-	struct run_chunk *c = growing ? lowest_chunk(a, need) : find_chunk(a, need);
+	struct run_chunk *c = find_chunk(a, need);
 	if (!c && grow)
 		c = chunk_new(a);
 	void *p = NULL;
 	if (c) {
 		unsigned run_len;
 		int i = find_run(c, need, &run_len);
-		p = take(c, (unsigned)hk_align_up((size_t)i, align_pages), pages, run_len, dirty, growing);
+		p = take(c, (unsigned)hk_align_up((size_t)i, align_pages), pages, run_len, dirty);
 	}
 	return p;
 }
@@ -284,31 +261,25 @@ static void *alloc_in(struct run_arena *a, unsigned pages, unsigned align_pages,
  * right now before a new chunk, so that a thread moving to another core (or
  * taking over another thread's blocks there) reuses the pages already
  * resident, without waiting for a thread that works in its own arena. */
-void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty, int growing)
+void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty)
 {
 	struct run_arena *home = &arenas[hk_os_cpu() % ARENAS];
 	pthread_mutex_lock(&home->lock);
-	void *p = alloc_in(home, pages, align_pages, dirty, 0, growing);
+	void *p = alloc_in(home, pages, align_pages, dirty, 0);
 	pthread_mutex_unlock(&home->lock);
 	for (unsigned j = 1; !p && j < ARENAS; j++) {
 		struct run_arena *a = &arenas[(home - arenas + j) % ARENAS];
 		if (pthread_mutex_trylock(&a->lock) != 0)
 			continue;
-		p = alloc_in(a, pages, align_pages, dirty, 0, growing);
+		p = alloc_in(a, pages, align_pages, dirty, 0);
 		pthread_mutex_unlock(&a->lock);
 	}
 	if (p)
 		return p;
 	pthread_mutex_lock(&home->lock);
-	p = alloc_in(home, pages, align_pages, dirty, 1, growing);
+	p = alloc_in(home, pages, align_pages, dirty, 1);
 	pthread_mutex_unlock(&home->lock);
 	return p;
-}
-
-/* Pages in the live run at page i (0: none there). */
-static unsigned run_pages(const struct run_chunk *c, unsigned i)
-{
-	return __atomic_load_n(&c->len[i], __ATOMIC_RELAXED) & ~RUN_GROWN;
 }
 
 static unsigned page_index(const struct run_chunk *c, const void *p)
@@ -434,7 +405,7 @@ void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func)
 		pthread_mutex_unlock(lock);
 		hk_fatal_ptr(func, twice ? "double free" : "invalid pointer", p);
 	}
-	unsigned k = run_pages(c, i);
+	unsigned k = c->len[i];
 	__atomic_store_n(&c->len[i], 0, __ATOMIC_RELAXED);
 	hk_bits_set(c->freed, i, 1, 1);
 	struct run_chunk *empty = give_pages(c, i, k);
@@ -447,13 +418,7 @@ size_t hk_runs_usable(const struct hk_segment *s, const void *p)
 {
 	const struct run_chunk *c = (const struct run_chunk *)s;
 	unsigned i = live_run(c, p);
-	return i ? (size_t)run_pages(c, i) * HK_PAGE : 0;
-}
-
-int hk_runs_grown(const struct hk_segment *s, const void *p)
-{
-	const struct run_chunk *c = (const struct run_chunk *)s;
-	return (__atomic_load_n(&c->len[page_index(c, p)], __ATOMIC_RELAXED) & RUN_GROWN) != 0;
+	return i ? (size_t)__atomic_load_n(&c->len[i], __ATOMIC_RELAXED) * HK_PAGE : 0;
 }
 
 /* Grow the run at i from k to want pages if the pages after it are free. */
@@ -474,14 +439,14 @@ int hk_runs_resize(struct hk_segment *s, void *p, size_t n)
 		return -1;
 	pthread_mutex_t *lock = &arenas[c->arena].lock;
 	pthread_mutex_lock(lock);
-	unsigned i = page_index(c, p), k = run_pages(c, i), grown = c->len[i] & RUN_GROWN;
+	unsigned i = page_index(c, p), k = c->len[i];
 	int rc = 0;
 	if (want < k) /* the run keeps a page at least: c cannot become empty */
 		give_pages(c, i + want, k - want);
 	else if (want > k)
 		rc = grow(c, i, k, want);
 	if (rc == 0)
-		__atomic_store_n(&c->len[i], (uint16_t)(want | grown), __ATOMIC_RELAXED);
+		__atomic_store_n(&c->len[i], (uint16_t)want, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(lock);
 	return rc;
 }

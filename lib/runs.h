@@ -36,17 +36,10 @@ static inline int hk_runs_fit(size_t n, size_t align)
  * when out of memory; *dirty (when not NULL) gets how many of its bytes may
  * hold old data. */
 void *hk_runs_alloc(size_t n, size_t align, size_t *dirty);
-/* n bytes (hk_runs_fit) for realloc moving a buffer up, from the lowest
- * chunk with room, not the stash: freed again (it will be, for a larger run
- * or a restart), it goes back to the chunks too, where the other growing
- * buffers reuse its resident pages. */
-void *hk_runs_alloc_growing(size_t n);
 /* Free the run at p in chunk s; aborts naming func on a pointer that is not a live run. */
 void hk_runs_free(struct hk_segment *s, void *p, const char *func);
 /* Usable bytes of the run at p, or 0 when p is not a live run. */
 size_t hk_runs_usable(const struct hk_segment *s, const void *p);
-/* Whether the live run at p came from hk_runs_alloc_growing. */
-int hk_runs_grown(const struct hk_segment *s, const void *p);
 /* Resize the run at p to n bytes without moving it; 0 on success. */
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 
@@ -67,7 +60,7 @@ void hk_runs_atfork_release(void);
 
 /* The chunks themselves (runs.c), under their lock; the entry points above
  * (run_stash.c) try the calling thread's stash first. */
-void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty, int growing);
+void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty);
 void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func);
 
 #endif
