@@ -1,7 +1,7 @@
 /*
  * realloc under cross-thread traffic: four threads grow and shrink buffers
- * by random steps through every tier (pool, runs placed low from 16 KiB,
- * spans past 1 MiB), checking the content at every step, and hand each
+ * by random steps through every tier (tiny, pool, spans that grow in place
+ * past 52 KiB), checking the content at every step, and hand each
  * buffer that outgrows 1.5 MiB, and one step in 64 any buffer, to the next
  * thread, which checks and frees it: grown blocks of every tier freed by a
  * thread that did not allocate them, while the others grow theirs in the
