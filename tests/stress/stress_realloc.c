@@ -4,8 +4,8 @@
  * past 52 KiB), checking the content at every step, and hand each
  * buffer that outgrows 1.5 MiB, and one step in 64 any buffer, to the next
  * thread, which checks and frees it: grown blocks of every tier freed by a
- * thread that did not allocate them, while the others grow theirs in the
- * same chunks.
+ * thread that did not allocate them, while the others grow theirs beside
+ * them.
  */
 #include "hk_queue.h"
 
