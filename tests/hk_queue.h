@@ -105,4 +105,14 @@ static inline void hk_block_check(const void *p, const char *ctx, int owner_aliv
 		 ctx, p, info.owner, h->owner);
 }
 
+/* Check (hk_block_check) and free every block waiting in q, without
+ * waiting for more. */
+static inline void hk_queue_free_all(struct hk_queue *q, const char *ctx, int owner_alive)
+{
+	for (void *p; (p = hk_queue_pop(q, 0)) != NULL;) {
+		hk_block_check(p, ctx, owner_alive);
+		free(p);
+	}
+}
+
 #endif

@@ -40,16 +40,6 @@ static void resize(struct hk_block_hdr **b, size_t n)
 	*b = q;
 }
 
-static long drain(int me)
-{
-	long n = 0;
-	for (void *p; (p = hk_queue_pop(&inbox[me], 0)) != NULL; n++) {
-		hk_block_check(p, "handed-over buffer", 0);
-		free(p);
-	}
-	return n;
-}
-
 /* Hand b to the next thread, or free it here when its inbox is full. */
 static void hand_over(int me, struct hk_block_hdr *b)
 {
@@ -67,7 +57,7 @@ static void *member(void *arg)
 	for (int i = 0; i < BUFS; i++)
 		bufs[i] = hk_block_new(START_SIZE, hk_rand(&rng));
 	for (long i = 0; i < steps; i++) {
-		drain(me);
+		hk_queue_free_all(&inbox[me], "handed-over buffer", 0);
 		struct hk_block_hdr **b = &bufs[hk_rand(&rng) % BUFS];
 		size_t n = next_size(&rng, (*b)->size);
 		if (n <= MAX_SIZE && hk_rand(&rng) % 64) {
@@ -78,7 +68,7 @@ static void *member(void *arg)
 		*b = hk_block_new(START_SIZE, hk_rand(&rng));
 	}
 	pthread_barrier_wait(&sent);
-	drain(me);
+	hk_queue_free_all(&inbox[me], "handed-over buffer", 0);
 	for (int i = 0; i < BUFS; i++) {
 		hk_block_check(bufs[i], "own buffer", 1);
 		free(bufs[i]);

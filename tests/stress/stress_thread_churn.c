@@ -93,10 +93,7 @@ int main(void)
 		 st.thread_inits - st0.thread_inits, 2 * n);
 	HK_CHECK(st.thread_exits - st0.thread_exits == (uint64_t)(2 * n), "thread_exits grew by %" PRIu64 ", expected %ld",
 		 st.thread_exits - st0.thread_exits, 2 * n);
-	for (void *p; (p = hk_queue_pop(&orphans, 0)) != NULL;) {
-		hk_block_check(p, "last orphans", 0);
-		free(p);
-	}
+	hk_queue_free_all(&orphans, "last orphans", 0);
 	hk_pass("thread churn");
 	return 0;
 }

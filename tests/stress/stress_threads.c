@@ -45,16 +45,6 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static long drain_inbox(int me)
-{
-	long n = 0;
-	for (void *p; (p = hk_queue_pop(&inbox[me], 0)) != NULL; n++) {
-		hk_block_check(p, "mesh receiver", 1);
-		free(p);
-	}
-	return n;
-}
-
 static void *mesh_member(void *arg)
 {
 	int me = (int)(intptr_t)arg;
@@ -68,10 +58,10 @@ static void *mesh_member(void *arg)
 		if (!hk_queue_push(&inbox[to], p, 0))
 			free(p); /* receiver busy: a local free instead */
 		if (i % 8 == 0)
-			drain_inbox(me);
+			hk_queue_free_all(&inbox[me], "mesh receiver", 1);
 	}
 	pthread_barrier_wait(&mesh_sent);
-	drain_inbox(me);
+	hk_queue_free_all(&inbox[me], "mesh receiver", 1);
 	for (int i = 0; i < KEEP; i++) {
 		hk_block_check(keep[i], "long-lived block", 1);
 		free(keep[i]);
