@@ -105,6 +105,16 @@ static inline void hk_block_check(const void *p, const char *ctx, int owner_aliv
 		 ctx, p, info.owner, h->owner);
 }
 
+/* Run fn in n threads, thread i getting (void *)i, and wait for them all. */
+static inline void hk_run_threads(int n, void *(*fn)(void *))
+{
+	pthread_t t[n];
+	for (int i = 0; i < n; i++)
+		HK_CHECK(pthread_create(&t[i], NULL, fn, (void *)(intptr_t)i) == 0, "pthread_create");
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
 /* Check (hk_block_check) and free every block waiting in q, without
  * waiting for more. */
 static inline void hk_queue_free_all(struct hk_queue *q, const char *ctx, int owner_alive)

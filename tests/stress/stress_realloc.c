@@ -81,13 +81,9 @@ int main(void)
 	hk_test_begin("stress_realloc", "4 threads grow buffers by realloc and hand them over to be freed");
 	steps = hk_scale(100000, 10);
 	pthread_barrier_init(&sent, NULL, THREADS);
-	pthread_t t[THREADS];
 	for (int i = 0; i < THREADS; i++)
 		hk_queue_init(&inbox[i]);
-	for (int i = 0; i < THREADS; i++)
-		HK_CHECK(pthread_create(&t[i], NULL, member, (void *)(intptr_t)i) == 0, "pthread_create");
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(t[i], NULL);
+	hk_run_threads(THREADS, member);
 	printf("%d threads x %ld reallocs\n", THREADS, steps);
 	hk_pass("every buffer kept its content through realloc and hand-over");
 	return 0;

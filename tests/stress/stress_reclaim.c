@@ -62,11 +62,7 @@ int main(void)
 	}
 	struct hakmem_stats st0, st1;
 	hakmem_stats_get(&st0);
-	pthread_t th[THREADS];
-	for (int t = 0; t < THREADS; t++)
-		HK_CHECK(pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t) == 0, "pthread_create");
-	for (int t = 0; t < THREADS; t++)
-		pthread_join(th[t], NULL);
+	hk_run_threads(THREADS, worker);
 	hakmem_stats_get(&st1);
 	uint64_t advised = hk_sum(st1.os_advise_calls, HAKMEM_PURPOSES) - hk_sum(st0.os_advise_calls, HAKMEM_PURPOSES);
 	printf("%s: %d rounds of %ld blocks per thread; %" PRIu64 " madvise calls\n", hk_test_name, ROUNDS, per_round,

@@ -85,15 +85,11 @@ static void run_pairs(void)
 
 static void run_mesh(void)
 {
-	pthread_t th[MESH];
 	pthread_barrier_init(&mesh_sent, NULL, MESH);
 	pthread_barrier_init(&mesh_done, NULL, MESH);
 	for (int i = 0; i < MESH; i++)
 		hk_queue_init(&inbox[i]);
-	for (int i = 0; i < MESH; i++)
-		HK_CHECK(pthread_create(&th[i], NULL, mesh_member, (void *)(intptr_t)i) == 0, "pthread_create");
-	for (int i = 0; i < MESH; i++)
-		pthread_join(th[i], NULL);
+	hk_run_threads(MESH, mesh_member);
 	pthread_barrier_destroy(&mesh_sent);
 	pthread_barrier_destroy(&mesh_done);
 }
