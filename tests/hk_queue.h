@@ -2,7 +2,9 @@
  * hk_queue.h — a bounded blocking FIFO of blocks between test threads
  * (mutex + condvars, no allocation), and the self-describing block format
  * the stress tests pass around: a header with the size, seed and sender's
- * heap id, then the content pattern.
+ * heap id, then the content pattern; and the loops the stress tests share
+ * around them (start n threads and join them; check and free what waits in
+ * a queue).
  */
 #ifndef HK_QUEUE_H
 #define HK_QUEUE_H
