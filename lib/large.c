@@ -557,11 +557,33 @@ static void span_free(struct hk_large *l)
 	cache_put((struct cached_span){.base = l, .size = l->seg.size, .dirty = l->dirty});
 }
 
+/* Whether a cached span has end bytes or more resident.  A block growing
+ * past the pages its span has touched then moves there (span_resize): the
+ * copy costs less than the pages it would fault in beside them, and its own
+ * span, cached, serves the next buffer entering the tier with fewer.  Spans
+ * never hand pages back for nothing (a madvise each), so without the move
+ * every span a buffer once filled stays resident to its high-water mark
+ * under whichever buffer takes it next: bench_realloc (16 buffers grown to
+ * 1 MiB and restarted) peaked at 15.1 MB, 14.4 with it (seeds 1-6: 0-1.1 MB
+ * less), 210 moves in 500 k reallocs; bench_buffer_growth unchanged. */
+static int cache_holds_dirty(size_t end)
+{
+	int found = 0;
+	pthread_mutex_lock(&large_lock);
+	for (unsigned i = 0; i < cache_count && !found; i++)
+		found = cache[i].dirty >= end && !cache[i].huge;
+	pthread_mutex_unlock(&large_lock);
+	return found;
+}
+
 static int span_resize(struct hk_large *l, size_t n)
 {
 	size_t off = l->user - (uintptr_t)l;
 	if (off + n > l->seg.size)
 		return -1;
+	size_t end = hk_align_up(off + n, HK_PAGE);
+	if (end > l->dirty && !l->huge && cache_holds_dirty(end))
+		return -1; /* realloc moves it: hk_large_alloc_growing takes the most resident */
 	size_t keep = span_size(off + n);
 	if (keep <= l->seg.size / 2) { /* the tail chunks serve other blocks */
 		__atomic_sub_fetch(&live_bytes, l->seg.size - keep, __ATOMIC_RELAXED);
