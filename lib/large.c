@@ -559,8 +559,9 @@ static void span_free(struct hk_large *l)
 
 /* Whether a cached span has end bytes or more resident.  A block growing
  * past the pages its span has touched then moves there (span_resize): the
- * copy costs less than the pages it would fault in beside them, and its own
- * span, cached, serves the next buffer entering the tier with fewer.  Spans
+ * copy takes about the time the page faults would (bench_realloc's speed is
+ * unchanged), and its own span, cached, serves the next buffer entering the
+ * tier, which needs fewer pages.  Spans
  * never hand pages back for nothing (a madvise each), so without the move
  * every span a buffer once filled stays resident to its high-water mark
  * under whichever buffer takes it next: bench_realloc (16 buffers grown to
