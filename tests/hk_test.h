@@ -166,6 +166,18 @@ static inline long hk_verify(const void *p, size_t n, uint64_t seed)
 			 (size_t)(n), bad_);                                                         \
 	} while (0)
 
+/* realloc(p, n) of a block holding hk_fill(p, old, seed): the result is not
+ * NULL, keeps the first min(old, n) bytes, has n usable, and is filled anew. */
+static inline void *hk_realloc_checked(void *p, size_t old, size_t n, uint64_t seed)
+{
+	void *q = realloc(p, n);
+	HK_CHECK(q != NULL, "realloc(%p, %zu) returned NULL", p, n);
+	HK_CHECK_PREFIX(q, old, n, seed, "realloc content");
+	HK_CHECK(malloc_usable_size(q) >= n, "realloc(%zu): usable %zu", n, malloc_usable_size(q));
+	hk_fill(q, n, seed);
+	return q;
+}
+
 /* Write every byte (catches a block shorter than asked for, under ASan or
  * when it overlaps metadata) and check the usable size. */
 static inline void hk_touch_all(void *p, size_t n, const char *ctx)

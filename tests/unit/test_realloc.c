@@ -8,26 +8,15 @@ static const size_t steps[] = { 1, 7, 16, 17, 100, 512, 1023, 1024, 1025, 2000, 
 				53248, 53249, 65536, 200000, 1 << 20, (3 << 20) + 5 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 
-/* The first min(old, new) bytes are what realloc must keep. */
-static void *resize(void *p, size_t old, size_t n, uint64_t seed)
-{
-	void *q = realloc(p, n);
-	HK_CHECK(q != NULL, "realloc(%p, %zu) returned NULL", p, n);
-	HK_CHECK_PREFIX(q, old, n, seed, "realloc content");
-	HK_CHECK(malloc_usable_size(q) >= n, "realloc(%zu): usable %zu", n, malloc_usable_size(q));
-	hk_fill(q, n, seed);
-	return q;
-}
-
 static void grow_and_shrink(uint64_t seed)
 {
 	void *p = realloc(NULL, steps[0]);
 	HK_CHECK(p != NULL, "realloc(NULL, %zu) returned NULL", steps[0]);
 	hk_fill(p, steps[0], seed);
 	for (size_t i = 1; i < NSTEPS; i++)
-		p = resize(p, steps[i - 1], steps[i], seed);
+		p = hk_realloc_checked(p, steps[i - 1], steps[i], seed);
 	for (size_t i = NSTEPS - 1; i > 0; i--)
-		p = resize(p, steps[i], steps[i - 1], seed);
+		p = hk_realloc_checked(p, steps[i], steps[i - 1], seed);
 	free(p);
 }
 
@@ -40,7 +29,7 @@ static void all_jumps(void)
 			void *p = malloc(steps[a]);
 			HK_CHECK(p != NULL, "malloc(%zu)", steps[a]);
 			hk_fill(p, steps[a], seed);
-			free(resize(p, steps[a], steps[b], seed));
+			free(hk_realloc_checked(p, steps[a], steps[b], seed));
 		}
 }
 

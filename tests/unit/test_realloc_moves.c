@@ -13,19 +13,8 @@ static void *grown(size_t n, uint64_t seed)
 {
 	void *p = malloc(40000);
 	HK_CHECK(p != NULL, "malloc(40000)");
-	p = realloc(p, n);
-	HK_CHECK(p != NULL, "realloc(%zu)", n);
-	hk_fill(p, n, seed);
-	return p;
-}
-
-static void *resize(void *p, size_t old, size_t n, uint64_t seed)
-{
-	void *q = realloc(p, n);
-	HK_CHECK(q != NULL, "realloc(%p, %zu) returned NULL", p, n);
-	HK_CHECK_PREFIX(q, old, n, seed, "realloc content");
-	hk_fill(q, n, seed);
-	return q;
+	hk_fill(p, 40000, seed);
+	return hk_realloc_checked(p, 40000, n, seed);
 }
 
 int main(void)
@@ -39,16 +28,16 @@ int main(void)
 	free(big);
 
 	/* past its 100 kB touched, with a mebibyte resident in the cache */
-	small = resize(small, 100000, 300000, 2);
+	small = hk_realloc_checked(small, 100000, 300000, 2);
 	HK_CHECK(small == big_at, "growing past its pages: at %p, not in the resident span at %p", small, big_at);
 
 	/* within the pages it has now: in place */
 	void *at = small;
-	small = resize(small, 300000, 900000, 2);
+	small = hk_realloc_checked(small, 300000, 900000, 2);
 	HK_CHECK(small == at, "growing within its resident pages moved it: %p -> %p", at, small);
 
 	/* past them, with only the 100 kB span cached: in place too */
-	small = resize(small, 900000, MIB + 300000, 2);
+	small = hk_realloc_checked(small, 900000, MIB + 300000, 2);
 	HK_CHECK(small == at, "no cached span holds more pages, yet it moved: %p -> %p", at, small);
 	free(small);
 	hk_pass("moved once, then grew in place twice");
