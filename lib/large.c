@@ -561,12 +561,12 @@ static void span_free(struct hk_large *l)
  * past the pages its span has touched then moves there (span_resize): the
  * copy takes about the time the page faults would (bench_realloc's speed is
  * unchanged), and its own span, cached, serves the next buffer entering the
- * tier, which needs fewer pages.  Spans
- * never hand pages back for nothing (a madvise each), so without the move
- * every span a buffer once filled stays resident to its high-water mark
- * under whichever buffer takes it next: bench_realloc (16 buffers grown to
- * 1 MiB and restarted) peaked at 15.1 MB, 14.4 with it (seeds 1-6: 0-1.1 MB
- * less), 210 moves in 500 k reallocs; bench_buffer_growth unchanged. */
+ * tier, which needs fewer pages.  Spans never hand pages back for nothing
+ * (a madvise each), so without the move every span a buffer once filled
+ * stays resident to its high-water mark under whichever buffer takes it
+ * next: bench_realloc (16 buffers grown to 1 MiB and restarted) peaked at
+ * 15.1 MB, 14.4 with it (seeds 1-6: 0-1.1 MB less), 210 moves in 500 k
+ * reallocs; bench_buffer_growth unchanged. */
 static int cache_holds_dirty(size_t end)
 {
 	int found = 0;
