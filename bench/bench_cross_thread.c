@@ -29,16 +29,16 @@ static const char usage[] =
 	"  MIN MAX block size range in bytes, uniform (default 16 1024)\n"
 	"One op = one block allocated and freed.  Last line:\n"
 	"RESULT name=cross_thread_<mode> ... extra: threads=N remote_frees=N\n"
-	"  pc also: ring_fill_pct=N, the ring's mean occupancy as the producer\n"
-	"  saw it (the blocks in flight count in the peak RSS: a full ring holds\n"
-	"  4096 blocks, 2.1 MB at 16..1024 B)\n";
+	"  ring_fill_pct=N ring_peak_pct=N, the rings' mean and highest occupancy\n"
+	"  as their senders saw it every 64 blocks (the blocks in flight count in\n"
+	"  the peak RSS: a full ring holds 4096 blocks, 2.1 MB at 16..1024 B)\n";
 
 struct worker {
 	struct ring *in, *out; /* blocks to free / blocks sent away */
 	uint64_t cycles, seed, index;
 	size_t min, max;
 	uint64_t sum;
-	uint64_t fill_sum, fill_samples; /* producer: ring occupancy, sampled */
+	uint64_t fill_sum, fill_samples, fill_max; /* sender: its out ring's occupancy, sampled */
 	char pad[64];
 };
 
@@ -61,6 +61,18 @@ static uint64_t drain(struct ring *in, uint64_t *sum)
 	return n;
 }
 
+/* After the n-th block sent: one read of the consumer's index per 64. */
+static void sample_fill(struct worker *w, uint64_t n)
+{
+	if (n % 64)
+		return;
+	uint64_t fill = ring_fill(w->out);
+	w->fill_sum += fill;
+	w->fill_samples++;
+	if (fill > w->fill_max)
+		w->fill_max = fill;
+}
+
 static void *producer_main(void *arg)
 {
 	struct worker *w = arg;
@@ -72,10 +84,7 @@ static void *producer_main(void *arg)
 		block_stamp(p, size, i);
 		for (unsigned spins = 0; !ring_push(w->out, p, size);)
 			ring_backoff(&spins);
-		if (i % 64 == 0) { /* one read of the consumer's index per 64 blocks */
-			w->fill_sum += i + 1 - atomic_load_explicit(&w->out->head, memory_order_relaxed);
-			w->fill_samples++;
-		}
+		sample_fill(w, i);
 	}
 	bench_gate_wait();
 	return NULL;
@@ -127,6 +136,7 @@ static void *sym_main(void *arg)
 		void *p = bench_malloc(size);
 		block_stamp(p, size, i);
 		got += send_block(w, p, size);
+		sample_fill(w, i / 2);
 	}
 	for (unsigned spins = 0; got < expect;) {
 		uint64_t n = drain(w->in, &w->sum);
@@ -196,11 +206,12 @@ int main(int argc, char **argv)
 	wire(w, rings, &c);
 
 	uint64_t elapsed = run_threads_timed(c.threads, c.sym ? sym_main : pc_main, w, sizeof(*w));
-	uint64_t sum = 0, fill_sum = 0, fill_samples = 0;
+	uint64_t sum = 0, fill_sum = 0, fill_samples = 0, fill_max = 0;
 	for (int i = 0; i < c.threads; i++) {
 		sum += w[i].sum;
 		fill_sum += w[i].fill_sum;
 		fill_samples += w[i].fill_samples;
+		fill_max = w[i].fill_max > fill_max ? w[i].fill_max : fill_max;
 	}
 	for (int i = 0; i < nrings; i++)
 		free(rings[i]);
@@ -211,9 +222,9 @@ int main(int argc, char **argv)
 	uint64_t remote = c.sym ? allocators * (c.cycles / 2) : allocators * c.cycles;
 	char extra[128];
 	int len = snprintf(extra, sizeof(extra), "threads=%d remote_frees=%" PRIu64, c.threads, remote);
-	if (!c.sym && fill_samples)
-		snprintf(extra + len, sizeof(extra) - (size_t)len, " ring_fill_pct=%" PRIu64,
-			 100 * fill_sum / fill_samples / RING_SLOTS);
+	if (fill_samples)
+		snprintf(extra + len, sizeof(extra) - (size_t)len, " ring_fill_pct=%" PRIu64 " ring_peak_pct=%" PRIu64,
+			 100 * fill_sum / fill_samples / RING_SLOTS, 100 * fill_max / RING_SLOTS);
 	bench_report(c.sym ? "cross_thread_sym" : "cross_thread_pc", allocators * c.cycles, elapsed, sum, extra);
 	return 0;
 }

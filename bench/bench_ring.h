@@ -70,6 +70,14 @@ static inline int ring_pop(struct ring *r, struct ring_item *out)
 	return 1;
 }
 
+/* Blocks in the ring as its producer sees it (the consumer may have taken
+ * some since). */
+static inline uint64_t ring_fill(struct ring *r)
+{
+	return atomic_load_explicit(&r->tail, memory_order_relaxed) -
+	       atomic_load_explicit(&r->head, memory_order_relaxed);
+}
+
 /* Back off while a ring is full or empty: spin briefly, then give the core
  * away (there may be more threads than cores). */
 static inline void ring_backoff(unsigned *spins)
