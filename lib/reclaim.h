@@ -25,6 +25,9 @@ void hk_reclaim(struct hk_heap *h, int tier);
  * asked at each refill, of class cls. */
 int hk_reclaim_for_others_due(struct hk_heap *h, unsigned cls);
 void hk_reclaim_for_others(struct hk_heap *h);
+/* The large tier is about to map a chunk for runs: the calling thread's
+ * heap gives back what it holds wholly free, when due (reclaim.c). */
+void hk_reclaim_before_runs(void);
 /* Reclaim, and both tiers give back all that is wholly free now
  * (hakmem_flush, malloc_trim). */
 void hk_reclaim_all(struct hk_heap *h);

@@ -1,11 +1,13 @@
 /* runs.c — page runs packed in shared chunks (see runs.h). */
 #include <pthread.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "bitmap.h"
 #include "config.h"
 #include "os.h"
 #include "out.h"
 #include "chunks.h"
+#include "reclaim.h"
 #include "region.h"
 #include "runs.h"
 #include "stats.h"
@@ -48,7 +50,8 @@ static struct run_arena arenas[ARENAS] = {[0 ... ARENAS - 1] = {.lock = PTHREAD_
  * pages keep their memory while there are at most HAKMEM_LARGE_CACHE_MB of
  * them or a quarter of the live pages, so that blocks freed and allocated
  * again find their pages instead of a madvise and page faults each; past
- * that, an empty chunk goes back to the region at once; the free pages of
+ * that, an empty chunk goes back to the region at once (or, while phases
+ * alternate, waits idle for any tier: hk_chunks_release); the free pages of
  * open chunks go down to half of that once the excess has lasted
  * HAKMEM_LARGE_PURGE_MS (or at hakmem_flush), so that memory freed after a
  * peak leaves the process, but a program freeing everything (its exit) can
@@ -170,14 +173,28 @@ static struct run_chunk *find_chunk(struct run_arena *a, unsigned k)
 /* Bytes in run chunks now: the arena_grow probes' sizes for the large tier. */
 static size_t chunk_bytes;
 
+/* An idle chunk (its contents stale: header cleared, every page counted
+ * dirty), else a fresh one; *stale says which. */
+static struct run_chunk *chunk_take(int *stale)
+{
+	struct run_chunk *c = hk_chunks_take_idle(HK_CHUNK);
+	*stale = c != NULL;
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		return c;
+	}
+	return hk_chunks_take(HK_CHUNK, HK_PURPOSE_LARGE);
+}
+
 static struct run_chunk *chunk_new(struct run_arena *a)
 {
 	hk_probe_arena_grow_start(HK_TIER_LARGE, (long)load(&chunk_bytes), (long)HK_CHUNK);
-	struct run_chunk *c = hk_chunks_take(HK_CHUNK, HK_PURPOSE_LARGE);
+	int stale;
+	struct run_chunk *c = chunk_take(&stale);
 	if (!c)
 		return NULL;
 	if (hk_segment_init(c, HK_CHUNK, HK_SEG_RUNS, NULL) != 0) {
-		hk_region_give(c, HK_CHUNK, HK_PAGE, HK_PURPOSE_LARGE);
+		hk_region_give(c, HK_CHUNK, stale ? HK_CHUNK : HK_PAGE, HK_PURPOSE_LARGE);
 		return NULL;
 	}
 	size_t bytes = __atomic_add_fetch(&chunk_bytes, HK_CHUNK, __ATOMIC_RELAXED);
@@ -186,7 +203,9 @@ static struct run_chunk *chunk_new(struct run_arena *a)
 	c->arena = (unsigned)(a - arenas);
 	c->free_pages = PAGES - 1;
 	hk_bits_set(c->used, 0, 1, 1);
-	hk_bits_set(c->dirty, 0, 1, 1);
+	hk_bits_set(c->dirty, 0, stale ? PAGES : 1, 1);
+	if (stale)
+		add(&free_dirty, PAGES - 1);
 	file_under(c, PAGES - 1);
 	return c;
 }
@@ -212,7 +231,7 @@ static unsigned dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
 static void chunk_release(struct run_chunk *c)
 {
 	hk_registry_clear(c, HK_CHUNK);
-	hk_region_give(c, HK_CHUNK, (size_t)dirty_extent(c, 0, PAGES) * HK_PAGE, HK_PURPOSE_LARGE);
+	hk_chunks_release(c, HK_CHUNK, (size_t)dirty_extent(c, 0, PAGES) * HK_PAGE, HK_PURPOSE_LARGE);
 }
 
 /* Pages [i, i + k) of c, free until now, are handed out. */
@@ -229,13 +248,18 @@ static void use_pages(struct run_chunk *c, unsigned i, unsigned k)
 /* Take k pages at i, from a free run of run_len pages. */
 static void *take(struct run_chunk *c, unsigned i, unsigned k, unsigned run_len, size_t *dirty)
 {
+	uintptr_t *run = (uintptr_t *)((char *)c + (size_t)i * HK_PAGE);
 	if (dirty)
 		*dirty = (size_t)dirty_extent(c, i, k) * HK_PAGE;
+	/* A stashed run holds the free key in its second word (run_stash.c);
+	 * a page another tier left here (chunk_take) may hold it too. */
+	if (hk_bit(c->dirty, i))
+		run[1] = 0;
 	use_pages(c, i, k);
 	__atomic_store_n(&c->len[i], (uint16_t)k, __ATOMIC_RELAXED);
 	if (run_len == c->longest) /* it may have been the only one that long */
 		file_under(c, longest_run(c));
-	return (char *)c + (size_t)i * HK_PAGE;
+	return run;
 }
 
 /* pages pages aligned to align_pages from a chunk of a, whose lock the
@@ -276,6 +300,7 @@ void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty)
 	}
 	if (p)
 		return p;
+	hk_reclaim_before_runs(); /* unlocked: it walks the heap's lists */
 	pthread_mutex_lock(&home->lock);
 	p = alloc_in(home, pages, align_pages, dirty, 1);
 	pthread_mutex_unlock(&home->lock);
@@ -369,6 +394,14 @@ void hk_runs_purge(void)
 	hk_purge_reset(&over_since);
 }
 
+/* The empty chunk c leaves its arena and this tier; the caller holds the lock. */
+static void unfile_empty(struct run_chunk *c)
+{
+	bin_unlink(c);
+	sub(&free_dirty, dirty_pages(c) - 1); /* the header page is no free page */
+	sub(&chunk_bytes, HK_CHUNK);
+}
+
 /* Give back pages [i, i + k) of c; the caller holds the lock.  Returns c
  * when it is now empty and should go back to the region. */
 static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
@@ -378,9 +411,7 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	sub(&live_pages, k);
 	add(&free_dirty, k); /* pages handed out are marked dirty */
 	if (c->free_pages == PAGES - 1 && load(&free_dirty) > budget_pages()) {
-		bin_unlink(c);
-		sub(&free_dirty, dirty_pages(c) - 1); /* the header page is no free page */
-		sub(&chunk_bytes, HK_CHUNK);
+		unfile_empty(c);
 		return c;
 	}
 	/* the freed pages join the free runs on either side */
@@ -412,6 +443,38 @@ void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func)
 	pthread_mutex_unlock(lock);
 	if (empty)
 		chunk_release(empty);
+}
+
+/* a's empty chunks, out of it, linked through next; the caller holds a's lock.
+ * An empty chunk's longest free run is all its pages: the last bin. */
+static struct run_chunk *take_empty(struct run_arena *a)
+{
+	struct run_chunk *out = NULL;
+	for (struct run_chunk *c = a->bins[BINS - 1], *next; c; c = next) {
+		next = c->next;
+		if (c->free_pages != PAGES - 1)
+			continue;
+		unfile_empty(c);
+		c->next = out;
+		out = c;
+	}
+	return out;
+}
+
+size_t hk_runs_give_empty(void)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < ARENAS; i++) {
+		pthread_mutex_lock(&arenas[i].lock);
+		struct run_chunk *c = take_empty(&arenas[i]);
+		pthread_mutex_unlock(&arenas[i].lock);
+		for (struct run_chunk *next; c; c = next, n++) {
+			next = c->next; /* read before c is another tier's */
+			hk_registry_clear(c, HK_CHUNK);
+			hk_chunks_idle(c, HK_CHUNK, HK_PURPOSE_LARGE);
+		}
+	}
+	return n;
 }
 
 size_t hk_runs_usable(const struct hk_segment *s, const void *p)

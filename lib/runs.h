@@ -43,6 +43,10 @@ size_t hk_runs_usable(const struct hk_segment *s, const void *p);
 /* Resize the run at p to n bytes without moving it; 0 on success. */
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 
+/* Hand the chunks holding no run to the idle ones (chunks.h), for another
+ * tier about to take fresh memory; returns how many. */
+size_t hk_runs_give_empty(void);
+
 /* Return the free pages past the budget now, not once the excess has
  * lasted HAKMEM_LARGE_PURGE_MS (hakmem_flush). */
 void hk_runs_purge(void);

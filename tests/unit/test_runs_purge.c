@@ -5,8 +5,11 @@
  * once, whole, in one call.  So a program freeing everything (its exit)
  * makes a call per chunk, not one per run, and memory freed after a peak
  * still leaves the process once the delay has passed, or at hakmem_flush.
+ * But once fresh chunks follow soon after such a give, phases are
+ * alternating: empty chunks then wait resident, idle, for the next phase.
  * Each case runs in a child with its own HAKMEM_LARGE_PURGE_MS.
  */
+#include <sys/resource.h>
 #include <pthread.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -123,6 +126,76 @@ static void after_peak(int purge)
 		      : "with HAKMEM_LARGE_PURGE_MS=60000 they wait, till hakmem_flush in any thread");
 }
 
+static long minor_faults(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Whether the n bytes at p are all zero. */
+static int all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+/* One phase: every run allocated (with calloc: checked zero) and written,
+ * then all freed in order; the madvise calls and bytes the frees made, and
+ * the page faults of the allocations. */
+struct phase {
+	uint64_t calls, bytes;
+	long faults;
+};
+
+static struct phase phase(int zeroed)
+{
+	struct phase ph;
+	long f0 = minor_faults();
+	for (int i = 0; i < RUNS; i++) {
+		runs[i] = zeroed ? calloc(1, RUN_BYTES) : malloc(RUN_BYTES);
+		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_BYTES);
+		HK_CHECK(!zeroed || all_zero(runs[i], RUN_BYTES), "calloc(1, %d) in a reused chunk: not zero", RUN_BYTES);
+		memset(runs[i], 1, RUN_BYTES);
+	}
+	ph.faults = minor_faults() - f0;
+	uint64_t calls0, bytes0;
+	advised(&calls0, &bytes0);
+	for (int i = 0; i < RUNS; i++)
+		free(runs[i]);
+	advised(&ph.calls, &ph.bytes);
+	ph.calls -= calls0;
+	ph.bytes -= bytes0;
+	return ph;
+}
+
+/* HAKMEM_LARGE_PURGE_MS=60000: the same 195 MiB of runs, phase after phase. */
+static void phases(void)
+{
+	/* the budget, the thread's 4 MiB run stash, and a chunk's rounding */
+	uint64_t freed = (uint64_t)RUNS * RUN_PAGES * HK_PAGE, keep = 70u << 20;
+	struct phase first = phase(0);
+	HK_CHECK(first.bytes + keep >= freed, "a first peak of %" PRIu64 " MiB freed: only %" PRIu64
+		 " MiB went back at once", freed >> 20, first.bytes >> 20);
+	for (int i = 2; i <= 4; i++) {
+		struct phase ph = phase(i == 4);
+		HK_CHECK(ph.calls == 0, "phase %d: %" PRIu64 " madvise calls (%" PRIu64 " MiB) after fresh chunks "
+			 "followed the first phase's give", i, ph.calls, ph.bytes >> 20);
+		if (i > 2)
+			HK_CHECK(ph.faults * 4 < first.faults, "phase %d took %ld page faults, the first %ld: "
+				 "the held chunks were not reused", i, ph.faults, first.faults);
+	}
+	uint64_t calls0, bytes0, calls, bytes;
+	advised(&calls0, &bytes0);
+	hakmem_flush();
+	advised(&calls, &bytes);
+	HK_CHECK(bytes - bytes0 + keep >= freed, "hakmem_flush gave back %" PRIu64 " MiB of the %" PRIu64
+		 " MiB held", (bytes - bytes0) >> 20, freed >> 20);
+	hk_pass("phases of 195 MiB: the first gives back at once; once fresh chunks follow, the next ones wait resident");
+}
+
 static void run_child(const char *self, const char *mode, const char *purge_ms)
 {
 	pid_t pid = fork();
@@ -147,10 +220,13 @@ int main(int argc, char **argv)
 		after_peak(1);
 	else if (argc > 1 && strcmp(argv[1], "hold") == 0)
 		after_peak(0);
+	else if (argc > 1 && strcmp(argv[1], "phases") == 0)
+		phases();
 	else {
 		run_child("/proc/self/exe", "exit", "60000");
 		run_child("/proc/self/exe", "purge", "50");
 		run_child("/proc/self/exe", "hold", "60000");
+		run_child("/proc/self/exe", "phases", "60000");
 	}
 	return 0;
 }
