@@ -8,50 +8,6 @@
 #include "runs.h"
 #include "segment.h"
 
-/*
- * Memory a tier frees past its budget goes back to the OS at once (runs.c:
- * an empty chunk, whole), unless some tier took fresh memory soon after
- * such a give: phases are alternating, and for HOLD_WAITS times
- * HAKMEM_LARGE_PURGE_MS what is released waits with the idle chunks
- * instead, where the next chunk of any tier finds it resident, and goes
- * back once it has waited there.  A program that frees its peak once still
- * returns it at once.  bench_phases (2000 blocks of one size, written, all
- * freed, then the next of 17 sizes to 64 KiB; 5 passes) faulted every
- * phase's runs in anew: 145 madvise calls, 112 k ops/s (34 and 212 k with
- * this and what follows; mimalloc 317 k).
- */
-#define HOLD_WAITS 16
-static uint64_t released_at, hold_until; /* hk_os_now_ms() */
-
-static void fresh_after_release(void)
-{
-	uint64_t now = hk_os_now_ms(), wait = hk_config.large_purge_ms;
-	uint64_t released = __atomic_load_n(&released_at, __ATOMIC_RELAXED);
-	if (released && now - released < wait)
-		__atomic_store_n(&hold_until, now + HOLD_WAITS * wait, __ATOMIC_RELAXED);
-}
-
-void *hk_chunks_take(size_t size, enum hk_purpose purpose)
-{
-	void *p = hk_large_lend(size);
-	if (p)
-		return p;
-	fresh_after_release();
-	return hk_region_take(size, HK_CHUNK, purpose);
-}
-
-void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose purpose)
-{
-	uint64_t now = hk_os_now_ms();
-	hk_chunks_purge(0); /* what waited long enough, held releases included */
-	if (now < __atomic_load_n(&hold_until, __ATOMIC_RELAXED)) {
-		hk_chunks_idle(base, size, purpose);
-		return;
-	}
-	__atomic_store_n(&released_at, now, __ATOMIC_RELAXED);
-	hk_region_give(base, size, dirty, purpose);
-}
-
 /* Idle ranges, side by side ones of one purpose joined; unordered. */
 #define IDLE_MAX 64
 struct idle {
@@ -77,7 +33,7 @@ static uint64_t fresh_takes;
  * 1.17). */
 #define WAIT_MAX 16
 static uint64_t wait_ms; /* past HAKMEM_LARGE_PURGE_MS while doubled */
-static uint64_t gave_at, fresh_at; /* hk_os_now_ms() of the last give of waited ranges, and fresh take */
+static uint64_t gave_at, fresh_at; /* hk_os_now_ms() of the last give (of waited ranges, or released at once), and fresh take */
 
 static uint64_t wait_locked(uint64_t now)
 {
@@ -87,7 +43,7 @@ static uint64_t wait_locked(uint64_t now)
 	return wait_ms > base ? wait_ms : base;
 }
 
-/* A heap takes fresh memory: soon after ranges went back, they had waited
+/* A tier takes fresh memory: soon after ranges went back, they had waited
  * too little (once per give). */
 static void fresh_taken(void)
 {
@@ -100,6 +56,41 @@ static void fresh_taken(void)
 	}
 	fresh_at = now;
 	pthread_mutex_unlock(&idle_lock);
+}
+
+void *hk_chunks_take(size_t size, enum hk_purpose purpose)
+{
+	void *p = hk_large_lend(size);
+	if (p)
+		return p;
+	fresh_taken();
+	return hk_region_take(size, HK_CHUNK, purpose);
+}
+
+/*
+ * What a tier frees past its budget goes back to the OS at once (runs.c:
+ * an empty chunk, whole), unless phases alternate: some tier took fresh
+ * memory within the wait after such a give, and the wait is doubled (see
+ * above).  Then it waits idle instead, where the next chunk of any tier
+ * finds it resident, and goes back once it has waited there.  A program
+ * that frees its peak once still returns it at once.  bench_phases (2000
+ * blocks of one size, written, all freed, then the next of 17 sizes to
+ * 64 KiB; 5 passes) faulted every phase's runs in anew: 145 madvise calls,
+ * 112 k ops/s (34 and 212 k with this and what follows; mimalloc 317 k).
+ */
+void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose purpose)
+{
+	hk_chunks_purge(0); /* what waited long enough */
+	uint64_t now = hk_os_now_ms();
+	pthread_mutex_lock(&idle_lock);
+	int alternating = wait_locked(now) > hk_config.large_purge_ms;
+	if (!alternating)
+		gave_at = now;
+	pthread_mutex_unlock(&idle_lock);
+	if (alternating)
+		hk_chunks_idle(base, size, purpose);
+	else
+		hk_region_give(base, size, dirty, purpose);
 }
 
 static struct idle remove_locked(unsigned i)
@@ -182,8 +173,7 @@ void *hk_chunks_reuse_upto(size_t min, size_t *size, enum hk_purpose purpose, ui
 	}
 	__atomic_fetch_add(&fresh_takes, 1, __ATOMIC_RELAXED);
 	++*fresh;
-	fresh_taken();
-	return hk_chunks_take(*size, purpose);
+	return hk_chunks_take(*size, purpose); /* fresh_taken */
 }
 
 void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh)
