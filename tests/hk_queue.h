@@ -4,7 +4,7 @@
  * the stress tests pass around: a header with the size, seed and sender's
  * heap id, then the content pattern; and the loops the stress tests share
  * around them (start n threads and join them; check and free what waits in
- * a queue).
+ * a queue; pass half of a round's blocks on).
  */
 #ifndef HK_QUEUE_H
 #define HK_QUEUE_H
@@ -93,6 +93,13 @@ static inline void *hk_block_new(size_t n, uint64_t seed)
 	return h;
 }
 
+/* n blocks of min..max bytes (random), each its own seed, into out. */
+static inline void hk_blocks_new(void **out, long n, size_t min, size_t max, uint64_t *rng)
+{
+	for (long i = 0; i < n; i++)
+		out[i] = hk_block_new(hk_rand_range(rng, min, max), hk_rand(rng));
+}
+
 /* Verify a block from another thread: content, and — while the sender is
  * alive (owner_alive), since an exiting thread may hand its blocks over —
  * that hakmem still says the sender's heap owns it (tiny and pool). */
@@ -115,6 +122,45 @@ static inline void hk_run_threads(int n, void *(*fn)(void *))
 		HK_CHECK(pthread_create(&t[i], NULL, fn, (void *)(intptr_t)i) == 0, "pthread_create");
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
+}
+
+/* Rounds in which threads pass half their blocks on (stress_reclaim,
+ * stress_phases): thread me of threads puts the first half of its n blocks
+ * in handoff[me]; once every thread has, it checks and frees the half the
+ * thread before it left, then the half it kept.  The second barrier keeps a
+ * sender from refilling handoff[me] before its receiver is done with it. */
+struct hk_handoff {
+	void **slot[64];
+	int threads;
+	pthread_barrier_t sent, checked;
+};
+
+static inline void hk_handoff_init(struct hk_handoff *ho, int threads, long most)
+{
+	HK_CHECK(threads <= 64, "%d threads", threads);
+	ho->threads = threads;
+	pthread_barrier_init(&ho->sent, NULL, (unsigned)threads);
+	pthread_barrier_init(&ho->checked, NULL, (unsigned)threads);
+	for (int t = 0; t < threads; t++) {
+		ho->slot[t] = calloc((size_t)most, sizeof(void *));
+		HK_CHECK(ho->slot[t] != NULL, "calloc");
+	}
+}
+
+static inline void hk_handoff_round(struct hk_handoff *ho, int me, void **mine, long n)
+{
+	memcpy(ho->slot[me], mine, (size_t)(n / 2) * sizeof(void *));
+	pthread_barrier_wait(&ho->sent);
+	void **in = ho->slot[(me + ho->threads - 1) % ho->threads];
+	for (long i = 0; i < n / 2; i++) {
+		hk_block_check(in[i], "received", 1);
+		free(in[i]);
+	}
+	for (long i = n / 2; i < n; i++) {
+		hk_block_check(mine[i], "kept", 1);
+		free(mine[i]);
+	}
+	pthread_barrier_wait(&ho->checked);
 }
 
 /* Check (hk_block_check) and free every block waiting in q, without

@@ -21,8 +21,7 @@ static const size_t bands[][2] = {
 #define BANDS (sizeof(bands) / sizeof(bands[0]))
 
 static long round_bytes;
-static void **handoff[THREADS];
-static pthread_barrier_t sent, checked;
+static struct hk_handoff handoff;
 
 static long blocks_of(const size_t *band)
 {
@@ -34,25 +33,13 @@ static void *worker(void *arg)
 	int me = (int)(intptr_t)arg;
 	uint64_t rng = (uint64_t)me * 0x9E3779B97F4A7C15ULL + 7;
 	for (int r = 0; r < ROUNDS; r++) {
-		const size_t *b = bands[(size_t)r % BANDS];
+		const size_t *b = bands[(size_t)r % BANDS]; /* one band a round: n is the same for all */
 		long n = blocks_of(b);
 		void **mine = malloc((size_t)n * sizeof(void *));
 		HK_CHECK(mine != NULL, "malloc(list)");
-		for (long i = 0; i < n; i++)
-			mine[i] = hk_block_new(hk_rand_range(&rng, b[0] + 32, b[1]), hk_rand(&rng));
-		memcpy(handoff[me], mine, (size_t)(n / 2) * sizeof(void *));
-		pthread_barrier_wait(&sent);
-		void **in = handoff[(me + THREADS - 1) % THREADS];
-		for (long i = 0; i < n / 2; i++) {
-			hk_block_check(in[i], "received", 1);
-			free(in[i]);
-		}
-		for (long i = n / 2; i < n; i++) {
-			hk_block_check(mine[i], "kept", 1);
-			free(mine[i]);
-		}
+		hk_blocks_new(mine, n, b[0] + 32, b[1], &rng);
+		hk_handoff_round(&handoff, me, mine, n);
 		free(mine);
-		pthread_barrier_wait(&checked); /* the sender frees nothing it handed over */
 	}
 	return NULL;
 }
@@ -64,12 +51,7 @@ int main(void)
 	long most = 0;
 	for (size_t b = 0; b < BANDS; b++)
 		most = blocks_of(bands[b]) > most ? blocks_of(bands[b]) : most;
-	pthread_barrier_init(&sent, NULL, THREADS);
-	pthread_barrier_init(&checked, NULL, THREADS);
-	for (int t = 0; t < THREADS; t++) {
-		handoff[t] = calloc((size_t)most, sizeof(void *));
-		HK_CHECK(handoff[t] != NULL, "calloc");
-	}
+	hk_handoff_init(&handoff, THREADS, most);
 	struct hakmem_stats st0, st1;
 	hakmem_stats_get(&st0);
 	hk_run_threads(THREADS, worker);

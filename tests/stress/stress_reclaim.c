@@ -20,8 +20,7 @@ static const size_t bands[][2] = {
 #define BANDS (sizeof(bands) / sizeof(bands[0]))
 
 static long per_round;
-static void **handoff[THREADS];
-static pthread_barrier_t sent, checked;
+static struct hk_handoff handoff;
 
 static void *worker(void *arg)
 {
@@ -31,20 +30,8 @@ static void *worker(void *arg)
 	HK_CHECK(mine != NULL, "malloc(list)");
 	for (int r = 0; r < ROUNDS; r++) {
 		const size_t *b = bands[(size_t)(r + me) % BANDS];
-		for (long i = 0; i < per_round; i++)
-			mine[i] = hk_block_new(hk_rand_range(&rng, b[0] + 32, b[1]), hk_rand(&rng));
-		memcpy(handoff[me], mine, (size_t)(per_round / 2) * sizeof(void *));
-		pthread_barrier_wait(&sent);
-		void **in = handoff[(me + THREADS - 1) % THREADS];
-		for (long i = 0; i < per_round / 2; i++) {
-			hk_block_check(in[i], "received", 1);
-			free(in[i]);
-		}
-		for (long i = per_round / 2; i < per_round; i++) {
-			hk_block_check(mine[i], "kept", 1);
-			free(mine[i]);
-		}
-		pthread_barrier_wait(&checked); /* the sender frees nothing it handed over */
+		hk_blocks_new(mine, per_round, b[0] + 32, b[1], &rng);
+		hk_handoff_round(&handoff, me, mine, per_round);
 	}
 	free(mine);
 	return NULL;
@@ -54,12 +41,7 @@ int main(void)
 {
 	hk_test_begin("stress_reclaim", "reclaiming while threads pass blocks on and change size bands");
 	per_round = hk_scale(6000, 2);
-	pthread_barrier_init(&sent, NULL, THREADS);
-	pthread_barrier_init(&checked, NULL, THREADS);
-	for (int t = 0; t < THREADS; t++) {
-		handoff[t] = calloc((size_t)per_round, sizeof(void *));
-		HK_CHECK(handoff[t] != NULL, "calloc");
-	}
+	hk_handoff_init(&handoff, THREADS, per_round);
 	struct hakmem_stats st0, st1;
 	hakmem_stats_get(&st0);
 	hk_run_threads(THREADS, worker);
