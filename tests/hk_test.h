@@ -178,6 +178,14 @@ static inline void *hk_realloc_checked(void *p, size_t old, size_t n, uint64_t s
 	return q;
 }
 
+/* Every byte of the calloc'd block p of n bytes is zero. */
+static inline void hk_check_zero(const void *p, size_t n, const char *ctx)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		HK_CHECK(b[i] == 0, "%s: calloc(%zu) block %p has byte 0x%02x at offset %zu", ctx, n, p, b[i], i);
+}
+
 /* Write every byte (catches a block shorter than asked for, under ASan or
  * when it overlaps metadata) and check the usable size. */
 static inline void hk_touch_all(void *p, size_t n, const char *ctx)

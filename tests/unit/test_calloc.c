@@ -7,12 +7,6 @@
 
 #define K 16
 
-static void check_zero(const unsigned char *p, size_t n, const char *ctx)
-{
-	for (size_t i = 0; i < n; i++)
-		HK_CHECK(p[i] == 0, "%s: calloc(%zu) block %p has byte 0x%02x at offset %zu", ctx, n, (void *)p, p[i], i);
-}
-
 static void dirty_then_calloc(size_t n)
 {
 	void *p[K];
@@ -26,7 +20,7 @@ static void dirty_then_calloc(size_t n)
 	for (int i = 0; i < K; i++) {
 		p[i] = i & 1 ? calloc(n, 1) : calloc(1, n);
 		HK_CHECK(p[i] != NULL, "calloc(%zu)", n);
-		check_zero(p[i], n, "after reuse");
+		hk_check_zero(p[i], n, "after reuse");
 		memset(p[i], 0xAA, n);
 	}
 	for (int i = 0; i < K; i++)
@@ -50,7 +44,7 @@ int main(void)
 	for (int i = 0; i < 3; i++) {
 		void *p = calloc(nm[i][0], nm[i][1]);
 		HK_CHECK(p != NULL, "calloc(%zu, %zu)", nm[i][0], nm[i][1]);
-		check_zero(p, nm[i][0] * nm[i][1], "nmemb form");
+		hk_check_zero(p, nm[i][0] * nm[i][1], "nmemb form");
 		free(p);
 	}
 	printf("%d sizes dirtied, freed and calloc'ed again\n", sizes);

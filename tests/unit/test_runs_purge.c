@@ -133,31 +133,24 @@ static long minor_faults(void)
 	return ru.ru_minflt;
 }
 
-/* Whether the n bytes at p are all zero. */
-static int all_zero(const unsigned char *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
-}
-
-/* One phase: every run allocated (with calloc: checked zero) and written,
- * then all freed in order; the madvise calls and bytes the frees made, and
- * the page faults of the allocations. */
+/* What one phase (below) cost: the madvise calls and bytes its frees made,
+ * and the page faults of its allocations. */
 struct phase {
 	uint64_t calls, bytes;
 	long faults;
 };
 
+/* One phase: every run allocated (with calloc: checked zero) and written,
+ * then all freed in order. */
 static struct phase phase(int zeroed)
 {
 	struct phase ph;
 	long f0 = minor_faults();
 	for (int i = 0; i < RUNS; i++) {
 		runs[i] = zeroed ? calloc(1, RUN_BYTES) : malloc(RUN_BYTES);
-		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_BYTES);
-		HK_CHECK(!zeroed || all_zero(runs[i], RUN_BYTES), "calloc(1, %d) in a reused chunk: not zero", RUN_BYTES);
+		HK_CHECK(runs[i] != NULL, "%s(%d)", zeroed ? "calloc" : "malloc", RUN_BYTES);
+		if (zeroed)
+			hk_check_zero(runs[i], RUN_BYTES, "a reused chunk's run");
 		memset(runs[i], 1, RUN_BYTES);
 	}
 	ph.faults = minor_faults() - f0;
