@@ -3,6 +3,7 @@
  * must abort (SIGABRT) with hakmem's message on stderr — never continue with
  * a corrupted heap.  Each case runs in a forked child whose stderr we read.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -73,6 +74,47 @@ static void double_free(size_t n)
 	free(p);
 	sink = p;
 	free(sink);
+	free(q);
+}
+
+/* The bad free below made by a thread with a heap of its own, that did not
+ * allocate the block: free()'s path for other heaps' blocks. */
+struct foreign_free {
+	char *p;
+	int twice;
+};
+
+static void *foreign_free_main(void *arg)
+{
+	struct foreign_free *f = arg;
+	free(malloc(32));
+	sink = f->p;
+	free(sink);
+	if (f->twice)
+		free(sink);
+	return NULL;
+}
+
+static void free_in_thread(char *p, int twice)
+{
+	struct foreign_free f = { p, twice };
+	pthread_t t;
+	if (pthread_create(&t, NULL, foreign_free_main, &f) == 0)
+		pthread_join(t, NULL);
+}
+
+static void free_plus16_elsewhere(size_t n)
+{
+	char *p = malloc(n);
+	memset(p, 1, n);
+	free_in_thread(p + 16, 0);
+}
+
+static void double_free_elsewhere(size_t n)
+{
+	char *p = malloc(n), *q = malloc(n);
+	memset(p, 1, n);
+	free_in_thread(p, 1);
 	free(q);
 }
 
@@ -169,6 +211,10 @@ static const struct death_case cases[] = {
 	{ "free(malloc(2000000)+16)", free_plus16, 2000000, INVALID, NULL },
 	{ "free(malloc(2000000)+4096)", free_plus_page, 2000000, INVALID, NULL },
 	{ "double free large span", double_free, 2000000, DOUBLE, INVALID },
+	{ "free(malloc(64)+16) by another thread", free_plus16_elsewhere, 64, INVALID, NULL },
+	{ "free(malloc(8192)+16) by another thread", free_plus16_elsewhere, 8192, INVALID, NULL },
+	{ "double free tiny, both by another thread", double_free_elsewhere, 48, DOUBLE, NULL },
+	{ "double free pool, both by another thread", double_free_elsewhere, 20000, DOUBLE, NULL },
 	{ "free of a span lent to a pool arena", free_lent_span, (size_t)15 << 20, INVALID, NULL },
 	{ "free of a block in an arena handed back", free_released_arena, 32768, INVALID, NULL },
 };
