@@ -1,9 +1,8 @@
 /*
  * free.c — free.  The fast path finds the block's segment with two loads,
  * checks that this thread owns it and that p is a block start, and pushes it
- * on the thread's list.  A block of another heap goes on the thread's chain
- * for its owner (remote.h); everything else — large spans, invalid pointers
- * and double frees — goes to the slow path.
+ * on the thread's list.  Everything else — remote frees, large spans, invalid
+ * pointers and double frees — goes to the slow path.
  */
 #include "api.h"
 #include "block.h"
@@ -23,24 +22,6 @@ static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
 		hk_dealloc_slow(b, "free");
 }
 
-/* The fast path found p's segment s, and it is no tiny or pool segment of
- * h: a block of another heap goes on h's chain for its owner from here,
- * without a second lookup.  Cross-thread producer-consumer frees every
- * block here: its consumer went from 121 to 94 instructions a block, and
- * the pair from a ring kept full to one that fills now and then (1.33x
- * faster; symmetric 1.17x).  The rest goes to hk_dealloc_slow: large spans
- * and runs, invalid pointers, double frees, a thread with no heap yet. */
-__attribute__((noinline)) static void dealloc_other(struct hk_segment *s, struct hk_heap *h, void *p)
-{
-	int cls = hk_small_class(s, p);
-	struct hk_block *b = p;
-	if (cls < 0 || h == &hk_heap_none || b->key == hk_free_key) {
-		hk_dealloc_slow(p, "free");
-		return;
-	}
-	hk_remote_free(h, hk_segment_owner(s), (unsigned)cls, b);
-}
-
 void hk_dealloc(void *p)
 {
 	struct hk_segment *s = hk_segment_of(p);
@@ -57,7 +38,7 @@ void hk_dealloc(void *p)
 	else if (kind == HK_SEG_POOL)
 		push_if_valid(h, hk_pool_block_class((struct hk_arena *)s, p), p);
 	else
-		dealloc_other(s, h, p);
+		hk_dealloc_slow(p, "free");
 }
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 
