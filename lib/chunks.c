@@ -58,13 +58,24 @@ static void fresh_taken(void)
 	pthread_mutex_unlock(&idle_lock);
 }
 
-void *hk_chunks_take(size_t size, enum hk_purpose purpose)
+static void *take(size_t size, enum hk_purpose purpose, int counted)
 {
 	void *p = hk_large_lend(size);
 	if (p)
 		return p;
-	fresh_taken();
+	if (counted)
+		fresh_taken();
 	return hk_region_take(size, HK_CHUNK, purpose);
+}
+
+void *hk_chunks_take(size_t size, enum hk_purpose purpose)
+{
+	return take(size, purpose, 0);
+}
+
+void *hk_chunks_take_fresh(size_t size, enum hk_purpose purpose)
+{
+	return take(size, purpose, 1);
 }
 
 /*
@@ -174,7 +185,7 @@ void *hk_chunks_reuse_upto(size_t min, size_t *size, enum hk_purpose purpose, ui
 	}
 	__atomic_fetch_add(&fresh_takes, 1, __ATOMIC_RELAXED);
 	++*fresh;
-	return hk_chunks_take(*size, purpose); /* fresh_taken */
+	return hk_chunks_take_fresh(*size, purpose);
 }
 
 void *hk_chunks_reuse(size_t size, enum hk_purpose purpose, uint64_t *fresh)

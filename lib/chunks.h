@@ -23,6 +23,11 @@
 /* size bytes, chunk aligned, zero-filled, alone in the chunks they touch;
  * NULL when out of memory.  They go back with hk_region_give. */
 void *hk_chunks_take(size_t size, enum hk_purpose purpose);
+/* The same, for a tier that looked for an idle chunk first and found none:
+ * if that came soon after chunks went back, they had waited too little,
+ * and the wait doubles (chunks.c).  Large spans and metadata never take
+ * idle chunks, so their takes say nothing of it. */
+void *hk_chunks_take_fresh(size_t size, enum hk_purpose purpose);
 
 /* For a small tier: size bytes a heap handed back (hk_chunks_idle), whose
  * contents are stale, or NULL when nothing that large waits.  The caller

@@ -183,7 +183,7 @@ static struct run_chunk *chunk_take(int *stale)
 		memset(c, 0, sizeof(*c));
 		return c;
 	}
-	return hk_chunks_take(HK_CHUNK, HK_PURPOSE_LARGE);
+	return hk_chunks_take_fresh(HK_CHUNK, HK_PURPOSE_LARGE);
 }
 
 static struct run_chunk *chunk_new(struct run_arena *a)

@@ -189,6 +189,31 @@ static void phases(void)
 	hk_pass("phases of 195 MiB: the first gives back at once; once fresh chunks follow, the next ones wait resident");
 }
 
+/* HAKMEM_LARGE_PURGE_MS=200: large spans taken right after a first peak
+ * went back are no sign of phases (spans never take idle chunks), so the
+ * next runs phase, 250 ms later, gives back at once too. */
+static void spans_between(void)
+{
+	uint64_t freed = (uint64_t)RUNS * RUN_PAGES * HK_PAGE, keep = 70u << 20;
+	struct phase first = phase(0);
+	HK_CHECK(first.bytes + keep >= freed, "a first peak of %" PRIu64 " MiB freed: only %" PRIu64
+		 " MiB went back at once", freed >> 20, first.bytes >> 20);
+	void *spans[8];
+	for (int i = 0; i < 8; i++) {
+		spans[i] = malloc((size_t)3 << 20);
+		HK_CHECK(spans[i] != NULL, "malloc(3 MiB)");
+		memset(spans[i], 1, (size_t)3 << 20);
+	}
+	struct timespec pause = {.tv_nsec = 250 * 1000000L};
+	nanosleep(&pause, NULL);
+	struct phase second = phase(0);
+	HK_CHECK(second.bytes + keep >= freed, "spans taken after the first peak: the second gave back only %" PRIu64
+		 " MiB of %" PRIu64 " at once", second.bytes >> 20, freed >> 20);
+	for (int i = 0; i < 8; i++)
+		free(spans[i]);
+	hk_pass("spans taken after a peak went back do not hold the next peak's runs idle");
+}
+
 static void run_child(const char *self, const char *mode, const char *purge_ms)
 {
 	pid_t pid = fork();
@@ -215,11 +240,14 @@ int main(int argc, char **argv)
 		after_peak(0);
 	else if (argc > 1 && strcmp(argv[1], "phases") == 0)
 		phases();
+	else if (argc > 1 && strcmp(argv[1], "spans") == 0)
+		spans_between();
 	else {
 		run_child("/proc/self/exe", "exit", "60000");
 		run_child("/proc/self/exe", "purge", "50");
 		run_child("/proc/self/exe", "hold", "60000");
 		run_child("/proc/self/exe", "phases", "60000");
+		run_child("/proc/self/exe", "spans", "200");
 	}
 	return 0;
 }
