@@ -534,9 +534,9 @@ void *hk_large_lend(size_t size)
 	return memset(l, 0, dirty > sizeof(*l) ? dirty : sizeof(*l));
 }
 
-void hk_large_purge(void)
+void hk_large_purge(int all)
 {
-	size_t budget = cache_budget();
+	size_t budget = all ? 0 : cache_budget();
 	unsigned n;
 	do {
 		struct cached_span out[8];

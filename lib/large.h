@@ -48,8 +48,9 @@ int hk_large_resize(struct hk_segment *s, void *p, size_t n);
 void *hk_large_lend(size_t size);
 
 /* Give back the cached spans past the budget now, not after
- * HAKMEM_LARGE_PURGE_MS (hakmem_flush). */
-void hk_large_purge(void);
+ * HAKMEM_LARGE_PURGE_MS (hakmem_flush); all: every cached span
+ * (malloc_trim). */
+void hk_large_purge(int all);
 
 void hk_large_atfork_prepare(void);
 void hk_large_atfork_release(void);

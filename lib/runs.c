@@ -345,12 +345,12 @@ static void purge(struct run_chunk *c)
 	}
 }
 
-/* Over budget: purge a's open chunks, the emptiest first (their free runs
- * are long: few calls), down to half the budget, so that the next purge
- * waits for as much again to be freed.  The caller holds a's lock. */
-static void purge_down(struct run_arena *a)
+/* Purge a's open chunks, the emptiest first (their free runs are long: few
+ * calls), till the tier holds target free dirty pages.  Over budget, the
+ * target is half the budget, so that the next purge waits for as much
+ * again to be freed.  The caller holds a's lock. */
+static void purge_down(struct run_arena *a, size_t target)
 {
-	size_t target = budget_pages() / 2;
 	for (int b = BINS - 1; b >= 0; b--)
 		for (struct run_chunk *c = a->bins[b]; c; c = c->next) {
 			if (load(&free_dirty) <= target)
@@ -362,7 +362,7 @@ static void purge_down(struct run_arena *a)
 /* purge_down every arena but held (whose lock the caller holds, or NULL);
  * with wait 0, only those whose lock is free right now (a trylock keeps no
  * lock order while the caller holds one). */
-static void purge_others(const struct run_arena *held, int wait)
+static void purge_others(const struct run_arena *held, int wait, size_t target)
 {
 	for (unsigned i = 0; i < ARENAS; i++) {
 		struct run_arena *b = &arenas[i];
@@ -372,7 +372,7 @@ static void purge_others(const struct run_arena *held, int wait)
 			continue;
 		if (wait)
 			pthread_mutex_lock(&b->lock);
-		purge_down(b);
+		purge_down(b, target);
 		pthread_mutex_unlock(&b->lock);
 	}
 }
@@ -382,15 +382,17 @@ static void over_budget(struct run_arena *a)
 {
 	if (!hk_purge_due(&over_since, hk_os_now_ms()))
 		return;
-	purge_down(a);
-	purge_others(a, 0); /* the free pages may be anywhere */
+	purge_down(a, budget_pages() / 2);
+	purge_others(a, 0, budget_pages() / 2); /* the free pages may be anywhere */
 	hk_purge_reset(&over_since);
 }
 
-void hk_runs_purge(void)
+void hk_runs_purge(int all)
 {
-	if (load(&free_dirty) > budget_pages())
-		purge_others(NULL, 1);
+	if (all)
+		purge_others(NULL, 1, 0);
+	else if (load(&free_dirty) > budget_pages())
+		purge_others(NULL, 1, budget_pages() / 2);
 	hk_purge_reset(&over_since);
 }
 

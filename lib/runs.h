@@ -48,8 +48,9 @@ int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 size_t hk_runs_give_empty(void);
 
 /* Return the free pages past the budget now, not once the excess has
- * lasted HAKMEM_LARGE_PURGE_MS (hakmem_flush). */
-void hk_runs_purge(void);
+ * lasted HAKMEM_LARGE_PURGE_MS (hakmem_flush); all: every free page
+ * (malloc_trim). */
+void hk_runs_purge(int all);
 
 struct hk_heap;
 /* Give h's stashed runs back to the chunks (thread exit, hakmem_flush). */
