@@ -11,6 +11,7 @@
 #include "stats.h"
 
 #define HDR 64u
+_Static_assert(sizeof(struct hk_large) <= HDR, "a span's header fits the bytes kept for it");
 /* Enough slots that a program holding thousands of large blocks, whose count
  * swings by dozens, finds its spans again instead of madvising and faulting
  * them afresh (random 16 B..300 KB, 8 k slots: 24 k madvise with 16). */
@@ -254,12 +255,15 @@ static unsigned cache_take_range_locked(size_t size, size_t need, int big, struc
 }
 
 /* One span of the n parts side by side: the headers after the first are
- * cleared, and its dirty bytes reach into the last part written. */
+ * cleared, and its dirty bytes reach into the last part written.  The
+ * whole HDR is cleared, not only the header struct: a part cut from a
+ * block's span counts HDR dirty bytes when less of the block reached it
+ * (span_split), and the bytes past the struct then held the block's. */
 static struct cached_span join(const struct cached_span *parts, unsigned n)
 {
 	struct cached_span c = parts[0];
 	for (unsigned i = 1; i < n; i++) {
-		memset(parts[i].base, 0, sizeof(struct hk_large));
+		memset(parts[i].base, 0, HDR);
 		if (parts[i].dirty > HDR) /* more than the header just cleared */
 			c.dirty = c.size + parts[i].dirty;
 		c.size += parts[i].size;

@@ -27,6 +27,27 @@ static void dirty_then_calloc(size_t n)
 		free(p[i]);
 }
 
+/* A span cut from a block's span (the block reaching over in's bytes into
+ * the rest), then joined again for a calloc twice as large: the rest's
+ * header bytes, written by the block before the cut, are zero too. */
+static void cut_then_joined(size_t over)
+{
+	const size_t mib = 1 << 20;
+	malloc_trim(0); /* no cached span: these three take the same one */
+	unsigned char *a = malloc(2 * mib - 64 + over);
+	HK_CHECK(a != NULL, "malloc(2 MiB - 64 + %zu)", over);
+	memset(a, 0xAB, 2 * mib - 64 + over);
+	free(a);
+	unsigned char *b = malloc(3 * mib / 2);
+	HK_CHECK(b != NULL, "malloc(1.5 MiB)");
+	memset(b, 0xCD, 3 * mib / 2);
+	free(b);
+	unsigned char *c = calloc(1, 4 * mib - 64);
+	HK_CHECK(c != NULL, "calloc(4 MiB - 64)");
+	hk_check_zero(c, 4 * mib - 64, "a span cut, then joined");
+	free(c);
+}
+
 int main(void)
 {
 	hk_test_begin("test_calloc", "calloc zeroes fresh and reused (dirtied) blocks in every tier");
@@ -47,6 +68,8 @@ int main(void)
 		hk_check_zero(p, nm[i][0] * nm[i][1], "nmemb form");
 		free(p);
 	}
+	for (size_t over = 1; over <= 72; over += 7)
+		cut_then_joined(over);
 	printf("%d sizes dirtied, freed and calloc'ed again\n", sizes);
 	hk_pass("calloc zeroes");
 	return 0;
