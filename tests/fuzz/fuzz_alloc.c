@@ -40,10 +40,12 @@ static void die(const char *what, const void *p, size_t n)
 /* Sizes: tiny, pool, large, or an edge of the tier table. */
 static size_t decode_size(struct reader *r)
 {
-	/* ... and spans: a block ending in its span's last page, after the header */
+	/* ... and spans: a block ending in its span's last page, after the
+	 * header; or reaching a few bytes into the next chunk, whose cut and
+	 * joined spans (1.5, 4 MiB - 64) must come back zeroed for calloc */
 	static const size_t edges[] = { 0, 1, 8, 16, 17, 1023, 1024, 1025, 4096, 8191, 8192, 53247, 53248, 53249,
 					65536, 1 << 20, (1 << 20) + 1, (2 << 20) - 64, (2 << 20) - 100,
-					(4 << 20) - 4096, (2 << 20) + 1 };
+					(4 << 20) - 4096, (2 << 20) + 1, (2 << 20) - 4, 3 << 19, (4 << 20) - 64 };
 	unsigned sel = next(r);
 	unsigned v = next(r) | next(r) << 8;
 	switch (sel & 3) {

@@ -40,6 +40,10 @@ def seeds():
     yield "reallocarray", op(3, 5, size(0, 10)) + b"".join(op(1, 5, size(s, v)) for s, v in
                                                           [(0, 900), (1, 3000), (3, 12), (2, 50), (0, 3)])
     yield "tier_hopping", b"".join(op(2 + (i & 1), 9, size(i % 3, 4097 * i)) for i in range(30))
+    # edges 21-23: 2 MiB - 4 written and freed, 1.5 MiB cut from its span,
+    # then calloc(4 MiB - 64) joining the two (f562bfd: 8 stale bytes)
+    yield "span_cut_join", op(2, 0, size(3, 21)) + op(5, 0) + op(2, 1, size(3, 22)) + op(5, 1) + \
+        op(3, 2, size(3, 23)) + op(5, 2)
 
 
 def main():
