@@ -345,10 +345,16 @@ static void purge(struct run_chunk *c)
 	}
 }
 
+/* Over budget, purges go down to half the budget, so that the next one
+ * waits for as much again to be freed. */
+static size_t purge_target(void)
+{
+	return budget_pages() / 2;
+}
+
 /* Purge a's open chunks, the emptiest first (their free runs are long: few
- * calls), till the tier holds target free dirty pages.  Over budget, the
- * target is half the budget, so that the next purge waits for as much
- * again to be freed.  The caller holds a's lock. */
+ * calls), till the tier holds target free dirty pages.  The caller holds
+ * a's lock. */
 static void purge_down(struct run_arena *a, size_t target)
 {
 	for (int b = BINS - 1; b >= 0; b--)
@@ -382,8 +388,8 @@ static void over_budget(struct run_arena *a)
 {
 	if (!hk_purge_due(&over_since, hk_os_now_ms()))
 		return;
-	purge_down(a, budget_pages() / 2);
-	purge_others(a, 0, budget_pages() / 2); /* the free pages may be anywhere */
+	purge_down(a, purge_target());
+	purge_others(a, 0, purge_target()); /* the free pages may be anywhere */
 	hk_purge_reset(&over_since);
 }
 
@@ -392,7 +398,7 @@ void hk_runs_purge(int all)
 	if (all)
 		purge_others(NULL, 1, 0);
 	else if (load(&free_dirty) > budget_pages())
-		purge_others(NULL, 1, budget_pages() / 2);
+		purge_others(NULL, 1, purge_target());
 	hk_purge_reset(&over_since);
 }
 

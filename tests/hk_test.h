@@ -225,6 +225,17 @@ static inline struct hakmem_ptr_info hk_ptr_info(const void *p)
 	return in;
 }
 
+/* madvise calls and bytes so far, all purposes together. */
+static inline uint64_t hk_advised_calls(void)
+{
+	return hk_sum(hk_stats().os_advise_calls, HAKMEM_PURPOSES);
+}
+
+static inline uint64_t hk_advised_bytes(void)
+{
+	return hk_sum(hk_stats().os_advise_bytes, HAKMEM_PURPOSES);
+}
+
 /* Bytes hakmem currently holds from the OS (mapped minus unmapped). */
 static inline int64_t hk_mapped_bytes(void)
 {

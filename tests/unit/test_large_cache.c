@@ -11,20 +11,6 @@
 
 #define N 200
 
-static uint64_t advise_calls(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return hk_sum(st.os_advise_calls, HAKMEM_PURPOSES);
-}
-
-static uint64_t advise_bytes(void)
-{
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	return hk_sum(st.os_advise_bytes, HAKMEM_PURPOSES);
-}
-
 static uint64_t cache_hits(void)
 {
 	struct hakmem_stats st;
@@ -49,18 +35,18 @@ static void round_trip(void **p, int n, size_t size)
 static uint64_t advised_on_reuse(void **p, int n, size_t size, uint64_t *hits)
 {
 	round_trip(p, n, size);
-	uint64_t advise0 = advise_calls(), hits0 = cache_hits();
+	uint64_t advise0 = hk_advised_calls(), hits0 = cache_hits();
 	round_trip(p, n, size);
 	*hits = cache_hits() - hits0;
-	return advise_calls() - advise0;
+	return hk_advised_calls() - advise0;
 }
 
 /* madvise calls made by freeing n blocks of size bytes, all touched. */
 static uint64_t advised_on_free(void **p, int n, size_t size)
 {
-	uint64_t advise0 = advise_calls();
+	uint64_t advise0 = hk_advised_calls();
 	round_trip(p, n, size);
-	return advise_calls() - advise0;
+	return hk_advised_calls() - advise0;
 }
 
 /* A freed span serves a smaller block from its front and keeps the rest
@@ -112,12 +98,12 @@ static void touched_spans(void **p, int from, int n)
  * evicted at once (unless the frees took HAKMEM_LARGE_PURGE_MS, 100 ms). */
 static void free_spans_none_evicted(void **p, int from, int n)
 {
-	uint64_t advise0 = advise_calls();
+	uint64_t advise0 = hk_advised_calls();
 	double t0 = hk_now();
 	for (int i = from; i < from + n; i++)
 		free(p[i]);
 	double ms = (hk_now() - t0) * 1e3;
-	uint64_t advised = advise_calls() - advise0;
+	uint64_t advised = hk_advised_calls() - advise0;
 	HK_CHECK(advised == 0 || ms >= 100, "%d spans freed past the budget in %.1f ms: %" PRIu64
 		 " evicted at once", n, ms, advised);
 }
@@ -132,20 +118,20 @@ static void spans_past_budget_wait(void **p)
 {
 	uint64_t fit = (64u << 20) / (64 + 367 * HK_PAGE); /* 1.5 MB = 366.2 pages */
 	touched_spans(p, 0, 100);
-	uint64_t advise0 = advise_calls();
+	uint64_t advise0 = hk_advised_calls();
 	free_spans_none_evicted(p, 0, 100);
 	hakmem_flush();
-	uint64_t advised = advise_calls() - advise0;
+	uint64_t advised = hk_advised_calls() - advise0;
 	HK_CHECK(advised == 100 - fit, "100 freed 1.5 MB spans, cache of %" PRIu64 ", flushed: %" PRIu64
 		 " evicted", fit, advised);
 	/* 51 more (44 from the cache), 50 freed: 6 past the budget, kept; the
 	 * last one, freed once that has lasted 150 ms, brings it down to 44 */
 	touched_spans(p, 0, 51);
 	free_spans_none_evicted(p, 0, 50);
-	advise0 = advise_calls();
+	advise0 = hk_advised_calls();
 	usleep(150 * 1000);
 	free(p[50]);
-	advised = advise_calls() - advise0;
+	advised = hk_advised_calls() - advise0;
 	HK_CHECK(advised == 51 - fit, "the first free 150 ms after the cache passed its budget evicted %" PRIu64
 		 " spans, not %" PRIu64, advised, 51 - fit);
 	hk_pass("spans freed past the 64 MiB budget wait for 100 ms or hakmem_flush, then go down to it, oldest "
@@ -166,10 +152,10 @@ static void budget_follows_live_spans(void)
 	}
 	for (int i = 0; i < 8; i++)
 		free(big[i]);
-	uint64_t hits0 = cache_hits(), advise0 = advise_calls();
+	uint64_t hits0 = cache_hits(), advise0 = hk_advised_calls();
 	for (int i = 0; i < 8; i++)
 		big[i] = malloc(20u << 20);
-	uint64_t hits = cache_hits() - hits0, advised = advise_calls() - advise0;
+	uint64_t hits = cache_hits() - hits0, advised = hk_advised_calls() - advise0;
 	HK_CHECK(hits == 8 && advised == 0,
 		 "8 x 20 MiB freed beside 264 MiB of spans in use, then allocated: %" PRIu64 " cache hits, %" PRIu64
 		 " madvise", hits, advised);
@@ -211,12 +197,12 @@ int main(void)
 		HK_CHECK(q[i] != NULL, "malloc(100000)");
 		memset(q[i], 1, 100000);
 	}
-	uint64_t bytes0 = advise_bytes();
+	uint64_t bytes0 = hk_advised_bytes();
 	for (int i = 0; i < 2000; i++)
 		if (i % 10)
 			free(q[i]);
 	hakmem_flush();
-	uint64_t given = advise_bytes() - bytes0, freed = 1800ull * 25 * HK_PAGE, keep = 64u << 20;
+	uint64_t given = hk_advised_bytes() - bytes0, freed = 1800ull * 25 * HK_PAGE, keep = 64u << 20;
 	HK_CHECK(given >= freed - keep, "freed %" PRIu64 " MiB of runs in chunks still in use, %" PRIu64
 		 " MiB given back: more than 64 MiB kept", freed >> 20, given >> 20);
 	for (int i = 0; i < 2000; i += 10)

@@ -13,11 +13,6 @@
 
 static void *runs[RUNS], *spans[SPANS];
 
-static uint64_t advised_bytes(void)
-{
-	return hk_sum(hk_stats().os_advise_bytes, HAKMEM_PURPOSES);
-}
-
 static void *written(size_t n)
 {
 	void *p = malloc(n);
@@ -49,14 +44,14 @@ int main(void)
 {
 	hk_test_begin("test_malloc_trim", "malloc_trim(0) gives back the large tier's free pages, budget or not");
 	uint64_t freed = free_within_budget();
-	uint64_t b0 = advised_bytes();
+	uint64_t b0 = hk_advised_bytes();
 	hakmem_flush();
-	uint64_t kept_by_flush = freed - (advised_bytes() - b0);
+	uint64_t kept_by_flush = freed - (hk_advised_bytes() - b0);
 	HK_CHECK(kept_by_flush * 2 > freed, "hakmem_flush gave back %" PRIu64 " of %" PRIu64 " KiB freed within "
 		 "the budget: nothing left for malloc_trim to show", (freed - kept_by_flush) >> 10, freed >> 10);
-	b0 = advised_bytes();
+	b0 = hk_advised_bytes();
 	int r = malloc_trim(0);
-	uint64_t given = advised_bytes() - b0;
+	uint64_t given = hk_advised_bytes() - b0;
 	HK_CHECK(r == 1, "malloc_trim(0) returned %d after giving back %" PRIu64 " KiB", r, given >> 10);
 	HK_CHECK(given >= kept_by_flush, "malloc_trim(0) gave back %" PRIu64 " KiB of the %" PRIu64
 		 " KiB hakmem_flush kept", given >> 10, kept_by_flush >> 10);

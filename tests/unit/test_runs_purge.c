@@ -24,10 +24,8 @@ static void *runs[RUNS];
 
 static void advised(uint64_t *calls, uint64_t *bytes)
 {
-	struct hakmem_stats st;
-	hakmem_stats_get(&st);
-	*calls = hk_sum(st.os_advise_calls, HAKMEM_PURPOSES);
-	*bytes = hk_sum(st.os_advise_bytes, HAKMEM_PURPOSES);
+	*calls = hk_advised_calls();
+	*bytes = hk_advised_bytes();
 }
 
 static void allocate_all(void)
@@ -164,14 +162,25 @@ static struct phase phase(int zeroed)
 	return ph;
 }
 
+/* What a phase frees, and what may stay of it: the budget, the thread's
+ * 4 MiB run stash, and a chunk's rounding. */
+#define PHASE_FREED ((uint64_t)RUNS * RUN_PAGES * HK_PAGE)
+#define PHASE_KEEP ((uint64_t)70 << 20)
+
+/* The first phase: a peak freed once goes back at once. */
+static struct phase first_phase(void)
+{
+	struct phase first = phase(0);
+	HK_CHECK(first.bytes + PHASE_KEEP >= PHASE_FREED, "a first peak of %" PRIu64 " MiB freed: only %" PRIu64
+		 " MiB went back at once", PHASE_FREED >> 20, first.bytes >> 20);
+	return first;
+}
+
 /* HAKMEM_LARGE_PURGE_MS=60000: the same 195 MiB of runs, phase after phase. */
 static void phases(void)
 {
-	/* the budget, the thread's 4 MiB run stash, and a chunk's rounding */
-	uint64_t freed = (uint64_t)RUNS * RUN_PAGES * HK_PAGE, keep = 70u << 20;
-	struct phase first = phase(0);
-	HK_CHECK(first.bytes + keep >= freed, "a first peak of %" PRIu64 " MiB freed: only %" PRIu64
-		 " MiB went back at once", freed >> 20, first.bytes >> 20);
+	uint64_t freed = PHASE_FREED, keep = PHASE_KEEP;
+	struct phase first = first_phase();
 	for (int i = 2; i <= 4; i++) {
 		struct phase ph = phase(i == 4);
 		HK_CHECK(ph.calls == 0, "phase %d: %" PRIu64 " madvise calls (%" PRIu64 " MiB) after fresh chunks "
@@ -194,10 +203,7 @@ static void phases(void)
  * next runs phase, 250 ms later, gives back at once too. */
 static void spans_between(void)
 {
-	uint64_t freed = (uint64_t)RUNS * RUN_PAGES * HK_PAGE, keep = 70u << 20;
-	struct phase first = phase(0);
-	HK_CHECK(first.bytes + keep >= freed, "a first peak of %" PRIu64 " MiB freed: only %" PRIu64
-		 " MiB went back at once", freed >> 20, first.bytes >> 20);
+	first_phase();
 	void *spans[8];
 	for (int i = 0; i < 8; i++) {
 		spans[i] = malloc((size_t)3 << 20);
@@ -207,8 +213,8 @@ static void spans_between(void)
 	struct timespec pause = {.tv_nsec = 250 * 1000000L};
 	nanosleep(&pause, NULL);
 	struct phase second = phase(0);
-	HK_CHECK(second.bytes + keep >= freed, "spans taken after the first peak: the second gave back only %" PRIu64
-		 " MiB of %" PRIu64 " at once", second.bytes >> 20, freed >> 20);
+	HK_CHECK(second.bytes + PHASE_KEEP >= PHASE_FREED, "spans taken after the first peak: the second gave back "
+		 "only %" PRIu64 " MiB of %" PRIu64 " at once", second.bytes >> 20, PHASE_FREED >> 20);
 	for (int i = 0; i < 8; i++)
 		free(spans[i]);
 	hk_pass("spans taken after a peak went back do not hold the next peak's runs idle");
