@@ -783,6 +783,26 @@ static void svg_panel(FILE *f, int idx, int e, const struct hl_hist *h)
 	svg_markers(f, &p, h);
 }
 
+/* One character of a command's words into SVG text: markup escaped, and
+ * what XML 1.0 cannot hold (control characters, bytes that are no
+ * well-formed UTF-8) as U+FFFD.  Returns the bytes of s it took. */
+static size_t svg_char(FILE *f, const char *s)
+{
+	size_t n = hk_utf8_len(s);
+
+	if (*s == '<')
+		fputs("&lt;", f);
+	else if (*s == '>')
+		fputs("&gt;", f);
+	else if (*s == '&')
+		fputs("&amp;", f);
+	else if (!n || (unsigned char)*s < 0x20)
+		fputs("\xef\xbf\xbd", f);
+	else
+		fwrite(s, 1, n, f);
+	return n ? n : 1;
+}
+
 /* The command's words (at most 60 characters), XML-escaped; a leading
  * `env VAR=VALUE...` is left out: the program is what names the run. */
 static void svg_text(FILE *f, char *const *argv)
@@ -793,16 +813,8 @@ static void svg_text(FILE *f, char *const *argv)
 		for (argv++; *argv && strchr(*argv, '='); argv++)
 			;
 	for (; argv && *argv && left > 0; argv++) {
-		for (const char *c = *argv; *c && left > 0; c++, left--) {
-			if (*c == '<')
-				fputs("&lt;", f);
-			else if (*c == '>')
-				fputs("&gt;", f);
-			else if (*c == '&')
-				fputs("&amp;", f);
-			else
-				fputc(*c, f);
-		}
+		for (const char *c = *argv; *c && left > 0; left--)
+			c += svg_char(f, c);
 		fputc(' ', f);
 	}
 	if (left <= 0)

@@ -42,6 +42,19 @@ stats=$(grep -c "class='stats'>n=" "$tmp/lat.svg")
 echo "svg: $panels panels, $stats with samples, PNG $(stat -c %s "$tmp/lat.png") bytes"
 [ "$panels" = 8 ] && [ "$stats" -ge 4 ] || { echo "FAIL: svg panels $panels/$stats" >&2; status=1; }
 
+# The title holds the command's words, which may be any bytes: what XML
+# cannot hold (a control character, a byte of no UTF-8 character) is U+FFFD,
+# a multi-byte character cut at the 60th stays whole, the file parses.
+long=$(printf 'e%.0s' $(seq 45))$'\xc3\xa9\xc3\xa9'
+"$LAT" -e map --svg "$tmp/odd.svg" -- /bin/true $'x\xffy\x01<' "$long" >/dev/null || fail "odd-bytes run failed"
+python3 - "$tmp/odd.svg" <<'PY' || status=1
+import sys, xml.etree.ElementTree as ET
+title = "".join(ET.parse(sys.argv[1]).getroot().find("{http://www.w3.org/2000/svg}text").itertext())
+ok = "x\ufffdy\ufffd<" in title and ("e" * 45 + "\u00e9 ...") in title
+print("svg title:", "ok" if ok else "FAIL", repr(title))
+sys.exit(0 if ok else 1)
+PY
+
 # Periodic JSON Lines vs one-shot: same deterministic events, same totals.
 # (20M cycles: long enough for several 50 ms intervals even at ~100M ops/s.)
 "$LAT" -e cold,refill,grow --json -o "$tmp/lines.json" 0.05 -- "${preload[@]}" \

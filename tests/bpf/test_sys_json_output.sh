@@ -53,4 +53,18 @@ echo "ok: text report"
 "$SYS" --json -- bench/bench_syscall_loop 3 >"$TMP/mixed.txt"
 tail -n 1 "$TMP/mixed.txt" >"$TMP/last.json"
 assert_eq "--json on stdout" 3 "$(jget "$TMP/last.json" "j['total']['madvise']")"
+
+# Words and names are any bytes, JSON is UTF-8: a byte that starts no
+# well-formed character is U+FFFD (in an argument, and in a comm taken from
+# the file exec'd), a well-formed one passes as it is.
+cp /bin/true "$TMP/"$'t\xffu'
+"$SYS" --json -o "$TMP/u.json" -- sh -c '"$0"' "$TMP/"$'t\xffu' $'x\xffy\xc3\xa9\xed\xa0\x80' ||
+	fail "the run with odd bytes failed"
+python3 - "$TMP/u.json" <<'PY' || fail "JSON of odd bytes"
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))  # strict: invalid UTF-8 raises
+assert j["command"][-1] == "x\ufffdy\u00e9\ufffd\ufffd\ufffd", j["command"]
+assert any(p["comm"] == "t\ufffdu" for p in j["processes"].values()), j["processes"]
+print("ok: odd bytes are U+FFFD, UTF-8 stays")
+PY
 assert_nothing_attached "the output runs"

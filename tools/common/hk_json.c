@@ -1,5 +1,6 @@
 /* hk_json.c — small JSON writer and reader (see hk_json.h). */
 #include "hk_json.h"
+#include "hk_util.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,18 +16,24 @@ void hk_json_init(struct hk_json *j, FILE *f)
 	j->f = f;
 }
 
+/* A byte that starts no well-formed UTF-8 character becomes U+FFFD, as
+ * Python's errors="replace" does: JSON text must be UTF-8. */
 static void put_string(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (; *s; s++) {
+	while (*s) {
 		unsigned char c = (unsigned char)*s;
+		size_t n = hk_utf8_len(s);
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
 		else if (c < 0x20)
 			fprintf(f, "\\u%04x", c);
+		else if (!n)
+			fputs("\\ufffd", f);
 		else
-			fputc(c, f);
+			fwrite(s, 1, n, f);
+		s += n ? n : 1;
 	}
 	fputc('"', f);
 }

@@ -168,6 +168,46 @@ int hk_name_index(const char *const *names, int n, const char *name, size_t len)
 	return -1;
 }
 
+/* The first byte's range of valid second bytes, per the table of the
+ * Unicode standard (chapter 3, well-formed UTF-8 byte sequences). */
+static int utf8_second_ok(unsigned char lead, unsigned char c)
+{
+	if (lead == 0xe0)
+		return c >= 0xa0 && c <= 0xbf;
+	if (lead == 0xed)
+		return c >= 0x80 && c <= 0x9f;
+	if (lead == 0xf0)
+		return c >= 0x90 && c <= 0xbf;
+	if (lead == 0xf4)
+		return c >= 0x80 && c <= 0x8f;
+	return c >= 0x80 && c <= 0xbf;
+}
+
+size_t hk_utf8_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+
+	if (u[0] == 0)
+		return 0;
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (!utf8_second_ok(u[0], u[1]))
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (u[i] < 0x80 || u[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 void hk_list_append(char *buf, size_t len, const char *item)
 {
 	size_t n = strnlen(buf, len);

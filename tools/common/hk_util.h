@@ -47,6 +47,12 @@ FILE *hk_open_output(const char *path);
 /* Closes what hk_open_output returned (not stdout); -1 with a message on write error. */
 int hk_close_output(FILE *f);
 
+/* Bytes of the well-formed UTF-8 character at s (1-4), 0 when s starts an
+ * ill-formed sequence (a stray byte, an overlong form, a surrogate, past
+ * U+10FFFF) or at its terminating NUL.  JSON and SVG must be valid UTF-8,
+ * and a command's words or a comm may be any bytes. */
+size_t hk_utf8_len(const char *s);
+
 /* Appends item to the comma separated list in buf (for messages that name
  * several things at once); cut short when buf is full. */
 void hk_list_append(char *buf, size_t len, const char *item);
