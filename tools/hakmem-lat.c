@@ -333,6 +333,7 @@ struct run {
 	struct lat_set cur; /* the interval being reported */
 	struct lat_set all; /* the whole run (for --svg) */
 	FILE *out;
+	FILE *svg; /* --svg's file, opened before the run: a bad path fails at once */
 	uint64_t intervals;
 };
 
@@ -612,7 +613,7 @@ static int report(struct run *r)
 	if (set_merge(&r->all, &r->cur))
 		return hk_bpf_fail("keep the histograms", ENOMEM);
 	set_clear(&r->cur);
-	return ferror(r->out) ? (hk_err("cannot write the report"), 1) : 0;
+	return ferror(r->out) ? 1 : 0; /* hk_close_output says so, once */
 }
 
 /* ---------------------------------------------------------------- svg */
@@ -821,20 +822,15 @@ static void svg_text(FILE *f, char *const *argv)
 		fputs("...", f);
 }
 
-static int write_svg(const struct run *r)
+static void write_svg(const struct run *r)
 {
 	int n = 0, rows;
 	struct hl_hist h;
-	FILE *f;
+	FILE *f = r->svg;
 
 	for (int e = 0; e < HL_NEVENTS; e++)
 		n += wanted(e);
 	rows = (n + SVG_COLS - 1) / SVG_COLS;
-	f = fopen(env.svg, "w");
-	if (!f) {
-		hk_err("cannot write %s: %s", env.svg, strerror(errno));
-		return 1;
-	}
 	fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
 		   "font-family='DejaVu Sans, Helvetica, sans-serif'>\n<style>"
 		   ".title{font-size:16px;font-weight:bold} .sub{font-size:11px;fill:#555} "
@@ -856,11 +852,6 @@ static int write_svg(const struct run *r)
 		svg_panel(f, n++, e, &h);
 	}
 	fprintf(f, "</svg>\n");
-	if (fclose(f)) {
-		hk_err("cannot write %s: %s", env.svg, strerror(errno));
-		return 1;
-	}
-	return 0;
 }
 
 /* ---------------------------------------------------------------- run */
@@ -924,8 +915,8 @@ static int trace(struct run *r)
 	if (!rc)
 		rc = env.interval > 0 ? run_periodic(r) : run_once(r);
 	hk_links_destroy(&r->links);
-	if (!rc && env.svg)
-		rc = write_svg(r);
+	if (!rc && r->svg)
+		write_svg(r);
 	lat_bpf__destroy(r->skel);
 	r->skel = NULL;
 	return rc;
@@ -950,11 +941,17 @@ int main(int argc, char **argv)
 	r.out = hk_open_output(hk_opts.output);
 	if (!r.out)
 		return 1;
+	if (env.svg && !(r.svg = hk_open_file(env.svg))) {
+		hk_close_output(r.out);
+		return 1;
+	}
 	hk_libbpf_setup(hk_opts.verbose);
 	hk_signals_install();
 	rc = trace(&r);
 	hk_target_close(&t);
 	if (hk_close_output(r.out) && !rc)
+		rc = 1;
+	if (r.svg && hk_close_file(r.svg, env.svg) && !rc)
 		rc = 1;
 	free(r.cur.rows);
 	free(r.all.rows);

@@ -331,8 +331,11 @@ static int setup_bpf(void)
 	return setup_collector();
 }
 
-static void cleanup(void)
+/* Returns -1 when the report could not be written whole (said already). */
+static int cleanup(void)
 {
+	int werr = 0;
+
 	ht_screen_close();
 	hk_links_destroy(&run.links);
 	top_bpf__destroy(run.skel);
@@ -344,8 +347,9 @@ static void cleanup(void)
 	if (run.have_target)
 		hk_target_close(&run.target);
 	if (run.out)
-		hk_close_output(run.out);
+		werr = hk_close_output(run.out);
 	run.out = NULL;
+	return werr;
 }
 
 enum wake { WAKE_TICK, WAKE_INPUT, WAKE_EXIT, WAKE_STOP };
@@ -504,12 +508,11 @@ static int setup(void)
 
 	if (hk_check_privilege() || check_pids() || find_files())
 		return 1;
-	run.out = hk_open_output(hk_opts.output);
-	if (!run.out)
-		return 1;
+	/* the command is checked first: a typo leaves an old report as it was */
 	if (hk_opts.cmd && (err = start_target()))
 		return err;
-	err = setup_bpf();
+	run.out = hk_open_output(hk_opts.output);
+	err = run.out ? setup_bpf() : 1;
 	if (err) {
 		if (run.have_target)
 			hk_target_abort(&run.target);
@@ -549,6 +552,7 @@ int main(int argc, char **argv)
 	err = main_loop(&l);
 	ht_screen_close();
 	status = finish_target();
-	cleanup();
+	if (cleanup() && !err)
+		err = 1;
 	return err ? err : status;
 }

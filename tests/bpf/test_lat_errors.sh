@@ -37,6 +37,13 @@ expect 2 'hakmem-lat: -p PID and -- COMMAND are exclusive' -p 1 -- true
 expect 2 'hakmem-lat: unexpected argument: x' 1 x -- true
 expect 1 'hakmem-lat: /bin/true: no "hakmem" USDT probes' --lib /bin/true -- true
 expect 1 'hakmem-lat: cannot write /nonexistent/dir/report' -o /nonexistent/dir/report -- true
+# --svg's file is opened before anything runs; a full disk is said once.
+expect 1 'hakmem-lat: cannot write /nonexistent/dir/x.svg' --svg /nonexistent/dir/x.svg -- touch "$tmp/started"
+[ ! -e "$tmp/started" ] || { echo "FAIL: the command ran though --svg's path is bad" >&2; status=1; }
+expect 1 'hakmem-lat: error writing the report' -o /dev/full -- true
+# The report file is not open in the command (close-on-exec).
+"$LAT" -o "$tmp/r" -- sh -c 'ls -l /proc/$$/fd/ >"$0"' "$tmp/fds" || fail "fd listing run failed"
+! grep -q "$tmp/r" "$tmp/fds" || { echo "FAIL: the command holds -o's file: $(cat "$tmp/fds")" >&2; status=1; }
 # A hakmem without a probe of an event asked for by name (an older one: here an
 # executable carrying only some of the probes) is an error; by default the
 # event is left out with a notice (test_lat_sleep.sh runs that way).

@@ -32,6 +32,14 @@ kill "$plain"
 expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 	"$TOP" -b -n 1 -- no-such-command-hk
 
+# A report that cannot be written whole is an error; a command that does
+# not exist leaves an earlier report as it was.
+expect 1 "^hakmem-top: error writing the report\$" "$TOP" -b -n 1 -o /dev/full
+echo "an earlier report" >"$TMP/keep.txt"
+expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
+	"$TOP" -b -n 1 -o "$TMP/keep.txt" -- no-such-command-hk
+[ "$(cat "$TMP/keep.txt")" = "an earlier report" ] || fail "a command not found emptied -o's file"
+
 # A hakmem without some of the probes (an older one; here an executable that
 # carries only some): one line naming them, and the run goes on.
 build_lat_sleep "$TMP/lat_sleep" || fail "cannot build lat_sleep"

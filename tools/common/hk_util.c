@@ -115,16 +115,31 @@ int hk_parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-FILE *hk_open_output(const char *path)
+FILE *hk_open_file(const char *path)
 {
-	FILE *f;
+	FILE *f = fopen(path, "we");
 
-	if (!path || !strcmp(path, "-"))
-		return stdout;
-	f = fopen(path, "w");
 	if (!f)
 		hk_err("cannot write %s: %s", path, strerror(errno));
 	return f;
+}
+
+int hk_close_file(FILE *f, const char *path)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) || bad) {
+		hk_err("cannot write %s: %s", path, strerror(bad && errno == 0 ? EIO : errno));
+		return -1;
+	}
+	return 0;
+}
+
+FILE *hk_open_output(const char *path)
+{
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	return hk_open_file(path);
 }
 
 int hk_close_output(FILE *f)

@@ -46,6 +46,11 @@ int hk_parse_seconds(const char *s, double *out);
 FILE *hk_open_output(const char *path);
 /* Closes what hk_open_output returned (not stdout); -1 with a message on write error. */
 int hk_close_output(FILE *f);
+/* Opens path for writing, close-on-exec (a launched command must not hold
+ * it), or says why not and returns NULL. */
+FILE *hk_open_file(const char *path);
+/* Closes f, written as path; -1 with "cannot write PATH: why" on an error. */
+int hk_close_file(FILE *f, const char *path);
 
 /* Bytes of the well-formed UTF-8 character at s (1-4), 0 when s starts an
  * ill-formed sequence (a stray byte, an overlong form, a surrogate, past
