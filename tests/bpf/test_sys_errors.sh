@@ -29,6 +29,18 @@ expect 126 "hakmem-sys: cannot execute: $TMP/noexec: permission denied" "$SYS" -
 expect 2 "hakmem-sys: nothing to trace: give -p PID or -- COMMAND [ARGS...] (see --help)" "$SYS"
 expect 2 "hakmem-sys: -p PID and -- COMMAND are exclusive" "$SYS" -p 1 -- true
 expect 1 "hakmem-sys: /bin/true: no \"hakmem\" USDT probes in this file" "$SYS" -L /bin/true -- true
+# What is wrong with a path is said as execve or open would say it; a FIFO
+# given as the library fails at once instead of blocking in open().
+mkdir "$TMP/dir"
+mkfifo "$TMP/fifo"
+ln -s "$TMP/loop" "$TMP/loop"
+expect 126 "hakmem-sys: cannot execute: $TMP/dir: is a directory" "$SYS" -- "$TMP/dir"
+expect 126 "hakmem-sys: cannot execute: $TMP/loop: Too many levels of symbolic links" "$SYS" -- "$TMP/loop"
+expect 127 "hakmem-sys: command not found: ''" "$SYS" -- ""
+expect 1 "hakmem-sys: cannot open /nonexistent/lib.so: No such file or directory" \
+	"$SYS" -L /nonexistent/lib.so -- true
+expect 1 "hakmem-sys: $TMP/dir: is a directory" "$SYS" -L "$TMP/dir" -- true
+expect 1 "hakmem-sys: $TMP/fifo: not a regular file" timeout 10 "$SYS" -L "$TMP/fifo" -- true
 grep -q EXAMPLES <<<"$("$SYS" --help)" || fail "--help has no examples"
 echo "ok: --help"
 

@@ -64,14 +64,20 @@ static bool elf_has_provider(Elf *elf, const char *provider)
 	return false;
 }
 
+/* O_NONBLOCK: a FIFO given as a library must not stop the tool in open(). */
 bool hk_elf_has_provider(const char *path, const char *provider)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	bool found = false;
+	struct stat st;
 	Elf *elf;
 
 	if (fd < 0)
 		return false;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return false;
+	}
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (elf && elf_kind(elf) == ELF_K_ELF)
@@ -81,11 +87,22 @@ bool hk_elf_has_provider(const char *path, const char *provider)
 	return found;
 }
 
-static bool is_exec_file(const char *path)
+/* 0 when path is a file we may execute, else why not (-errno), as
+ * execve would say it. */
+static int exec_error(const char *path)
 {
 	struct stat st;
 
-	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return S_ISREG(st.st_mode) && !access(path, X_OK) ? 0 : -EACCES;
+}
+
+static bool is_exec_file(const char *path)
+{
+	return exec_error(path) == 0;
 }
 
 int hk_resolve_command(const char *name, char *out, size_t outsz)
@@ -93,11 +110,11 @@ int hk_resolve_command(const char *name, char *out, size_t outsz)
 	const char *path = getenv("PATH");
 	int err = -ENOENT;
 
+	if (!*name)
+		return -ENOENT;
 	if (strchr(name, '/')) {
-		if (access(name, F_OK))
-			return -ENOENT;
 		snprintf(out, outsz, "%s", name);
-		return is_exec_file(name) ? 0 : -EACCES;
+		return exec_error(name);
 	}
 	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
 		size_t n = strcspn(p, ":");
@@ -209,6 +226,16 @@ static bool from_default(char *out, size_t outsz)
 
 static enum hk_lib_source from_explicit(const char *path, char *out, size_t outsz)
 {
+	struct stat st;
+
+	if (stat(path, &st)) {
+		hk_err("cannot open %s: %s", *path ? path : "''", strerror(errno));
+		return HK_LIB_NONE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		hk_err("%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
+		return HK_LIB_NONE;
+	}
 	if (accept(path, out, outsz))
 		return HK_LIB_EXPLICIT;
 	hk_err("%s: no \"%s\" USDT probes in this file", path, HK_PROBE_PROVIDER);

@@ -44,13 +44,17 @@ int hk_target_check_command(char *const argv[])
 	char path[PATH_MAX];
 	int err = hk_resolve_command(argv[0], path, sizeof(path));
 
+	if (err == -ENOENT) { /* 127 and 126 as sh gives them */
+		hk_err("command not found: %s", *argv[0] ? argv[0] : "''");
+		return 127;
+	}
 	if (err == -EACCES) {
 		hk_err("cannot execute: %s: permission denied", argv[0]);
 		return 126;
 	}
 	if (err) {
-		hk_err("command not found: %s", argv[0]);
-		return 127;
+		hk_err("cannot execute: %s: %s", argv[0], err == -EISDIR ? "is a directory" : strerror(-err));
+		return 126;
 	}
 	return 0;
 }
