@@ -98,17 +98,18 @@ static int call_index(const char *name, size_t len)
 	return hk_name_index(call_names, HS_NCALLS, name, len);
 }
 
-/* "mmap=10,madvise=0" into env.max. */
+/* "mmap=10,madvise=0" into env.max; each syscall once. */
 static int parse_max(const char *arg)
 {
 	char buf[256], *save = NULL;
 
-	snprintf(buf, sizeof(buf), "%s", arg);
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !hk_list_items_present(buf))
+		return -1;
 	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '=');
 		int i = eq ? call_index(tok, (size_t)(eq - tok)) : -1;
 
-		if (i < 0 || hk_parse_u64(eq + 1, &env.max[i]))
+		if (i < 0 || env.has_max[i] || hk_parse_u64(eq + 1, &env.max[i]))
 			return -1;
 		env.has_max[i] = true;
 	}
@@ -123,7 +124,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_MAX:
 		if (parse_max(arg))
-			argp_error(state, "invalid --max: %s (want e.g. mmap=100,madvise=0)", arg);
+			argp_error(state, "invalid --max '%s' (want e.g. mmap=100,madvise=0, each syscall once)", arg);
 		return 0;
 	case ARGP_KEY_ARG:
 		if (!env.compare || env.nfiles >= 2)
@@ -544,11 +545,29 @@ static bool over_budget(const struct report *r)
 struct side {
 	const char *file;
 	struct hk_jv *doc;
-	const struct hk_jv *total;
+	uint64_t calls[HS_NCALLS + 1]; /* per syscall, then their total */
 };
+
+/* The count "total".name of a report: a whole number from 0 to 2^53 (the
+ * largest a double holds exactly), as hakmem-sys writes it. */
+static int read_count(struct side *s, const struct hk_jv *total, int c)
+{
+	const struct hk_jv *v = hk_jv_get(total, call_names[c]);
+
+	if (!v || v->type != HK_JNUM || !(v->num >= 0) || v->num > 9007199254740992.0 ||
+	    v->num != (double)(uint64_t)v->num) {
+		hk_err("%s: \"total\".%s is %s, not a count of calls", s->file, call_names[c],
+		       v ? "invalid" : "missing");
+		return 1;
+	}
+	s->calls[c] = (uint64_t)v->num;
+	s->calls[HS_NCALLS] += s->calls[c];
+	return 0;
+}
 
 static int load_side(struct side *s, const char *file)
 {
+	const struct hk_jv *total;
 	char err[256];
 
 	s->file = file;
@@ -557,37 +576,39 @@ static int load_side(struct side *s, const char *file)
 		hk_err("%s: %s", file, err);
 		return 1;
 	}
-	s->total = hk_jv_get(s->doc, "total");
-	if (!s->total || s->total->type != HK_JOBJ) {
+	total = hk_jv_get(s->doc, "total");
+	if (!total || total->type != HK_JOBJ) {
 		hk_err("%s: not a hakmem-sys --json report (no \"total\" object)", file);
 		return 1;
 	}
+	for (int c = 0; c < HS_NCALLS; c++)
+		if (read_count(s, total, c))
+			return 1;
 	return 0;
 }
 
 /* Reduction from a to b in % (positive: fewer calls in B); NAN when a is 0. */
-static double reduction(double a, double b)
+static double reduction(uint64_t a, uint64_t b)
 {
 	if (a == 0)
 		return b == 0 ? 0 : NAN;
-	return (a - b) * 100.0 / a;
+	return ((double)a - (double)b) * 100.0 / (double)a;
+}
+
+static const char *row_name(int c)
+{
+	return c < HS_NCALLS ? call_names[c] : "total";
 }
 
 static void compare_text(FILE *f, const struct side *a, const struct side *b)
 {
-	double ta = 0, tb = 0;
-
 	fprintf(f, "A: %s\nB: %s\n\n%-10s %12s %12s %10s\n", a->file, b->file, "syscall", "A", "B",
 		"reduction");
 	for (int c = 0; c <= HS_NCALLS; c++) {
-		const char *name = c < HS_NCALLS ? call_names[c] : "total";
-		double va = c < HS_NCALLS ? hk_jv_num(a->total, name, 0) : ta;
-		double vb = c < HS_NCALLS ? hk_jv_num(b->total, name, 0) : tb;
-		double red = reduction(va, vb);
+		double red = reduction(a->calls[c], b->calls[c]);
 
-		ta += c < HS_NCALLS ? va : 0;
-		tb += c < HS_NCALLS ? vb : 0;
-		fprintf(f, "%-10s %12.0f %12.0f ", name, va, vb);
+		fprintf(f, "%-10s %12llu %12llu ", row_name(c), (unsigned long long)a->calls[c],
+			(unsigned long long)b->calls[c]);
 		if (isnan(red))
 			fprintf(f, "%10s\n", "new");
 		else
@@ -597,7 +618,6 @@ static void compare_text(FILE *f, const struct side *a, const struct side *b)
 
 static void compare_json(FILE *f, const struct side *a, const struct side *b)
 {
-	double ta = 0, tb = 0;
 	struct hk_json j;
 
 	hk_json_init(&j, f);
@@ -606,21 +626,27 @@ static void compare_json(FILE *f, const struct side *a, const struct side *b)
 	hk_json_str(&j, "b", b->file);
 	hk_json_obj_begin(&j, "syscalls");
 	for (int c = 0; c <= HS_NCALLS; c++) {
-		const char *name = c < HS_NCALLS ? call_names[c] : "total";
-		double va = c < HS_NCALLS ? hk_jv_num(a->total, name, 0) : ta;
-		double vb = c < HS_NCALLS ? hk_jv_num(b->total, name, 0) : tb;
-
-		ta += c < HS_NCALLS ? va : 0;
-		tb += c < HS_NCALLS ? vb : 0;
-		hk_json_obj_begin(&j, name);
-		hk_json_u64(&j, "a", (uint64_t)va);
-		hk_json_u64(&j, "b", (uint64_t)vb);
-		hk_json_double(&j, "reduction_pct", reduction(va, vb));
+		hk_json_obj_begin(&j, row_name(c));
+		hk_json_u64(&j, "a", a->calls[c]);
+		hk_json_u64(&j, "b", b->calls[c]);
+		hk_json_double(&j, "reduction_pct", reduction(a->calls[c], b->calls[c]));
 		hk_json_obj_end(&j);
 	}
 	hk_json_obj_end(&j);
 	hk_json_obj_end(&j);
 	hk_json_finish(&j);
+}
+
+/* --compare reads two reports and traces nothing: an option that only
+ * means something to a trace (a --max gate above all) must not pass
+ * unnoticed. */
+static bool trace_options_given(void)
+{
+	bool any_max = false;
+
+	for (int c = 0; c < HS_NCALLS; c++)
+		any_max |= env.has_max[c];
+	return any_max || hk_opts.cmd || hk_opts.pid || hk_opts.lib || hk_opts.duration > 0;
 }
 
 static int compare(void)
@@ -654,6 +680,10 @@ int main(int argc, char **argv)
 	hk_set_progname("hakmem-sys");
 	if (hk_opts_parse(&argp, argc, argv))
 		return 2;
+	if (env.compare && trace_options_given()) {
+		hk_err("--compare reads two reports; it takes only --json and -o");
+		return 2;
+	}
 	if (env.compare)
 		return compare();
 	rc = hk_opts_check(true);

@@ -82,6 +82,8 @@ static error_t parse_pids(char *arg, struct argp_state *state)
 {
 	char *save = NULL;
 
+	if (!hk_list_items_present(arg))
+		argp_error(state, "invalid PID list: '%s'", arg);
 	for (char *tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 

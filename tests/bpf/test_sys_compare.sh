@@ -38,6 +38,43 @@ assert_eq "broken JSON: one line" 1 "$(wc -l <"$TMP/err.txt")"
 grep -q '^hakmem-sys: .*bad.json' "$TMP/err.txt" || fail "error does not name the file: $(cat "$TMP/err.txt")"
 echo "ok: compare errors"
 
+# A count must be a whole number of calls from 0 to 2^53, every syscall's
+# present: anything else is named, not read as 0 or wrapped around.
+# cmp_err LINE JSON: B.json holding JSON fails with exactly LINE.
+cmp_err() {
+	printf '%s\n' "$2" >"$TMP/odd.json"
+	set +e
+	"$SYS" --compare "$TMP/a.json" "$TMP/odd.json" >/dev/null 2>"$TMP/err.txt"
+	local rc=$?
+	set -e
+	assert_eq "$2: exit" 1 "$rc"
+	assert_eq "$2: message" "hakmem-sys: $TMP/odd.json: $1" "$(cat "$TMP/err.txt")"
+}
+ok='"munmap":1,"madvise":2,"mremap":0,"brk":3'
+cmp_err '"total".mmap is invalid, not a count of calls' "{\"total\":{\"mmap\":-5,$ok}}"
+cmp_err '"total".mmap is invalid, not a count of calls' "{\"total\":{\"mmap\":1e30,$ok}}"
+cmp_err '"total".mmap is invalid, not a count of calls' "{\"total\":{\"mmap\":1.5,$ok}}"
+cmp_err '"total".mmap is invalid, not a count of calls' "{\"total\":{\"mmap\":\"7\",$ok}}"
+cmp_err '"total".mmap is missing, not a count of calls' "{\"total\":{$ok}}"
+rm "$TMP/odd.json"
+mkdir "$TMP/odd.json"
+set +e
+"$SYS" --compare "$TMP/a.json" "$TMP/odd.json" 2>"$TMP/err.txt"
+assert_eq "a directory: exit" 1 $?
+set -e
+assert_eq "a directory: message" "hakmem-sys: $TMP/odd.json: Is a directory" "$(cat "$TMP/err.txt")"
+# Options that only mean something to a trace are a usage error, --max first.
+for extra in "--max mmap=1" "-p 1" "--duration 5" "-L /bin/true"; do
+	set +e
+	"$SYS" --compare "$TMP/a.json" "$TMP/b.json" $extra >/dev/null 2>"$TMP/err.txt"
+	rc=$?
+	set -e
+	assert_eq "--compare $extra: exit" 2 "$rc"
+	assert_eq "--compare $extra: message" "hakmem-sys: --compare reads two reports; it takes only --json and -o" \
+		"$(cat "$TMP/err.txt")"
+done
+echo "ok: compare input checks"
+
 # Two real runs: glibc vs hakmem on the same workload (needs root).
 [ "$(id -u)" -eq 0 ] || skip "real-run part needs root"
 need_built "$LIB" bench/bench_mid_large_mt

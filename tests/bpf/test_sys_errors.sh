@@ -29,6 +29,17 @@ expect 126 "hakmem-sys: cannot execute: $TMP/noexec: permission denied" "$SYS" -
 expect 2 "hakmem-sys: nothing to trace: give -p PID or -- COMMAND [ARGS...] (see --help)" "$SYS"
 expect 2 "hakmem-sys: -p PID and -- COMMAND are exclusive" "$SYS" -p 1 -- true
 expect 1 "hakmem-sys: /bin/true: no \"hakmem\" USDT probes in this file" "$SYS" -L /bin/true -- true
+# A --max list with an empty item or a syscall twice is a usage error, not
+# silently a smaller budget (or none at all, for --max '').
+for m in "" ",mmap=1" "mmap=1," "mmap=1,,brk=2" "mmap=1,mmap=2"; do
+	set +e
+	"$SYS" --max "$m" -- true >/dev/null 2>"$TMP/err.txt"
+	rc=$?
+	set -e
+	assert_eq "--max '$m' exit" 2 "$rc"
+	assert_eq "--max '$m' message" "hakmem-sys: invalid --max '$m' (want e.g. mmap=100,madvise=0, each syscall once)" \
+		"$(grep -v '^Try ' "$TMP/err.txt")"
+done
 # What is wrong with a path is said as execve or open would say it; a FIFO
 # given as the library fails at once instead of blocking in open().
 mkdir "$TMP/dir"

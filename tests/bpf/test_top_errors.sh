@@ -32,6 +32,11 @@ kill "$plain"
 expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 	"$TOP" -b -n 1 -- no-such-command-hk
 
+# An empty item in a PID list is a usage error (-p , would watch everything).
+"$TOP" -b -n 1 -p , >/dev/null 2>"$TMP/err" && fail "-p , was accepted"
+grep -qx "hakmem-top: invalid PID list: ','" "$TMP/err" || fail "-p ,: $(cat "$TMP/err")"
+"$TOP" -b -n 1 -p "$$,,$$" >/dev/null 2>"$TMP/err" && fail "-p with an empty item was accepted"
+
 # A report that cannot be written whole is an error; a command that does
 # not exist leaves an earlier report as it was.
 expect 1 "^hakmem-top: error writing the report\$" "$TOP" -b -n 1 -o /dev/full

@@ -345,13 +345,14 @@ struct hk_jv *hk_json_parse_file(const char *path, char *err, size_t errsz)
 	size_t len = 0;
 
 	if (!f) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		snprintf(err, errsz, "%s", strerror(errno));
 		return NULL;
 	}
+	errno = 0;
 	if (getdelim(&buf, &len, 0, f) >= 0)
 		v = hk_json_parse(buf, err, errsz);
 	else
-		snprintf(err, errsz, "%s: empty file", path);
+		snprintf(err, errsz, "%s", errno ? strerror(errno) : "empty file");
 	free(buf);
 	fclose(f);
 	return v;

@@ -61,7 +61,8 @@ struct hk_jv {
 
 /* Parses a whole string; NULL on error with a message ("line N: ...") in err. */
 struct hk_jv *hk_json_parse(const char *text, char *err, size_t errsz);
-/* Reads and parses a file; NULL on error with the reason in err. */
+/* Reads and parses a file; NULL on error with the reason in err (without
+ * the path: the caller names the file). */
 struct hk_jv *hk_json_parse_file(const char *path, char *err, size_t errsz);
 /* Member `key` of an object (NULL when absent or v is not an object). */
 const struct hk_jv *hk_jv_get(const struct hk_jv *v, const char *key);

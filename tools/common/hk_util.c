@@ -175,6 +175,13 @@ const char *hk_fmt_bytes(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
+bool hk_list_items_present(const char *list)
+{
+	size_t n = strlen(list);
+
+	return n && list[0] != ',' && list[n - 1] != ',' && !strstr(list, ",,");
+}
+
 int hk_name_index(const char *const *names, int n, const char *name, size_t len)
 {
 	for (int i = 0; i < n; i++)

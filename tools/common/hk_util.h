@@ -35,6 +35,9 @@ double hk_now(void);
 /* Sleeps up to secs; returns early (false) when a stop signal arrives. */
 bool hk_sleep(double secs);
 
+/* Whether a "a,b" list has no empty item (strtok would skip them silently:
+ * --max '' would be no budget at all). */
+bool hk_list_items_present(const char *list);
 /* Index of the first len bytes of name in names[0..n), or -1 (for "a,b" lists). */
 int hk_name_index(const char *const *names, int n, const char *name, size_t len);
 /* Parses a whole decimal string into *out; 0 on success, -1 on junk/overflow. */
