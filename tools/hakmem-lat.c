@@ -335,6 +335,7 @@ struct run {
 	FILE *out;
 	FILE *svg; /* --svg's file, opened before the run: a bad path fails at once */
 	uint64_t intervals;
+	double interval_start, interval_end; /* hk_now() of the interval reported */
 };
 
 /* Programs of events not asked for are not loaded (nothing attached for them). */
@@ -578,7 +579,8 @@ static void json_report(FILE *f, const struct run *r, const struct lat_set *s)
 	hk_json_obj_begin(&j, NULL);
 	if (env.interval > 0) {
 		hk_json_u64(&j, "interval", r->intervals);
-		hk_json_double(&j, "interval_s", env.interval);
+		/* as long as it lasted: the last one ends with the command */
+		hk_json_double(&j, "interval_s", r->interval_end - r->interval_start);
 		hk_json_i64(&j, "timestamp", (int64_t)time(NULL));
 	}
 	hk_json_i64(&j, "pid", r->t->pid);
@@ -873,6 +875,7 @@ static double time_left(const struct run *r)
 /* Periodic mode: a report per interval until the end, COUNT, or Ctrl-C. */
 static int run_periodic(struct run *r)
 {
+	r->interval_end = hk_now();
 	for (;;) {
 		double left = time_left(r), wait = env.interval < left ? env.interval : left;
 		bool exited = hk_target_wait(r->t, wait > 0 ? wait : 1e-3);
@@ -881,6 +884,8 @@ static int run_periodic(struct run *r)
 		unsigned gen = flip(r);
 		int rc;
 
+		r->interval_start = r->interval_end;
+		r->interval_end = hk_now();
 		if (collect(r, gen, &r->cur))
 			return hk_bpf_fail("read the histograms", ENOMEM);
 		rc = report(r);

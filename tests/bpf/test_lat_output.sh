@@ -55,6 +55,17 @@ print("svg title:", "ok" if ok else "FAIL", repr(title))
 sys.exit(0 if ok else 1)
 PY
 
+# interval_s is how long each interval lasted: the last one, cut by the
+# command's exit half-way, is about half as long (wide bounds: a busy box).
+"$LAT" -e cold --json -o "$tmp/half.json" 1 -- sleep 1.5 || fail "interval_s run failed"
+python3 - "$tmp/half.json" <<'PY' || status=1
+import json, sys
+s = [json.loads(l)["interval_s"] for l in open(sys.argv[1])]
+ok = len(s) == 2 and 0.9 <= s[0] <= 1.4 and 0.2 <= s[1] <= 0.9
+print("interval_s:", "ok" if ok else "FAIL", s)
+sys.exit(0 if ok else 1)
+PY
+
 # Periodic JSON Lines vs one-shot: same deterministic events, same totals.
 # (20M cycles: long enough for several 50 ms intervals even at ~100M ops/s.)
 "$LAT" -e cold,refill,grow --json -o "$tmp/lines.json" 0.05 -- "${preload[@]}" \
