@@ -114,6 +114,8 @@ static __u32 parse_events(const char *arg)
 {
 	__u32 mask = 0;
 
+	if (!hk_list_items_present(arg))
+		return 0;
 	for (const char *p = arg; *p;) {
 		size_t n = strcspn(p, ",");
 		int e = event_index(p, n);
@@ -159,12 +161,15 @@ static void parse_positional(const char *arg, struct argp_state *state)
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'e':
-		env.events = parse_events(arg);
-		env.events_given = true;
-		if (!env.events)
+	case 'e': { /* -e a -e b is -e a,b, as in perf */
+		__u32 events = parse_events(arg);
+
+		if (!events)
 			argp_error(state, "invalid events: %s (want e.g. cold,refill,map)", arg);
+		env.events = (env.events_given ? env.events : 0) | events; /* the first replaces all */
+		env.events_given = true;
 		return 0;
+	}
 	case 'T':
 		env.by_tier = true;
 		return 0;

@@ -44,6 +44,7 @@ static struct {
 	int nargs; /* positional [delay [count]] seen */
 } env = { .delay = 1.0, .sort_col = HT_COL_DEFAULT_SORT };
 
+const char *argp_program_version = "hakmem-top 0.1";
 static const char doc[] =
 	"hakmem-top — live view of every process using hakmem.\n"
 	"\n"

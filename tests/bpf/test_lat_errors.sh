@@ -32,6 +32,13 @@ expect 1 'hakmem-lat: no such process: 4194303' -p 4194303
 expect 127 'hakmem-lat: command not found: no-such-command-xyz' -- no-such-command-xyz
 expect 2 'hakmem-lat: invalid events: cold,bogus' -e cold,bogus -- true
 expect 2 'hakmem-lat: invalid unit: s' -u s -- true
+expect 2 'hakmem-lat: invalid events: cold,' -e cold, -- true
+# -e twice is both lists, as in perf (it was the last one only).
+"$LAT" -e cold -e refill --json -- true 2>/dev/null | python3 -c '
+import json, sys
+ev = sorted(json.load(sys.stdin)["events"])
+print("  ok  -e cold -e refill:", ev) if ev == ["cold", "refill"] else sys.exit("FAIL: -e cold -e refill gave %s" % ev)' ||
+	status=1
 expect 2 'hakmem-lat: nothing to trace' -e cold
 expect 2 'hakmem-lat: -p PID and -- COMMAND are exclusive' -p 1 -- true
 expect 2 'hakmem-lat: unexpected argument: x' 1 x -- true

@@ -32,6 +32,8 @@ kill "$plain"
 expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 	"$TOP" -b -n 1 -- no-such-command-hk
 
+[ "$("$TOP" --version)" = "hakmem-top 0.1" ] || fail "--version: $("$TOP" --version 2>&1)"
+
 # An empty item in a PID list is a usage error (-p , would watch everything).
 "$TOP" -b -n 1 -p , >/dev/null 2>"$TMP/err" && fail "-p , was accepted"
 grep -qx "hakmem-top: invalid PID list: ','" "$TMP/err" || fail "-p ,: $(cat "$TMP/err")"
