@@ -416,8 +416,14 @@ static int discover(struct run *r)
 	r->lib_src = hk_discover_lib(hk_opts.lib, hk_opts.pid, hk_opts.cmd, r->lib, sizeof(r->lib));
 	if (hk_opts.lib && r->lib_src == HK_LIB_NONE)
 		return 1;
-	if (r->lib_src == HK_LIB_NONE && (env.events & HAKMEM_EVENTS))
+	/* the tool's own library is no guess for a process that maps none */
+	if (hk_opts.pid && r->lib_src == HK_LIB_DEFAULT) {
+		r->lib_src = HK_LIB_NONE;
+		if (env.events & HAKMEM_EVENTS)
+			hk_err("pid %d does not use hakmem: only syscall latencies", (int)hk_opts.pid);
+	} else if (r->lib_src == HK_LIB_NONE && (env.events & HAKMEM_EVENTS)) {
 		hk_err("no hakmem probes found (give --lib PATH): only syscall latencies");
+	}
 	hk_dbg(hk_opts.verbose, "hakmem probes: %s (%s)", r->lib_src ? r->lib : "none",
 	       hk_lib_source_name(r->lib_src));
 	return 0;

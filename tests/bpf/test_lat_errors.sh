@@ -59,6 +59,14 @@ expect 1 "hakmem-lat: cannot attach hakmem:reclaim_start in $tmp/lat_sleep" -e r
 expect 0 "hakmem-lat: $tmp/lat_sleep has no hakmem probe reclaim_start, reclaim_done: no samples of their events" \
 	-o "$tmp/r" -- "$tmp/lat_sleep" 1
 
+# -p of a process without hakmem: said once; the syscalls are still timed.
+sleep 30 &
+plain=$!
+"$LAT" -p "$plain" --duration 0.3 -e cold,map >"$tmp/out" 2>"$tmp/err" || { echo "FAIL: -p plain exited $?" >&2; status=1; }
+kill "$plain"
+grep -qx "hakmem-lat: pid $plain does not use hakmem: only syscall latencies" "$tmp/err" ||
+	{ echo "FAIL: -p of a process without hakmem: $(cat "$tmp/err")" >&2; status=1; }
+
 # The command's exit status comes back, also when it fails.
 "$LAT" -o "$tmp/r" -- sh -c 'exit 7'
 rc=$?
