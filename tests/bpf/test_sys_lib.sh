@@ -30,6 +30,19 @@ assert_eq() { # what expected actual
 	echo "ok: $1 = $3"
 }
 
+# expect RC LINE CMD...: CMD exits RC with exactly LINE on stderr (argp's
+# "Try `... --help'" hint aside).
+expect() {
+	local want_rc=$1 want_line=$2 rc
+	shift 2
+	set +e
+	"$@" >"$TMP/out.txt" 2>"$TMP/err.txt"
+	rc=$?
+	set -e
+	assert_eq "$* exit" "$want_rc" "$rc"
+	assert_eq "$* message" "$want_line" "$(grep -v '^Try ' "$TMP/err.txt")"
+}
+
 # Our BPF programs (names from bpf/sys.bpf.c) must all be gone.  Program
 # release after the last close is deferred by the kernel, so allow 3 s.
 assert_nothing_attached() {
