@@ -431,7 +431,9 @@ static void *large_alloc(size_t n, size_t align, size_t *dirty, int growing)
 	size_t off = align > HDR ? align : HDR; /* the header sits in front of the block */
 	if (n > ((size_t)1 << 46) || off > ((size_t)1 << 40))
 		return NULL;
-	size_t size = span_size(off + n);
+	/* malloc(0) is a block too: with off == align == the span's size, its
+	 * pointer would lie past the span, in memory hakmem may not own */
+	size_t size = span_size(off + (n ? n : 1));
 	/* a growing buffer will touch the whole span */
 	size_t need = growing ? size : hk_align_up(off + n, HK_PAGE);
 	struct hk_large *l = span_get(size, align, need, n);
@@ -584,7 +586,7 @@ static int cache_holds_dirty(size_t end)
 static int span_resize(struct hk_large *l, size_t n)
 {
 	size_t off = l->user - (uintptr_t)l;
-	if (off + n > l->seg.size)
+	if (n > l->seg.size - off) /* not off + n: realloc(p, SIZE_MAX) wraps it */
 		return -1;
 	size_t end = hk_align_up(off + n, HK_PAGE);
 	if (end > l->dirty && !l->huge && cache_holds_dirty(end))

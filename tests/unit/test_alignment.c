@@ -71,9 +71,11 @@ static void check_page_allocs(void)
 
 int main(void)
 {
-	hk_test_begin("test_alignment", "posix_memalign/aligned_alloc/memalign 8 B..64 KiB, valloc/pvalloc");
+	hk_test_begin("test_alignment", "posix_memalign/aligned_alloc/memalign 8 B..8 MiB, valloc/pvalloc");
 	int n = 0;
-	for (size_t align = 8; align <= 65536; align *= 2, n++)
+	/* up to 8 MiB: from 2 MiB on, the block starts a span's whole
+	 * alignment in, and size 0 once pointed past its span */
+	for (size_t align = 8; align <= (8u << 20); align *= 2, n++)
 		check_alignment(align);
 	check_page_allocs();
 	printf("%d alignments x %zu sizes x %d functions\n", n, NSIZES, NFUNCS);

@@ -39,8 +39,25 @@ static void overflow_cases(void)
 	free(q);
 }
 
+/* realloc of a span's block to a size past what any span holds, from
+ * offset off: ENOMEM, and the block as it was (off + n wrapped around). */
+static void realloc_wraps(size_t align, size_t n)
+{
+	size_t size = (size_t)3 << 20;
+	unsigned char *p = align ? memalign(align, size) : malloc(size);
+	HK_CHECK(p != NULL, "memalign(%zu, 3 MiB) failed", align);
+	hk_fill(p, size, align + n);
+	EXPECT_ENOMEM(realloc(hk_launder(p), n), "realloc(3 MiB span block, near SIZE_MAX)");
+	HK_CHECK_PATTERN(p, size, align + n, "realloc near SIZE_MAX");
+	HK_CHECK(malloc_usable_size(p) >= size, "the block shrank to %zu", malloc_usable_size(p));
+	free(p);
+}
+
 static void huge_cases(void)
 {
+	realloc_wraps(0, v_size_max);
+	realloc_wraps((size_t)1 << 20, v_size_max);
+	realloc_wraps((size_t)1 << 20, v_size_max - ((size_t)1 << 19));
 	EXPECT_ENOMEM(malloc(v_size_max), "malloc(SIZE_MAX)");
 	EXPECT_ENOMEM(malloc(v_ptrdiff_max1), "malloc(PTRDIFF_MAX+1)");
 	EXPECT_ENOMEM(malloc(v_size_max - 4096), "malloc(SIZE_MAX-4096)");
