@@ -48,6 +48,10 @@ HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
 	struct hk_heap *h = hk_heap_current();
+	if (!h && hk_tl_exited) {
+		hk_remote_free_one(owner, cls, b);
+		return;
+	}
 	if (!h && !(h = hk_heap_acquire(owner)))
 		hk_fatal_ptr("free", "no memory for a heap to free", b);
 	if (owner != h) {

@@ -14,6 +14,7 @@
 struct hk_heap hk_heap_none; /* never written: nothing owns or refills it */
 __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exec"))) = &hk_heap_none;
 __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
+__thread int hk_tl_exited __attribute__((tls_model("initial-exec")));
 uintptr_t hk_free_key;
 
 /* Every heap made, and the metadata they are made of, under heaps_lock. */
@@ -213,6 +214,7 @@ void hk_heap_release(void *heap)
 	h->counters.thread_exits++;
 	hk_tl_heap = &hk_heap_none;
 	hk_tl_cold = 0;
+	hk_tl_exited = 1;
 	struct heap_slot *s = &slots[hk_os_cpu() % HEAP_SLOTS];
 	pthread_mutex_lock(&s->lock);
 	slot_push_locked(s, h);

@@ -126,6 +126,11 @@ extern __thread struct hk_heap *hk_tl_heap __attribute__((tls_model("initial-exe
 extern struct hk_heap hk_heap_none __attribute__((visibility("hidden")));
 /* Per-thread bitmap of classes whose first slow path already ran. */
 extern __thread uint64_t hk_tl_cold __attribute__((tls_model("initial-exec")));
+/* Set when the thread's heap was released at its exit.  glibc frees the
+ * thread's own state (strerror's and dlerror's buffers...) after the key
+ * destructors ran, so a heap acquired then would never be released: those
+ * frees go to their owners without one (hk_remote_free_one). */
+extern __thread int hk_tl_exited __attribute__((tls_model("initial-exec")));
 
 /* Random per-process value stored in word 1 of free blocks.  Hidden, like
  * every extern here: code in the library then reads it with one instruction. */

@@ -604,7 +604,7 @@ static int span_resize(struct hk_large *l, size_t n)
 size_t hk_large_usable(const struct hk_segment *s, const void *p)
 {
 	if (hk_segment_kind(s) == HK_SEG_RUNS)
-		return hk_runs_usable(s, p);
+		return hk_runs_live_usable(s, p);
 	const struct hk_large *l = (const struct hk_large *)s;
 	return l->user == (uintptr_t)p ? l->usable : 0;
 }

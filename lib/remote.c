@@ -1,5 +1,6 @@
 /* remote.c — batched remote frees and the per-class MPSC queues (see remote.h). */
 #include "remote.h"
+#include "stats.h"
 
 /* A queue's head word holds the first block and, in the bits above a
  * user-space pointer (the registry assumes 47 bits too), how many blocks the
@@ -146,6 +147,15 @@ void hk_remote_free(struct hk_heap *h, struct hk_heap *owner, unsigned cls, stru
 	bt->head = b;
 	if (chain_full(cls, ++bt->n))
 		flush(h, cls);
+}
+
+void hk_remote_free_one(struct hk_heap *owner, unsigned cls, struct hk_block *b)
+{
+	int tier = hk_class_tier(cls);
+	b->key = hk_free_key;
+	long depth = push_chain(owner, cls, b, b, 1);
+	hk_stats_heapless_push(tier);
+	hk_probe_remote_push(tier, cls, __atomic_load_n(&owner->tid, __ATOMIC_RELAXED), depth, 1);
 }
 
 void hk_remote_flush_all(struct hk_heap *h)

@@ -14,6 +14,9 @@
 
 /* Block b of class cls, owned by owner, freed by the thread of heap h. */
 void hk_remote_free(struct hk_heap *h, struct hk_heap *owner, unsigned cls, struct hk_block *b);
+/* Block b of class cls, owned by owner, freed by a thread without a heap
+ * (past its exit: hk_tl_exited): pushed alone, counted in the stats. */
+void hk_remote_free_one(struct hk_heap *owner, unsigned cls, struct hk_block *b);
 /* Push every batch h holds. */
 void hk_remote_flush_all(struct hk_heap *h);
 /* Take everything queued for class cls; *n gets the count, *depth_before the

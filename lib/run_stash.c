@@ -12,11 +12,12 @@
 #include "runs.h"
 
 /* The calling thread's heap, whose stash it uses: a thread that allocates
- * only large blocks gets one too.  NULL when out of memory. */
+ * only large blocks gets one too.  NULL when out of memory, or past the
+ * thread's exit (hk_tl_exited): its runs then go to the chunks directly. */
 static struct hk_heap *stash_owner(void)
 {
 	struct hk_heap *h = hk_heap_current();
-	return h ? h : hk_heap_acquire(NULL);
+	return h || hk_tl_exited ? h : hk_heap_acquire(NULL);
 }
 
 _Static_assert(HK_RUN_MAX / HK_PAGE == HK_RUN_STASH_SIZES, "a list for every run size");
@@ -205,6 +206,12 @@ void *hk_runs_alloc(size_t n, size_t align, size_t *dirty)
 	struct hk_heap *h = stash_owner();
 	void *stashed = h ? stash_take(&h->run_stash, pages, dirty) : NULL;
 	return stashed ? stashed : hk_run_chunks_alloc(pages, 1, dirty);
+}
+
+size_t hk_runs_live_usable(const struct hk_segment *s, const void *p)
+{
+	size_t bytes = hk_runs_usable(s, p);
+	return bytes && ((const uintptr_t *)p)[1] == hk_free_key ? 0 : bytes;
 }
 
 void hk_runs_free(struct hk_segment *s, void *p, const char *func)

@@ -40,6 +40,9 @@ void *hk_runs_alloc(size_t n, size_t align, size_t *dirty);
 void hk_runs_free(struct hk_segment *s, void *p, const char *func);
 /* Usable bytes of the run at p, or 0 when p is not a live run. */
 size_t hk_runs_usable(const struct hk_segment *s, const void *p);
+/* The same, 0 for a run freed into a thread's stash (run_stash.c): realloc
+ * and malloc_usable_size of it are a use after free. */
+size_t hk_runs_live_usable(const struct hk_segment *s, const void *p);
 /* Resize the run at p to n bytes without moving it; 0 on success. */
 int hk_runs_resize(struct hk_segment *s, void *p, size_t n);
 

@@ -9,6 +9,7 @@
 
 static uint64_t large_hits, large_misses;
 static uint64_t run_grows;
+static uint64_t heapless_pushes[HK_TIER_COUNT]; /* one block each */
 
 static void bump(uint64_t *c)
 {
@@ -23,6 +24,11 @@ void hk_stats_large_cache(int hit)
 void hk_stats_run_grow(void)
 {
 	bump(&run_grows);
+}
+
+void hk_stats_heapless_push(int tier)
+{
+	bump(&heapless_pushes[tier]);
 }
 
 static void add_heap(struct hk_heap *h, void *arg)
@@ -55,6 +61,11 @@ __attribute__((visibility("default"))) void hakmem_stats_get(struct hakmem_stats
 	s->large_cache_hits = __atomic_load_n(&large_hits, __ATOMIC_RELAXED);
 	s->large_cache_misses = __atomic_load_n(&large_misses, __ATOMIC_RELAXED);
 	s->arena_grows += __atomic_load_n(&run_grows, __ATOMIC_RELAXED);
+	for (int t = 0; t < HK_TIER_COUNT; t++) {
+		uint64_t n = __atomic_load_n(&heapless_pushes[t], __ATOMIC_RELAXED);
+		s->remote_frees[t] += n;
+		s->remote_pushes[t] += n;
+	}
 	struct hk_os_counters os;
 	hk_os_counters_get(&os);
 	for (int p = 0; p < HK_PURPOSE_COUNT; p++) {

@@ -12,6 +12,8 @@
 void hk_stats_large_cache(int hit);
 /* The large tier took a chunk for runs: an arena growth with no heap. */
 void hk_stats_run_grow(void);
+/* A block a thread without a heap pushed alone to its owner (remote.c). */
+void hk_stats_heapless_push(int tier);
 /* In a forked child: start from zero, so each process reports its own events. */
 void hk_stats_atfork_child(void);
 /* Print / write at exit, as configured. */

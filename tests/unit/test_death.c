@@ -183,6 +183,25 @@ static void free_lent_span(size_t n)
 	}
 }
 
+/* A run freed into the thread's stash is still a run to the chunks: the
+ * stash's mark in it is what realloc and malloc_usable_size must see. */
+static void realloc_freed(size_t n)
+{
+	void *p = malloc(n);
+	memset(p, 1, n);
+	free(p);
+	sink = p;
+	sink = realloc(sink, n + n / 2);
+}
+
+static void usable_freed(size_t n)
+{
+	void *p = malloc(n);
+	free(p);
+	sink = p;
+	sink = (void *)malloc_usable_size(sink);
+}
+
 struct death_case {
 	const char *name;
 	case_fn fn;
@@ -217,6 +236,10 @@ static const struct death_case cases[] = {
 	{ "double free pool, both by another thread", double_free_elsewhere, 20000, DOUBLE, NULL },
 	{ "free of a span lent to a pool arena", free_lent_span, (size_t)15 << 20, INVALID, NULL },
 	{ "free of a block in an arena handed back", free_released_arena, 32768, INVALID, NULL },
+	{ "realloc of a run freed into the stash", realloc_freed, 100000, "hakmem: realloc(): invalid pointer 0x",
+	  NULL },
+	{ "malloc_usable_size of a run freed into the stash", usable_freed, 100000,
+	  "hakmem: malloc_usable_size(): invalid pointer 0x", NULL },
 };
 
 static void run_child(const struct death_case *c, int errfd)
