@@ -1,8 +1,8 @@
 /* chunks.c — idle chunks and cached spans before fresh chunks (see chunks.h). */
-#include <pthread.h>
 #include "chunks.h"
 #include "config.h"
 #include "large.h"
+#include "lock.h"
 #include "os.h"
 #include "region.h"
 #include "runs.h"
@@ -48,14 +48,14 @@ static uint64_t wait_locked(uint64_t now)
 static void fresh_taken(void)
 {
 	uint64_t now = hk_os_now_ms();
-	pthread_mutex_lock(&idle_lock);
+	hk_lock(&idle_lock);
 	uint64_t wait = wait_locked(now);
 	if (gave_at && now - gave_at < wait && wait < (uint64_t)hk_config.large_purge_ms * WAIT_MAX) {
 		wait_ms = wait * 2;
 		gave_at = 0;
 	}
 	fresh_at = now;
-	pthread_mutex_unlock(&idle_lock);
+	hk_unlock(&idle_lock);
 }
 
 static void *take(size_t size, enum hk_purpose purpose, int counted)
@@ -94,11 +94,11 @@ void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose pu
 {
 	hk_chunks_purge(0); /* what waited long enough */
 	uint64_t now = hk_os_now_ms();
-	pthread_mutex_lock(&idle_lock);
+	hk_lock(&idle_lock);
 	int alternating = wait_locked(now) > hk_config.large_purge_ms;
 	if (!alternating)
 		gave_at = now;
-	pthread_mutex_unlock(&idle_lock);
+	hk_unlock(&idle_lock);
 	if (alternating)
 		hk_chunks_idle(base, size, purpose);
 	else
@@ -159,9 +159,9 @@ static struct idle take_idle(size_t min, size_t max)
 {
 	if (!__atomic_load_n(&idle_count, __ATOMIC_RELAXED))
 		return (struct idle){0};
-	pthread_mutex_lock(&idle_lock);
+	hk_lock(&idle_lock);
 	struct idle e = take_upto_locked(hk_align_up(min, HK_CHUNK), hk_align_up(max, HK_CHUNK));
-	pthread_mutex_unlock(&idle_lock);
+	hk_unlock(&idle_lock);
 	return e;
 }
 
@@ -214,7 +214,7 @@ void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose)
 {
 	/* alone in the chunks it touches: all of them wait */
 	struct idle e = {(uintptr_t)base, hk_align_up(size, HK_CHUNK), hk_os_now_ms(), purpose}, out = {0};
-	pthread_mutex_lock(&idle_lock);
+	hk_lock(&idle_lock);
 	if (!join_locked(e)) {
 		if (idle_count == IDLE_MAX) { /* full: the one waiting longest goes */
 			unsigned oldest = 0;
@@ -226,7 +226,7 @@ void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose)
 		idle[idle_count] = e;
 		__atomic_store_n(&idle_count, idle_count + 1, __ATOMIC_RELAXED);
 	}
-	pthread_mutex_unlock(&idle_lock);
+	hk_unlock(&idle_lock);
 	give(out);
 }
 
@@ -235,7 +235,7 @@ static struct idle expired(int all)
 {
 	uint64_t now = hk_os_now_ms();
 	struct idle e = {0};
-	pthread_mutex_lock(&idle_lock);
+	hk_lock(&idle_lock);
 	for (unsigned i = 0; i < idle_count; i++)
 		if (all || now - idle[i].since >= wait_locked(now)) {
 			e = remove_locked(i);
@@ -243,7 +243,7 @@ static struct idle expired(int all)
 				gave_at = now;
 			break;
 		}
-	pthread_mutex_unlock(&idle_lock);
+	hk_unlock(&idle_lock);
 	return e;
 }
 

@@ -1,8 +1,8 @@
 /* heap.c — heap creation, adoption and hand-over (see heap.h). */
-#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include "heap.h"
+#include "lock.h"
 #include "os.h"
 #include "pool.h"
 #include "reclaim.h"
@@ -65,22 +65,22 @@ static void *meta_alloc_locked(size_t size)
 
 void *hk_meta_alloc(size_t size)
 {
-	pthread_mutex_lock(&heaps_lock);
+	hk_lock(&heaps_lock);
 	void *p = meta_alloc_locked(size);
-	pthread_mutex_unlock(&heaps_lock);
+	hk_unlock(&heaps_lock);
 	return p;
 }
 
 static struct hk_heap *heap_new(void)
 {
-	pthread_mutex_lock(&heaps_lock);
+	hk_lock(&heaps_lock);
 	struct hk_heap *h = meta_alloc_locked(sizeof(*h));
 	if (h) {
 		h->in_use = 1;
 		h->next_all = all_heaps;
 		all_heaps = h;
 	}
-	pthread_mutex_unlock(&heaps_lock);
+	hk_unlock(&heaps_lock);
 	return h;
 }
 
@@ -120,11 +120,11 @@ static struct hk_heap *slot_take(struct heap_slot *s, int own)
 	unsigned keep = own ? 0 : 1;
 	if (__atomic_load_n(&s->count, __ATOMIC_RELAXED) <= keep)
 		return NULL;
-	pthread_mutex_lock(&s->lock);
+	hk_lock(&s->lock);
 	struct hk_heap *h = s->count <= keep ? NULL : own ? s->head : s->tail;
 	if (h)
 		slot_remove_locked(s, h);
-	pthread_mutex_unlock(&s->lock);
+	hk_unlock(&s->lock);
 	return h;
 }
 
@@ -133,11 +133,11 @@ static struct hk_heap *slot_take(struct heap_slot *s, int own)
 static struct hk_heap *take_preferred(struct hk_heap *h)
 {
 	struct heap_slot *s = &slots[__atomic_load_n(&h->slot, __ATOMIC_RELAXED)];
-	pthread_mutex_lock(&s->lock);
+	hk_lock(&s->lock);
 	int waiting = !h->in_use && &slots[h->slot] == s;
 	if (waiting)
 		slot_remove_locked(s, h);
-	pthread_mutex_unlock(&s->lock);
+	hk_unlock(&s->lock);
 	return waiting ? h : NULL;
 }
 
@@ -223,10 +223,10 @@ void hk_heap_release(void *heap)
 
 void hk_heap_for_each(void (*fn)(struct hk_heap *, void *), void *arg)
 {
-	pthread_mutex_lock(&heaps_lock);
+	hk_lock(&heaps_lock);
 	for (struct hk_heap *h = all_heaps; h; h = h->next_all)
 		fn(h, arg);
-	pthread_mutex_unlock(&heaps_lock);
+	hk_unlock(&heaps_lock);
 }
 
 void hk_heap_global_init(void)

@@ -11,6 +11,7 @@
 #include "heap.h"
 #include "chunks.h"
 #include "large.h"
+#include "lock.h"
 #include "pool.h"
 #include "region.h"
 #include "runs.h"
@@ -56,6 +57,11 @@ void hk_init(void)
 		pthread_once(&once, init_once);
 }
 
+__thread int hk_tl_fork_holds __attribute__((tls_model("initial-exec")));
+
+/* Between fork_prepare and fork_parent or fork_child, the forking thread
+ * takes none of the locks it holds (lock.h): other libraries' fork
+ * handlers that run then may allocate and free. */
 static void fork_prepare(void)
 {
 	hk_heap_atfork_prepare();
@@ -66,10 +72,12 @@ static void fork_prepare(void)
 	hk_chunks_atfork_prepare();
 	hk_registry_atfork_prepare();
 	hk_region_atfork_prepare(); /* innermost: taken under the heap lock */
+	hk_tl_fork_holds = 1;
 }
 
 static void fork_parent(void)
 {
+	hk_tl_fork_holds = 0;
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
 	hk_chunks_atfork_release();
@@ -80,6 +88,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+	hk_tl_fork_holds = 0;
 	hk_region_atfork_release();
 	hk_registry_atfork_release();
 	hk_chunks_atfork_release();

@@ -1,9 +1,9 @@
 /* large.c — direct mappings and the span cache (see large.h). */
-#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "config.h"
 #include "large.h"
+#include "lock.h"
 #include "os.h"
 #include "out.h"
 #include "region.h"
@@ -307,9 +307,9 @@ static struct hk_large *uncached(struct cached_span c)
 static struct hk_large *cache_take(size_t size, size_t need, int big)
 {
 	struct cached_span parts[JOIN_MAX];
-	pthread_mutex_lock(&large_lock);
+	hk_lock(&large_lock);
 	unsigned n = cache_take_range_locked(size, need, big, parts);
-	pthread_mutex_unlock(&large_lock);
+	hk_unlock(&large_lock);
 	if (!n)
 		return NULL;
 	struct cached_span c = n > 1 ? join(parts, n) : parts[0];
@@ -329,13 +329,13 @@ static struct hk_large *cache_take_idle(size_t size)
 {
 	uint64_t now = hk_os_now_ms(), wait = hk_config.large_purge_ms;
 	uint64_t cutoff = now > wait ? now - wait : 0;
-	pthread_mutex_lock(&large_lock);
+	hk_lock(&large_lock);
 	/* the most dirty: those pages are what the other tier would add */
 	int i = cache_bytes > hk_config.large_cache ? cache_find_locked(size, size, cutoff) : -1;
 	struct cached_span c = {0};
 	if (i >= 0)
 		cache_remove_locked((unsigned)i, 1, &c);
-	pthread_mutex_unlock(&large_lock);
+	hk_unlock(&large_lock);
 	if (i < 0)
 		return NULL;
 	struct hk_large *l = uncached(c);
@@ -515,16 +515,16 @@ static void cache_put(struct cached_span c)
 	}
 	for (;;) {
 		struct cached_span out[8];
-		pthread_mutex_lock(&large_lock);
+		hk_lock(&large_lock);
 		int shrink = over_budget_long_locked(c.dirty, budget);
 		if (cache_count < CACHE_SLOTS && !shrink) {
 			c.since = c.since ? c.since : hk_os_now_ms();
 			cache_insert_locked(c);
-			pthread_mutex_unlock(&large_lock);
+			hk_unlock(&large_lock);
 			return;
 		}
 		unsigned n = cache_evict_locked(out, c.dirty, budget, shrink);
-		pthread_mutex_unlock(&large_lock);
+		hk_unlock(&large_lock);
 		release_evicted(out, n);
 	}
 }
@@ -546,10 +546,10 @@ void hk_large_purge(int all)
 	unsigned n;
 	do {
 		struct cached_span out[8];
-		pthread_mutex_lock(&large_lock);
+		hk_lock(&large_lock);
 		n = cache_evict_locked(out, 0, budget, 1);
 		hk_purge_reset(&over_since);
-		pthread_mutex_unlock(&large_lock);
+		hk_unlock(&large_lock);
 		release_evicted(out, n);
 	} while (n);
 }
@@ -576,10 +576,10 @@ static void span_free(struct hk_large *l)
 static int cache_holds_dirty(size_t end)
 {
 	int found = 0;
-	pthread_mutex_lock(&large_lock);
+	hk_lock(&large_lock);
 	for (unsigned i = 0; i < cache_count && !found; i++)
 		found = cache[i].dirty >= end && !cache[i].huge;
-	pthread_mutex_unlock(&large_lock);
+	hk_unlock(&large_lock);
 	return found;
 }
 

@@ -1,8 +1,8 @@
 /* region.c — reserved address space, carved into chunk runs (see region.h). */
-#include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include "bitmap.h"
+#include "lock.h"
 #include "os.h"
 #include "region.h"
 #include "segment.h"
@@ -98,9 +98,9 @@ static void *take(size_t size, size_t align, enum hk_purpose purpose, int huge)
 {
 	if (size >= DIRECT_MIN || align >= DIRECT_MIN)
 		return map_own(size, align, purpose, huge);
-	pthread_mutex_lock(&region_lock);
+	hk_lock(&region_lock);
 	void *p = take_locked(chunks(size), align, huge);
-	pthread_mutex_unlock(&region_lock);
+	hk_unlock(&region_lock);
 	/* Every region full (MAX_REGIONS of them: 8 k live large blocks, say):
 	 * a mapping of its own, unmapped when given back, rather than ENOMEM
 	 * with memory to spare. */
@@ -148,9 +148,9 @@ void hk_region_give(void *base, size_t size, size_t dirty, enum hk_purpose purpo
 	dirty = hk_align_up(dirty < size ? dirty : size, HK_PAGE);
 	if (dirty) /* before the chunks are free: nobody else may see old data */
 		hk_os_advise(base, dirty, MADV_DONTNEED, purpose);
-	pthread_mutex_lock(&region_lock);
+	hk_lock(&region_lock);
 	hk_bits_set(r->used, (unsigned)(((uintptr_t)base - r->base) / HK_CHUNK), chunks(size), 0);
-	pthread_mutex_unlock(&region_lock);
+	hk_unlock(&region_lock);
 }
 
 void hk_region_atfork_prepare(void)

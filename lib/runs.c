@@ -1,9 +1,9 @@
 /* runs.c — page runs packed in shared chunks (see runs.h). */
-#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "bitmap.h"
 #include "config.h"
+#include "lock.h"
 #include "os.h"
 #include "out.h"
 #include "chunks.h"
@@ -288,22 +288,22 @@ static void *alloc_in(struct run_arena *a, unsigned pages, unsigned align_pages,
 void *hk_run_chunks_alloc(unsigned pages, unsigned align_pages, size_t *dirty)
 {
 	struct run_arena *home = &arenas[hk_os_cpu() % ARENAS];
-	pthread_mutex_lock(&home->lock);
+	hk_lock(&home->lock);
 	void *p = alloc_in(home, pages, align_pages, dirty, 0);
-	pthread_mutex_unlock(&home->lock);
+	hk_unlock(&home->lock);
 	for (unsigned j = 1; !p && j < ARENAS; j++) {
 		struct run_arena *a = &arenas[(home - arenas + j) % ARENAS];
-		if (pthread_mutex_trylock(&a->lock) != 0)
+		if (hk_trylock(&a->lock) != 0)
 			continue;
 		p = alloc_in(a, pages, align_pages, dirty, 0);
-		pthread_mutex_unlock(&a->lock);
+		hk_unlock(&a->lock);
 	}
 	if (p)
 		return p;
 	hk_reclaim_before_runs(); /* unlocked: it walks the heap's lists */
-	pthread_mutex_lock(&home->lock);
+	hk_lock(&home->lock);
 	p = alloc_in(home, pages, align_pages, dirty, 1);
-	pthread_mutex_unlock(&home->lock);
+	hk_unlock(&home->lock);
 	return p;
 }
 
@@ -374,12 +374,12 @@ static void purge_others(const struct run_arena *held, int wait, size_t target)
 		struct run_arena *b = &arenas[i];
 		if (b == held)
 			continue;
-		if (!wait && pthread_mutex_trylock(&b->lock) != 0)
+		if (!wait && hk_trylock(&b->lock) != 0)
 			continue;
 		if (wait)
-			pthread_mutex_lock(&b->lock);
+			hk_lock(&b->lock);
 		purge_down(b, target);
-		pthread_mutex_unlock(&b->lock);
+		hk_unlock(&b->lock);
 	}
 }
 
@@ -437,18 +437,18 @@ void hk_run_chunks_free(struct hk_segment *s, void *p, const char *func)
 {
 	struct run_chunk *c = (struct run_chunk *)s;
 	pthread_mutex_t *lock = &arenas[c->arena].lock;
-	pthread_mutex_lock(lock);
+	hk_lock(lock);
 	unsigned i = live_run(c, p);
 	if (!i) {
 		int twice = (uintptr_t)p % HK_PAGE == 0 && hk_bit(c->freed, page_index(c, p));
-		pthread_mutex_unlock(lock);
+		hk_unlock(lock);
 		hk_fatal_ptr(func, twice ? "double free" : "invalid pointer", p);
 	}
 	unsigned k = c->len[i];
 	__atomic_store_n(&c->len[i], 0, __ATOMIC_RELAXED);
 	hk_bits_set(c->freed, i, 1, 1);
 	struct run_chunk *empty = give_pages(c, i, k);
-	pthread_mutex_unlock(lock);
+	hk_unlock(lock);
 	if (empty)
 		chunk_release(empty);
 }
@@ -473,9 +473,9 @@ size_t hk_runs_give_empty(void)
 {
 	size_t n = 0;
 	for (unsigned i = 0; i < ARENAS; i++) {
-		pthread_mutex_lock(&arenas[i].lock);
+		hk_lock(&arenas[i].lock);
 		struct run_chunk *c = take_empty(&arenas[i]);
-		pthread_mutex_unlock(&arenas[i].lock);
+		hk_unlock(&arenas[i].lock);
 		for (struct run_chunk *next; c; c = next, n++) {
 			next = c->next; /* read before c is another tier's */
 			hk_registry_clear(c, HK_CHUNK);
@@ -509,7 +509,7 @@ int hk_runs_resize(struct hk_segment *s, void *p, size_t n)
 	if (n > HK_RUN_MAX)
 		return -1;
 	pthread_mutex_t *lock = &arenas[c->arena].lock;
-	pthread_mutex_lock(lock);
+	hk_lock(lock);
 	unsigned i = page_index(c, p), k = c->len[i];
 	int rc = 0;
 	if (want < k) /* the run keeps a page at least: c cannot become empty */
@@ -518,7 +518,7 @@ int hk_runs_resize(struct hk_segment *s, void *p, size_t n)
 		rc = grow(c, i, k, want);
 	if (rc == 0)
 		__atomic_store_n(&c->len[i], (uint16_t)want, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(lock);
+	hk_unlock(lock);
 	return rc;
 }
 
@@ -536,9 +536,9 @@ static const struct run_chunk *corrupt_chunk(const struct run_arena *a)
 void hk_runs_check(const char *func)
 {
 	for (unsigned i = 0; i < ARENAS; i++) {
-		pthread_mutex_lock(&arenas[i].lock);
+		hk_lock(&arenas[i].lock);
 		const struct run_chunk *c = corrupt_chunk(&arenas[i]);
-		pthread_mutex_unlock(&arenas[i].lock);
+		hk_unlock(&arenas[i].lock);
 		if (c)
 			hk_fatal_ptr(func, "corrupt run chunk", c);
 	}

@@ -1,5 +1,5 @@
 /* segment.c — mapping segments and the address -> segment registry (see segment.h). */
-#include <pthread.h>
+#include "lock.h"
 #include "os.h"
 #include "chunks.h"
 #include "region.h"
@@ -15,14 +15,14 @@ static hk_reg_leaf *leaf_for(uintptr_t chunk)
 	hk_reg_leaf *leaf = __atomic_load_n(&hk_registry[i1], __ATOMIC_ACQUIRE);
 	if (leaf)
 		return leaf;
-	pthread_mutex_lock(&leaf_lock);
+	hk_lock(&leaf_lock);
 	leaf = hk_registry[i1];
 	if (!leaf) { /* a leaf covers 256 GiB: most processes need one, ever */
 		leaf = hk_region_take(sizeof(hk_reg_leaf), HK_CHUNK, HK_PURPOSE_METADATA);
 		if (leaf)
 			__atomic_store_n(&hk_registry[i1], leaf, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(&leaf_lock);
+	hk_unlock(&leaf_lock);
 	return leaf;
 }
 
