@@ -248,19 +248,22 @@ void hk_heap_atfork_parent(void)
 	pthread_mutex_unlock(&heaps_lock);
 }
 
-/* In the child only the forking thread lives on: every other heap in use
- * belonged to a thread that no longer exists, so it is handed over.  The
- * slots are made anew, each heap but ours on its last one. */
+/* In the child only the forking thread lives on.  The heaps waiting on the
+ * slots were left whole by their last threads (slot_push_locked, under the
+ * slot locks fork holds): they wait on.  A heap in use by another thread is
+ * never adopted nor walked in the child: its thread changes it without
+ * locks and may have been half-way when fork copied it (a reclaim with its
+ * free blocks marked, half of them off its lists and on the thread's stack).
+ * It stays in use, out of the slots, for good: the memory it holds is not
+ * reused in the child, and the child's frees of its blocks go to its remote
+ * queues (atomic pushes), which nobody drains.  Leaked, never handed out
+ * twice.  Its counters may still be read (stats). */
 void hk_heap_atfork_child(void)
 {
 	pthread_mutex_init(&heaps_lock, NULL);
 	for (unsigned i = 0; i < HEAP_SLOTS; i++)
-		slots[i] = (struct heap_slot){ .lock = PTHREAD_MUTEX_INITIALIZER };
+		pthread_mutex_init(&slots[i].lock, NULL);
 	struct hk_heap *mine = hk_heap_current();
-	for (struct hk_heap *h = all_heaps; h; h = h->next_all) {
-		if (h != mine)
-			slot_push_locked(&slots[h->slot], h);
-	}
 	if (mine)
 		__atomic_store_n(&mine->tid, 0, __ATOMIC_RELAXED);
 }
