@@ -60,18 +60,22 @@ int hk_target_check_command(char *const argv[])
 }
 
 /* Child side: wait for the go byte, then become the command. */
-static void child_run(int go_rd, int err_wr, char *const argv[])
+static void child_run(const int go[2], const int err[2], char *const argv[])
 {
 	char c;
 	int e;
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (read(go_rd, &c, 1) != 1)
+	/* Only the tool may hold the write end: if it dies before releasing us
+	 * (even by SIGKILL), the read below must see EOF, not block forever. */
+	close(go[1]);
+	close(err[0]);
+	if (read(go[0], &c, 1) != 1)
 		_exit(127); /* the tool gave up before attaching */
 	execvp(argv[0], argv);
 	e = errno;
-	if (write(err_wr, &e, sizeof(e)) < 0)
+	if (write(err[1], &e, sizeof(e)) < 0)
 		_exit(127);
 	_exit(e == ENOENT ? 127 : 126);
 }
@@ -91,7 +95,7 @@ int hk_target_launch(struct hk_target *t, char *const argv[])
 		return 1;
 	}
 	if (t->pid == 0)
-		child_run(go[0], er[1], argv);
+		child_run(go, er, argv);
 	close(go[0]);
 	close(er[1]);
 	t->go_fd = go[1];
