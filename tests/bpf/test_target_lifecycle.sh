@@ -70,4 +70,20 @@ for tool in sys lat top; do
 	echo "ok: $tool SIGKILLed while attaching: held child exited, command never ran"
 done
 
+# --- Ctrl-C / SIGTERM while attaching: the command was cancelled before it
+# started, so it never runs; the tool exits 128+signal.
+for tool in sys lat top; do
+	for sig in INT TERM; do
+		rm -f "$TMP/ran"
+		catch_held $tool -- sh -c 'touch "$1"' _ "$TMP/ran"
+		kill -"$sig" "$TOOL_PID"
+		kill -CONT "$TOOL_PID"
+		wait_tool
+		assert_eq "$tool SIG$sig while attaching: exit status" $((128 + $(kill -l $sig))) "$ST"
+		gone "$HELD" 5 || fail "$tool SIG$sig while attaching: held child $HELD left behind"
+		[ -e "$TMP/ran" ] && fail "$tool SIG$sig while attaching: the cancelled command ran"
+		echo "ok: $tool SIG$sig while attaching: command never ran"
+	done
+done
+
 echo PASS

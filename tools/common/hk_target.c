@@ -119,11 +119,23 @@ static void reap(struct hk_target *t)
 	t->end = hk_now();
 }
 
+/* Ctrl-C or SIGTERM while attaching cancels the command: closing the go
+ * pipe unstarted makes the held child exit 127 without exec'ing it. */
+static int cancel(struct hk_target *t)
+{
+	close(t->go_fd);
+	t->go_fd = -1;
+	reap(t);
+	return 128 + hk_stop_signal;
+}
+
 int hk_target_release(struct hk_target *t)
 {
 	int e;
 	ssize_t n;
 
+	if (hk_stopping())
+		return cancel(t);
 	t->start = hk_now();
 	if (write(t->go_fd, "g", 1) != 1) {
 		hk_err("cannot start the command: %s", strerror(errno));

@@ -35,7 +35,9 @@ struct hk_target {
 int hk_target_check_command(char *const argv[]);
 /* Forks the command (after hk_target_check_command); the child blocks until released. 0 or exit code. */
 int hk_target_launch(struct hk_target *t, char *const argv[]);
-/* Lets the child exec; 0 on success, 127/126 with a one-line error when execvp failed. */
+/* Lets the child exec; 0 on success, 127/126 with a one-line error when execvp failed.
+ * After a stop signal the command is not started (the child is reaped) and
+ * 128+signal is returned. */
 int hk_target_release(struct hk_target *t);
 /* Watches an existing PID (-p); prints "no such process: PID" and returns 1 when it does not exist. */
 int hk_target_open(struct hk_target *t, pid_t pid);
