@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hk_util.h"
@@ -93,6 +94,69 @@ int hk_opts_parse(const struct argp *argp, int argc, char **argv)
 	return argp_parse(argp, argc, argv, 0, NULL, NULL);
 }
 
+/* What /proc/PID/status says of a -p PID. */
+struct pid_info {
+	char state; /* 'Z' for a zombie */
+	pid_t tgid; /* != pid for a thread that is not its process's leader */
+	bool kthread; /* a kernel thread: no user space to trace */
+};
+
+/* Fills *pi from /proc/PID/status; -1 when it cannot be read. */
+static int read_pid_info(pid_t pid, struct pid_info *pi)
+{
+	char path[64], line[256];
+	int kthread = -1; /* -1: no Kthread line (kernels before 6.0) */
+	bool has_mm = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	memset(pi, 0, sizeof(*pi));
+	pi->tgid = pid;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", &pi->state);
+		else if (!strncmp(line, "Tgid:", 5))
+			sscanf(line + 5, "%d", &pi->tgid);
+		else if (!strncmp(line, "Kthread:", 8))
+			sscanf(line + 8, "%d", &kthread);
+		else if (!strncmp(line, "VmSize:", 7))
+			has_mm = true;
+	}
+	fclose(f);
+	/* without the Kthread line: a live task without memory of its own is one */
+	pi->kthread = kthread >= 0 ? kthread == 1 : !has_mm && pi->state != 'Z';
+	return 0;
+}
+
+/* -p must name a live user-space process, by its (thread-group leader) pid:
+ * a zombie would never end the run, a thread id or a kernel thread would
+ * count nothing. */
+static int check_pid(pid_t pid)
+{
+	struct pid_info pi;
+
+	if (read_pid_info(pid, &pi)) {
+		if (kill(pid, 0) && errno == ESRCH) {
+			hk_err("no such process: %d", (int)pid);
+			return 1;
+		}
+		return 0; /* no /proc to tell more: the trace will see */
+	}
+	if (pi.state == 'Z')
+		hk_err("pid %d has exited", (int)pid);
+	else if (pi.tgid != pid)
+		hk_err("pid %d is a thread of process %d; trace -p %d", (int)pid, (int)pi.tgid,
+		       (int)pi.tgid);
+	else if (pi.kthread)
+		hk_err("pid %d is a kernel thread", (int)pid);
+	else
+		return 0;
+	return 1;
+}
+
 int hk_opts_check(bool need_target)
 {
 	if (hk_opts.pid && hk_opts.cmd) {
@@ -103,9 +167,5 @@ int hk_opts_check(bool need_target)
 		hk_err("nothing to trace: give -p PID or -- COMMAND [ARGS...] (see --help)");
 		return 2;
 	}
-	if (hk_opts.pid && kill(hk_opts.pid, 0) && errno == ESRCH) {
-		hk_err("no such process: %d", (int)hk_opts.pid);
-		return 1;
-	}
-	return 0;
+	return hk_opts.pid ? check_pid(hk_opts.pid) : 0;
 }

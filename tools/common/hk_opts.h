@@ -46,8 +46,10 @@ int hk_opts_split_command(int argc, char **argv);
 int hk_opts_parse(const struct argp *argp, int argc, char **argv);
 
 /* After argp_parse: checks that exactly one of -p PID / -- COMMAND was given
- * (need_target) or at most one (!need_target), and that PID exists.  Prints a
- * one-line error and returns the exit code (2 usage, 1 no such process), 0 when fine. */
+ * (need_target) or at most one (!need_target), and that PID is a live
+ * user-space process given by its process id (not a zombie, a thread id or a
+ * kernel thread).  Prints a one-line error and returns the exit code (2 usage,
+ * 1 a PID that cannot be traced), 0 when fine. */
 int hk_opts_check(bool need_target);
 
 #endif
