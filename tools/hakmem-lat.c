@@ -930,6 +930,7 @@ static int trace(struct run *r)
 		hk_err("tracing pid %d ... Ctrl-C to end", (int)r->t->pid);
 	if (!rc)
 		rc = env.interval > 0 ? run_periodic(r) : run_once(r);
+	hk_target_terminate(r->t); /* --duration, COUNT: the command does not outlive the run */
 	hk_links_destroy(&r->links);
 	if (!rc && r->svg)
 		write_svg(r);

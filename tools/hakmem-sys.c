@@ -276,6 +276,7 @@ static int trace(struct report *r, struct hk_target *t)
 		hk_target_wait(t, hk_opts.duration);
 		r->secs = (t->exited || t->end > 0 ? t->end : hk_now()) - t->start;
 		rc = collect(skel, r) ? hk_bpf_fail("read the counters", ENOMEM) : 0;
+		hk_target_terminate(t); /* --duration: the command does not outlive the run */
 	}
 	hk_links_destroy(&links);
 	sys_bpf__destroy(skel);

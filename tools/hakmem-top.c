@@ -485,10 +485,8 @@ static int finish_target(void)
 {
 	if (!run.have_target)
 		return 0;
-	if (!hk_target_wait(&run.target, 0.001) && !hk_stopping()) {
-		kill(run.target.pid, SIGTERM);
-		hk_target_wait(&run.target, 2.0);
-	}
+	hk_target_wait(&run.target, 0.001);
+	hk_target_terminate(&run.target);
 	return hk_target_exit_code(&run.target);
 }
 

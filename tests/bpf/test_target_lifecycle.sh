@@ -119,4 +119,32 @@ done
 kill "$zparent" "$threaded"
 wait "$zparent" "$threaded" 2>/dev/null || true
 
+# --- The trace ends before the command (--duration, lat's COUNT, top's -n):
+# the command does not outlive it; it gets SIGTERM, and its status (143) is
+# the tool's.  With -p the process keeps running.
+# ends_command LABEL TOOL ARGS...: runs exec_tool TOOL ARGS -- a 30 s sleep.
+ends_command() {
+	local label=$1 rc=0 cmd
+	shift
+	rm -f "$TMP/cmd.pid"
+	(exec_tool "$@" -- sh -c 'echo $$ >"$1"; exec sleep 30' _ "$TMP/cmd.pid") \
+		>"$TMP/tool.out" 2>"$TMP/tool.err" || rc=$?
+	cmd=$(cat "$TMP/cmd.pid")
+	gone "$cmd" 1 || { kill "$cmd"; fail "$label: the command outlived the trace"; }
+	assert_eq "$label: exit status (the command's, SIGTERM)" 143 "$rc"
+}
+ends_command "sys --duration" sys --duration 0.5 --json -o "$TMP/d.json"
+assert_eq "sys --duration: report" "143 False" "$(jget "$TMP/d.json" "'%s %s' % (j['exit_status'], j['complete'])")"
+ends_command "lat --duration" lat --duration 0.5 -o /dev/null
+ends_command "lat INTERVAL COUNT" lat -o /dev/null 0.2 2
+ends_command "top --duration" top -d 0.2 --duration 0.5
+ends_command "top -n" top -d 0.2 -n 2
+sleep 30 &
+sleeper=$!
+(exec_tool lat -p "$sleeper" --duration 0.5 -o /dev/null) 2>/dev/null || fail "lat -p --duration exited $?"
+kill -0 "$sleeper" || fail "lat -p --duration: the process was killed"
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null || true
+echo "ok: lat -p --duration leaves the process running"
+
 echo PASS

@@ -268,6 +268,18 @@ int hk_target_exit_code(const struct hk_target *t)
 	return 1;
 }
 
+void hk_target_terminate(struct hk_target *t)
+{
+	double end = t->end;
+
+	if (!t->launched || t->exited || t->go_fd >= 0)
+		return;
+	kill(t->pid, SIGTERM);
+	if (!poll_exit(t, KILL_GRACE_S, false))
+		hk_target_abort(t);
+	t->end = end > 0 ? end : t->end; /* the run ended when the trace did */
+}
+
 void hk_target_abort(struct hk_target *t)
 {
 	if (!t->launched || t->exited)

@@ -8,6 +8,7 @@
  *   ... attach ...
  *   hk_target_release(&t)                child execvp()s now
  *   hk_target_wait(&t, duration)         until exit, Ctrl-C or timeout
+ *   hk_target_terminate(&t)              a command the trace did not outlast
  *   exit(hk_target_exit_code(&t))
  */
 #ifndef HK_TARGET_H
@@ -52,6 +53,11 @@ int hk_target_track(struct hk_target *t, int procs_map_fd);
 bool hk_target_wait(struct hk_target *t, double timeout_s);
 /* Shell-style exit code of a launched target: its status, or 128+signal; 0 for -p targets. */
 int hk_target_exit_code(const struct hk_target *t);
+/* Ends a released command that is still running when the trace ends before
+ * it (--duration, an interval COUNT, a quit key): SIGTERM, then SIGKILL if it
+ * is still there after a grace period; reaped, so its status is known.  A -p
+ * process is left alone.  t->end stays when the trace ended. */
+void hk_target_terminate(struct hk_target *t);
 /* Kills and reaps a launched child that must not run (setup failed before release). */
 void hk_target_abort(struct hk_target *t);
 /* Closes the descriptors (does not touch the process). */
