@@ -60,6 +60,7 @@ struct report {
 	enum hk_lib_source lib_src;
 	const struct hk_target *t;
 	double secs;
+	bool complete; /* ended with the target and its children, not by Ctrl-C or --duration */
 	uint64_t dropped;
 };
 
@@ -273,7 +274,8 @@ static int trace(struct report *r, struct hk_target *t)
 	else /* -p: say when counting starts (scripts wait for this line) */
 		hk_err("tracing PID %d and its new children; Ctrl-C to end", (int)t->pid);
 	if (!rc) {
-		hk_target_wait(t, hk_opts.duration);
+		/* Ctrl-C ends the run early even when the command then exits of it */
+		r->complete = hk_target_wait(t, hk_opts.duration) && !hk_stopping();
 		r->secs = (t->exited || t->end > 0 ? t->end : hk_now()) - t->start;
 		rc = collect(skel, r) ? hk_bpf_fail("read the counters", ENOMEM) : 0;
 		hk_target_terminate(t); /* --duration: the command does not outlive the run */
@@ -502,7 +504,7 @@ static void print_json(FILE *f, const struct report *r)
 		hk_json_i64(&j, "exit_status", hk_target_exit_code(t));
 	else
 		hk_json_null(&j, "exit_status");
-	hk_json_bool(&j, "complete", t->done);
+	hk_json_bool(&j, "complete", r->complete);
 	hk_json_double(&j, "duration_s", r->secs);
 	json_calls(&j, "total", r->total.calls);
 	json_calls(&j, "bytes", r->total.bytes);

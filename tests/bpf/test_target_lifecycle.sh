@@ -147,4 +147,14 @@ kill "$sleeper"
 wait "$sleeper" 2>/dev/null || true
 echo "ok: lat -p --duration leaves the process running"
 
+# --- Ctrl-C ends hakmem-sys's run early: the report says complete: false,
+# even though the command then exits of the forwarded signal.
+"$SYS" --json -o "$TMP/c.json" -- sh -c 'echo $$ >"$1"; exec sleep 30' _ "$TMP/cmd.pid" &
+TOOL_PID=$!
+for _ in $(seq 100); do [ "$(cat /proc/"$(cat "$TMP/cmd.pid" 2>/dev/null)"/comm 2>/dev/null)" = sleep ] && break; sleep 0.05; done
+kill -INT "$TOOL_PID"
+wait_tool
+assert_eq "sys SIGINT: exit status" 130 "$ST"
+assert_eq "sys SIGINT: report" "130 False" "$(jget "$TMP/c.json" "'%s %s' % (j['exit_status'], j['complete'])")"
+
 echo PASS
