@@ -972,5 +972,5 @@ int main(int argc, char **argv)
 		rc = 1;
 	free(r.cur.rows);
 	free(r.all.rows);
-	return rc ? rc : hk_target_exit_code(&t);
+	return rc ? rc : hk_target_tool_exit_code(&t);
 }

@@ -704,7 +704,7 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = write_report(&r);
 	if (!rc)
-		rc = over_budget(&r) ? EXIT_OVER_BUDGET : hk_target_exit_code(&t);
+		rc = over_budget(&r) ? EXIT_OVER_BUDGET : hk_target_tool_exit_code(&t);
 	free(r.rows);
 	return rc;
 }

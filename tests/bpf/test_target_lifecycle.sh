@@ -157,4 +157,96 @@ wait_tool
 assert_eq "sys SIGINT: exit status" 130 "$ST"
 assert_eq "sys SIGINT: report" "130 False" "$(jget "$TMP/c.json" "'%s %s' % (j['exit_status'], j['complete'])")"
 
+# --- SIGINT/SIGTERM while the report is blocked on a slow reader: the report
+# still comes whole (a write cut by EINTR lost stdio's buffer: the report
+# ended mid-line, exit 1), then the tool exits 128+signal.
+# slow_report SIG TOOL ARGS...: the tool's output goes to a pipe of 4 KiB that
+# is read only once the tool blocks writing it and got SIG; $TMP/report.
+slow_report() {
+	local sig=$1 reader i
+	shift
+	rm -f "$TMP"/fifo*
+	mkfifo "$TMP/fifo"
+	"$PY" tests/bpf/workloads/slow_reader.py "$TMP/fifo" "$TMP/report" &
+	reader=$!
+	until [ -e "$TMP/fifo.ready" ]; do sleep 0.01; done
+	exec_tool "$@" >"$TMP/fifo" 2>"$TMP/tool.err" &
+	TOOL_PID=$!
+	for ((i = 0; i < 600; i++)); do # syscall 1: write (x86_64)
+		[ "$(cut -d' ' -f1 "/proc/$TOOL_PID/syscall" 2>/dev/null)" = 1 ] && break
+		sleep 0.05
+	done
+	[ "$i" -lt 600 ] || fail "$*: never blocked writing its report"
+	kill -"$sig" "$TOOL_PID"
+	sleep 0.3 # the signal lands while the write is blocked
+	touch "$TMP/fifo.go"
+	wait_tool
+	wait "$reader"
+	echo "  [$ST] $(wc -c <"$TMP/report") bytes of report; stderr: $(head -c 200 "$TMP/tool.err")"
+}
+for sig in INT TERM; do
+	want=$((128 + $(kill -l $sig)))
+	slow_report $sig sys --json -- sh -c 'for i in $(seq 80); do /bin/true; done' # sh, seq, 80 true
+	assert_eq "sys SIG$sig while writing: exit status" "$want" "$ST"
+	assert_eq "sys SIG$sig while writing: whole report" "82 processes, exit 0, complete True" \
+		"$(jget "$TMP/report" "'%d processes, exit %s, complete %s' % (len(j['processes']), j['exit_status'], j['complete'])")"
+	slow_report $sig lat -C --json -- sh -c 'LD_PRELOAD="$1" exec bench/bench_mid_large_mt 2 20000 256 1 >/dev/null' _ "$LIB"
+	assert_eq "lat SIG$sig while writing: exit status" "$want" "$ST"
+	assert_eq "lat SIG$sig while writing: whole report" True "$(jget "$TMP/report" "'refill' in j['events']")"
+	slow_report $sig top --json -d 0.02 -- sleep 30
+	assert_eq "top SIG$sig while writing: exit status" "$want" "$ST"
+	"$PY" -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/report" ||
+		fail "top SIG$sig while writing: a JSON line was cut"
+	echo "ok: top SIG$sig while writing: $(wc -l <"$TMP/report") whole JSON lines"
+done
+
+# A reader that never reads: a second signal ends the tool at once.
+rm -f "$TMP"/fifo*
+mkfifo "$TMP/fifo"
+exec 7<>"$TMP/fifo" # held open, never read
+"$PY" -c 'import fcntl, sys; fcntl.fcntl(7, 1031, 4096)'
+exec_tool sys --json -- sh -c 'for i in $(seq 80); do /bin/true; done' >"$TMP/fifo" 2>/dev/null &
+TOOL_PID=$!
+for ((i = 0; i < 600; i++)); do
+	[ "$(cut -d' ' -f1 "/proc/$TOOL_PID/syscall" 2>/dev/null)" = 1 ] && break
+	sleep 0.05
+done
+kill -TERM "$TOOL_PID"
+sleep 0.3
+kill -0 "$TOOL_PID" 2>/dev/null || fail "sys: one SIGTERM while writing ended it before the report"
+kill -TERM "$TOOL_PID"
+gone "$TOOL_PID" 3 || { kill -KILL "$TOOL_PID"; fail "sys: a second SIGTERM did not end it"; }
+wait_tool
+exec 7>&-
+assert_eq "sys: second SIGTERM while blocked writing: exit status" 143 "$ST"
+
+# --- ... and Ctrl-C still stops each tool promptly while it traces (its
+# waits still return on the signal).
+# stops_promptly LABEL TOOL ARGS...: SIGINT after 1 s; the tool is gone 3 s later.
+stops_promptly() {
+	local label=$1 i
+	shift
+	exec_tool "$@" >/dev/null 2>&1 &
+	TOOL_PID=$!
+	sleep 1
+	kill -INT "$TOOL_PID"
+	for ((i = 0; i < 60; i++)); do
+		kill -0 "$TOOL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ "$i" -lt 60 ] || { kill -KILL "$TOOL_PID"; fail "$label: still running 3 s after SIGINT"; }
+	wait_tool
+	echo "ok: $label stopped by SIGINT (exit $ST)"
+}
+sleep 60 &
+sleeper=$!
+stops_promptly "sys -- COMMAND" sys -- sleep 30
+stops_promptly "sys -p" sys -p "$sleeper"
+stops_promptly "lat -- COMMAND" lat -- sleep 30
+stops_promptly "lat periodic -p" lat -p "$sleeper" 0.3
+stops_promptly "top -- COMMAND" top -d 0.3 -- sleep 30
+stops_promptly "top" top -d 0.3
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null || true
+
 echo PASS

@@ -101,6 +101,7 @@ int hk_target_launch(struct hk_target *t, char *const argv[])
 	t->go_fd = go[1];
 	t->err_fd = er[0];
 	t->launched = true;
+	hk_child_pid = t->pid;
 	t->name = argv[0];
 	t->pidfd = pidfd_open_(t->pid);
 	return 0;
@@ -110,11 +111,13 @@ static void reap(struct hk_target *t)
 {
 	int r = 0;
 
-	/* our SIGINT handler has no SA_RESTART: a Ctrl-C must not lose the status */
+	/* should a handler come without SA_RESTART, a Ctrl-C must not lose the status */
 	while (t->launched && (r = waitpid(t->pid, &t->status, 0)) < 0 && errno == EINTR)
 		;
 	if (r < 0)
 		t->status = 0;
+	if (t->launched)
+		hk_child_pid = 0; /* reaped: the pid may be reused */
 	t->exited = true;
 	t->end = hk_now();
 }
@@ -278,6 +281,13 @@ void hk_target_terminate(struct hk_target *t)
 	if (!poll_exit(t, KILL_GRACE_S, false))
 		hk_target_abort(t);
 	t->end = end > 0 ? end : t->end; /* the run ended when the trace did */
+}
+
+int hk_target_tool_exit_code(const struct hk_target *t)
+{
+	if (t->launched && hk_stopping())
+		return 128 + hk_stop_signal;
+	return hk_target_exit_code(t);
 }
 
 void hk_target_abort(struct hk_target *t)

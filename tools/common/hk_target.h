@@ -9,7 +9,7 @@
  *   hk_target_release(&t)                child execvp()s now
  *   hk_target_wait(&t, duration)         until exit, Ctrl-C or timeout
  *   hk_target_terminate(&t)              a command the trace did not outlast
- *   exit(hk_target_exit_code(&t))
+ *   exit(hk_target_tool_exit_code(&t))
  */
 #ifndef HK_TARGET_H
 #define HK_TARGET_H
@@ -58,6 +58,10 @@ int hk_target_exit_code(const struct hk_target *t);
  * is still there after a grace period; reaped, so its status is known.  A -p
  * process is left alone.  t->end stays when the trace ended. */
 void hk_target_terminate(struct hk_target *t);
+/* The tool's exit status with a launched command: 128+signal once SIGINT or
+ * SIGTERM came (also when it came after the command exited, while the report
+ * was written), else hk_target_exit_code. */
+int hk_target_tool_exit_code(const struct hk_target *t);
 /* Kills and reaps a launched child that must not run (setup failed before release). */
 void hk_target_abort(struct hk_target *t);
 /* Closes the descriptors (does not touch the process). */

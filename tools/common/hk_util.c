@@ -9,6 +9,7 @@
 #include <time.h>
 
 volatile sig_atomic_t hk_stop_signal;
+volatile sig_atomic_t hk_child_pid;
 static const char *progname;
 
 void hk_set_progname(const char *name)
@@ -48,8 +49,21 @@ void hk_dbg(bool verbose, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Dies of sig as if it had no handler, taking the launched command along. */
+static void die_of(int sig)
+{
+	if (hk_child_pid > 0)
+		kill((pid_t)hk_child_pid, SIGTERM);
+	signal(sig, SIG_DFL);
+	raise(sig); /* delivered when the handler returns */
+}
+
 static void on_stop(int sig)
 {
+	/* A second one: what the first waits for (a report blocked on a reader
+	 * that does not read, a -o FIFO nobody opens) will not come. */
+	if (hk_stop_signal)
+		die_of(sig);
 	hk_stop_signal = sig;
 }
 
@@ -60,7 +74,12 @@ int hk_signals_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: poll/waitpid/nanosleep must return so we can report. */
+	/* SA_RESTART: a write of the report must not fail half-way with EINTR
+	 * (stdio drops what it had buffered: the report would be cut).  The
+	 * waits that must notice a stop are poll, epoll_wait and nanosleep,
+	 * which return EINTR even so; waitpid and read are only used where the
+	 * other side is about to answer. */
+	sa.sa_flags = SA_RESTART;
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
 		return -errno;
 	return 0;
