@@ -249,4 +249,19 @@ stops_promptly "top" top -d 0.3
 kill "$sleeper"
 wait "$sleeper" 2>/dev/null || true
 
+# --- The output pipe closed (`| head -1`): the tool dies of SIGPIPE (141) as
+# any pipeline member, but does not leave its command running.
+for tool in "top -d 0.2" "lat 0.2"; do
+	rm -f "$TMP/cmd.pid"
+	set +o pipefail
+	(exec_tool $tool -- sh -c 'echo $$ >"$1"; exec sleep 30' _ "$TMP/cmd.pid") 2>"$TMP/tool.err" | head -1 >/dev/null
+	rc=${PIPESTATUS[0]}
+	set -o pipefail
+	cmd=$(cat "$TMP/cmd.pid")
+	gone "$cmd" 2 || { kill "$cmd"; fail "$tool | head -1: the command outlived the tool"; }
+	assert_eq "$tool | head -1: exit status" 141 "$rc"
+	[ -s "$TMP/tool.err" ] && fail "$tool | head -1: stderr: $(cat "$TMP/tool.err")"
+	echo "ok: $tool | head -1: the command was terminated"
+done
+
 echo PASS

@@ -67,9 +67,16 @@ static void on_stop(int sig)
 	hk_stop_signal = sig;
 }
 
+/* A closed output pipe (`| head`) ends the tool as it ends any pipeline
+ * member, silently with 141, but not before the command is told to go. */
+static void on_pipe(int sig)
+{
+	die_of(sig);
+}
+
 int hk_signals_install(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, pipe_sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -80,7 +87,10 @@ int hk_signals_install(void)
 	 * which return EINTR even so; waitpid and read are only used where the
 	 * other side is about to answer. */
 	sa.sa_flags = SA_RESTART;
-	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+	pipe_sa = sa;
+	pipe_sa.sa_handler = on_pipe;
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGPIPE, &pipe_sa, NULL))
 		return -errno;
 	return 0;
 }

@@ -13,7 +13,8 @@
 /* Set by SIGINT/SIGTERM (hk_signals_install); holds the signal number. */
 extern volatile sig_atomic_t hk_stop_signal;
 /* The launched command while it runs (set by hk_target), else 0: it gets
- * SIGTERM when the tool dies of a signal it handles (see hk_signals_install). */
+ * SIGTERM when the tool dies of a signal it handles (a second stop signal,
+ * SIGPIPE; see hk_signals_install). */
 extern volatile sig_atomic_t hk_child_pid;
 
 /* Name used in messages ("hakmem-sys"); defaults to the executable's name. */
@@ -27,7 +28,8 @@ void hk_dbg(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2,
 
 /* SIGINT/SIGTERM set hk_stop_signal, with SA_RESTART: writes complete, while
  * poll/epoll_wait/nanosleep still return EINTR.  A second one kills the tool
- * (and sends hk_child_pid SIGTERM) when what the first waits for never ends. */
+ * (and sends hk_child_pid SIGTERM) when what the first waits for never ends.
+ * SIGPIPE kills the tool as by default (exit 141), hk_child_pid getting SIGTERM. */
 int hk_signals_install(void);
 /* True once SIGINT/SIGTERM arrived. */
 static inline bool hk_stopping(void)
