@@ -135,6 +135,9 @@ ends_command() {
 }
 ends_command "sys --duration" sys --duration 0.5 --json -o "$TMP/d.json"
 assert_eq "sys --duration: report" "143 False" "$(jget "$TMP/d.json" "'%s %s' % (j['exit_status'], j['complete'])")"
+ends_command "sys --duration (text)" sys --duration 0.5 -o "$TMP/d.txt"
+grep -q '(exit status 143, 0\.[0-9]* s, 1 process)' "$TMP/d.txt" ||
+	fail "sys --duration: status line: $(head -1 "$TMP/d.txt")"
 ends_command "lat --duration" lat --duration 0.5 -o /dev/null
 ends_command "lat INTERVAL COUNT" lat -o /dev/null 0.2 2
 ends_command "top --duration" top -d 0.2 --duration 0.5

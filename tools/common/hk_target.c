@@ -281,6 +281,7 @@ void hk_target_terminate(struct hk_target *t)
 	if (!poll_exit(t, KILL_GRACE_S, false))
 		hk_target_abort(t);
 	t->end = end > 0 ? end : t->end; /* the run ended when the trace did */
+	t->done = followed_gone(t); /* its children are not terminated: say if they run */
 }
 
 int hk_target_tool_exit_code(const struct hk_target *t)
