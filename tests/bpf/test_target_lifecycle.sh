@@ -26,22 +26,32 @@ exec_tool() {
 # catch_held TOOL ARGS...: starts exec_tool TOOL ARGS in the background
 # ($TOOL_PID; output in $TMP/tool.out, tool.err) and freezes it (SIGSTOP)
 # while its launched command is still held before exec; the held child's pid
-# goes to $HELD.  Fails when the tool released it before it was caught.
+# goes to $HELD.  A tool that released its command before it was caught (a
+# busy machine) is killed and started again, and $TMP/ran, which the commands
+# here create when they run, removed.
 catch_held() {
-	local catcher
-	rm -f "$TMP/pid" "$TMP/pid.ready"
-	"$PY" tests/bpf/workloads/held_child.py "$TMP/pid" >"$TMP/held" &
-	catcher=$!
-	while [ ! -e "$TMP/pid.ready" ]; do sleep 0.01; done
-	exec_tool "$@" >"$TMP/tool.out" 2>"$TMP/tool.err" &
-	TOOL_PID=$!
-	echo "$TOOL_PID" >"$TMP/pid.tmp"
-	mv "$TMP/pid.tmp" "$TMP/pid"
-	wait "$catcher" || fail "$1: could not catch the command held before exec"
-	HELD=$(cat "$TMP/held")
+	local catcher try rc
+	for try in 1 2 3 4 5; do
+		rm -f "$TMP/pid" "$TMP/pid.ready" "$TMP/ran"
+		"$PY" tests/bpf/workloads/held_child.py "$TMP/pid" >"$TMP/held" &
+		catcher=$!
+		while [ ! -e "$TMP/pid.ready" ]; do sleep 0.01; done
+		exec_tool "$@" >"$TMP/tool.out" 2>"$TMP/tool.err" &
+		TOOL_PID=$!
+		echo "$TOOL_PID" >"$TMP/pid.tmp"
+		mv "$TMP/pid.tmp" "$TMP/pid"
+		rc=0
+		wait "$catcher" || rc=$?
+		[ "$rc" -eq 0 ] && { HELD=$(cat "$TMP/held"); return 0; }
+		kill -KILL "$TOOL_PID" 2>/dev/null || true
+		wait "$TOOL_PID" 2>/dev/null || true
+		sleep 0.2
+	done
+	fail "$1: could not catch the command held before exec"
 }
 
-# gone PID SECONDS: true once PID has exited (and been reaped) within SECONDS.
+# gone PID SECONDS: true once PID has exited within SECONDS (a zombie counts:
+# an orphan's new parent may be slow to reap it).
 gone() {
 	local i
 	for ((i = 0; i < $2 * 20; i++)); do
@@ -61,7 +71,6 @@ wait_tool() {
 # --- The tool SIGKILLed while attaching: the held child must not hang on
 # its go pipe forever (it sees EOF and exits without running the command).
 for tool in sys lat top; do
-	rm -f "$TMP/ran"
 	catch_held $tool -- sh -c 'touch "$1"' _ "$TMP/ran"
 	kill -KILL "$TOOL_PID"
 	wait "$TOOL_PID" 2>/dev/null || true
@@ -74,7 +83,6 @@ done
 # started, so it never runs; the tool exits 128+signal.
 for tool in sys lat top; do
 	for sig in INT TERM; do
-		rm -f "$TMP/ran"
 		catch_held $tool -- sh -c 'touch "$1"' _ "$TMP/ran"
 		kill -"$sig" "$TOOL_PID"
 		kill -CONT "$TOOL_PID"

@@ -7,8 +7,9 @@
 #
 # Busy-polls for a child of the tool, SIGSTOPs the tool, then checks the child
 # is still held: the tool still has the write end of a pipe (fd > 2) whose
-# read end the child waits on, i.e. the go pipe has not been written and
-# closed (hk_target_release closes it right after the go byte).  Prints the child's
+# read end the child has (hk_target_release closes it right after the go
+# byte), and the child sleeps in read(2) on it (the go byte, had it been
+# written just before the stop, would have woken it).  Prints the child's
 # pid and exits 0 with the tool stopped; exits 1 (tool resumed) when the tool
 # released the command before it could be caught, 2 when the tool exited.
 # Sending signals to the stopped tool and SIGCONT is the caller's business.
@@ -71,6 +72,24 @@ def tool_pid(path):
     sys.exit(2)
 
 
+def blocked_in_read(child, tool_comm):
+    """True once the child sleeps in read(2) (x86_64: syscall 0) with the tool
+    stopped: the go byte was not written, or the read would have returned.
+    False once it is past that (exec'd, exited)."""
+    for _ in range(4000):
+        try:
+            with open(f"/proc/{child}/comm") as f:
+                if f.read().strip() != tool_comm:
+                    return False
+            with open(f"/proc/{child}/syscall") as f:
+                if f.read().split()[0] == "0":
+                    return True
+        except (OSError, IndexError):
+            return False
+        time.sleep(0.0005)
+    return False
+
+
 def main():
     tool = tool_pid(sys.argv[1])
     deadline = time.monotonic() + 20
@@ -83,7 +102,9 @@ def main():
         os.kill(tool, signal.SIGSTOP)
         stopped(tool)
         child = kids[0]
-        if pipes(tool, write_only=True) & pipes(child, 0):
+        with open(f"/proc/{tool}/comm") as f:
+            comm = f.read().strip()
+        if pipes(tool, write_only=True) & pipes(child, 0) and blocked_in_read(child, comm):
             print(child)
             sys.exit(0)
         os.kill(tool, signal.SIGCONT)
