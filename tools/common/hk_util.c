@@ -58,12 +58,19 @@ static void die_of(int sig)
 	raise(sig); /* delivered when the handler returns */
 }
 
+#define FORCE_AFTER_S 1.0 /* a double Ctrl-C is one impatient stop, not a kill */
+
 static void on_stop(int sig)
 {
-	/* A second one: what the first waits for (a report blocked on a reader
-	 * that does not read, a -o FIFO nobody opens) will not come. */
-	if (hk_stop_signal)
+	static double first; /* hk_now() is async-signal-safe (clock_gettime) */
+
+	/* A second one, a while after the first: what the first waits for (a
+	 * report blocked on a reader that does not read, a -o FIFO nobody
+	 * opens) is not coming. */
+	if (hk_stop_signal && hk_now() - first >= FORCE_AFTER_S)
 		die_of(sig);
+	if (!hk_stop_signal)
+		first = hk_now();
 	hk_stop_signal = sig;
 }
 

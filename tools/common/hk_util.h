@@ -27,8 +27,9 @@ void hk_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hk_dbg(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* SIGINT/SIGTERM set hk_stop_signal, with SA_RESTART: writes complete, while
- * poll/epoll_wait/nanosleep still return EINTR.  A second one kills the tool
- * (and sends hk_child_pid SIGTERM) when what the first waits for never ends.
+ * poll/epoll_wait/nanosleep still return EINTR.  A second one, a second or
+ * more after the first, kills the tool (and sends hk_child_pid SIGTERM): what
+ * the first waits for is not coming.
  * SIGPIPE kills the tool as by default (exit 141), hk_child_pid getting SIGTERM. */
 int hk_signals_install(void);
 /* True once SIGINT/SIGTERM arrived. */
