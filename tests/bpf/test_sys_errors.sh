@@ -17,6 +17,16 @@ expect 126 "hakmem-sys: cannot execute: $TMP/noexec: permission denied" "$SYS" -
 expect 2 "hakmem-sys: nothing to trace: give -p PID or -- COMMAND [ARGS...] (see --help)" "$SYS"
 expect 2 "hakmem-sys: -p PID and -- COMMAND are exclusive" "$SYS" -p 1 -- true
 expect 1 "hakmem-sys: /bin/true: no \"hakmem\" USDT probes in this file" "$SYS" -L /bin/true -- true
+# Usage errors name the tool as it names itself; "--" needs a command; the
+# tool is not a process it can trace.
+expect 2 "hakmem-sys: invalid option -- 'Q'" "$SYS" -Q
+expect 2 "hakmem-sys: nothing after --: give COMMAND [ARGS...]" "$SYS" --
+set +e
+sh -c 'exec "$0" -p $$' "$SYS" 2>"$TMP/err.txt"
+rc=$?
+set -e
+assert_eq "-p of itself: exit" 1 "$rc"
+grep -Eqx "hakmem-sys: pid [0-9]+ is this tool itself" "$TMP/err.txt" || fail "-p of itself: $(cat "$TMP/err.txt")"
 # A --max list with an empty item or a syscall twice is a usage error, not
 # silently a smaller budget (or none at all, for --max '').
 for m in "" ",mmap=1" "mmap=1," "mmap=1,,brk=2" "mmap=1,mmap=2"; do

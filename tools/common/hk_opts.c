@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "hk_util.h"
 
 struct hk_opts hk_opts;
@@ -89,9 +90,17 @@ int hk_opts_split_command(int argc, char **argv)
 
 int hk_opts_parse(const struct argp *argp, int argc, char **argv)
 {
+	int n;
+
 	argp_err_exit_status = 2; /* like other CLI tools, not EX_USAGE (64) */
-	argc = hk_opts_split_command(argc, argv);
-	return argp_parse(argp, argc, argv, 0, NULL, NULL);
+	n = hk_opts_split_command(argc, argv);
+	if (n < argc && !hk_opts.cmd) { /* hakmem-top -- would watch everything */
+		hk_err("nothing after --: give COMMAND [ARGS...]");
+		return 2;
+	}
+	/* getopt's messages start with argv[0]: "hakmem-sys", not "tools/hakmem-sys" */
+	argv[0] = (char *)hk_progname();
+	return argp_parse(argp, n, argv, 0, NULL, NULL);
 }
 
 /* What /proc/PID/status says of a -p PID. */
@@ -145,7 +154,9 @@ static int check_pid(pid_t pid)
 		}
 		return 0; /* no /proc to tell more: the trace will see */
 	}
-	if (pi.state == 'Z')
+	if (pid == getpid())
+		hk_err("pid %d is this tool itself", (int)pid);
+	else if (pi.state == 'Z')
 		hk_err("pid %d has exited", (int)pid);
 	else if (pi.tgid != pid)
 		hk_err("pid %d is a thread of process %d; trace -p %d", (int)pid, (int)pi.tgid,

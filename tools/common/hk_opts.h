@@ -41,8 +41,8 @@ extern const struct argp_child hk_common_children[];
 /* Cuts argv at the first "--": stores the rest in hk_opts.cmd and returns the new argc for argp_parse. */
 int hk_opts_split_command(int argc, char **argv);
 
-/* Splits off "-- COMMAND", then argp_parse()s the rest (usage errors exit 2);
- * returns argp_parse's result. */
+/* Splits off "-- COMMAND", then argp_parse()s the rest (usage errors exit 2,
+ * a "--" with nothing after it too); returns argp_parse's result. */
 int hk_opts_parse(const struct argp *argp, int argc, char **argv);
 
 /* After argp_parse: checks that exactly one of -p PID / -- COMMAND was given
