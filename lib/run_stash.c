@@ -208,16 +208,23 @@ void *hk_runs_alloc(size_t n, size_t align, size_t *dirty)
 	return stashed ? stashed : hk_run_chunks_alloc(pages, 1, dirty);
 }
 
+/* A stashed run holds the free key in its second word (runs.c's take()
+ * clears it when the run is handed out again). */
+static int in_stash(const void *run)
+{
+	return ((const uintptr_t *)run)[1] == hk_free_key;
+}
+
 size_t hk_runs_live_usable(const struct hk_segment *s, const void *p)
 {
 	size_t bytes = hk_runs_usable(s, p);
-	return bytes && ((const uintptr_t *)p)[1] == hk_free_key ? 0 : bytes;
+	return bytes && in_stash(p) ? 0 : bytes;
 }
 
 void hk_runs_free(struct hk_segment *s, void *p, const char *func)
 {
 	size_t bytes = hk_runs_usable(s, p);
-	if (bytes && ((uintptr_t *)p)[1] == hk_free_key) /* in a thread's stash */
+	if (bytes && in_stash(p))
 		hk_fatal_ptr(func, "double free", p);
 	struct hk_heap *h = bytes ? stash_owner() : NULL;
 	if (h) {

@@ -1,5 +1,6 @@
 /* stats.c — summing, printing and writing the counters (see stats.h). */
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 #include "config.h"
 #include "heap.h"
@@ -220,6 +221,7 @@ void hk_stats_atfork_child(void)
 	hk_heap_for_each(reset_heap, NULL);
 	hk_os_counters_reset();
 	large_hits = large_misses = run_grows = 0;
+	memset(heapless_pushes, 0, sizeof(heapless_pushes));
 }
 
 /* HAKMEM_STATS_FILE with every "%p" replaced by the pid, so that the

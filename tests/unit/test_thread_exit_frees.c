@@ -6,9 +6,12 @@
  * thread kept a heap and its arena (1000 threads: 1000 MiB of arenas,
  * 656 MB resident).  A key destructor that runs after hakmem's (a key made
  * later) frees small blocks and runs the same way.  Such frees now go to
- * the blocks' owners without a heap (hk_remote_free_one, the chunks).
+ * the blocks' owners without a heap (hk_remote_free_one, the chunks),
+ * each counted as a remote free and push of one block, in this process's
+ * stats only (a fork child starts from 0).
  */
 #include <pthread.h>
+#include <sys/wait.h>
 
 #include "hk_test.h"
 
@@ -48,6 +51,20 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+/* A fork child counts its own events only: none yet. */
+static void check_child_stats(void)
+{
+	pid_t pid = fork();
+	HK_CHECK(pid >= 0, "fork failed");
+	if (pid == 0) {
+		struct hakmem_stats s = hk_stats();
+		_exit(s.remote_pushes[0] == 0 && s.remote_frees[0] == 0 ? 0 : 1);
+	}
+	int status;
+	HK_CHECK(waitpid(pid, &status, 0) == pid, "waitpid failed");
+	HK_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the fork child inherited the parent's pushes");
+}
+
 int main(void)
 {
 	hk_test_begin("test_thread_exit_frees", "frees after a thread's heap was released at its exit");
@@ -68,6 +85,12 @@ int main(void)
 		 inits, exits);
 	HK_CHECK(after.arena_bytes <= ((uint64_t)8 << 20), "arenas grew to %" PRIu64 " KiB: heaps leaked",
 		 after.arena_bytes >> 10);
+	/* the late destructor's two small blocks, glibc's buffer: one push each */
+	uint64_t pushes = after.remote_pushes[0] - before.remote_pushes[0];
+	uint64_t frees = after.remote_frees[0] - before.remote_frees[0];
+	HK_CHECK(pushes == frees && pushes >= 2 * THREADS, "tiny remote pushes %" PRIu64 ", frees %" PRIu64, pushes,
+		 frees);
+	check_child_stats();
 	hk_pass("thread exit frees");
 	return 0;
 }
