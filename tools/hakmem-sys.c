@@ -515,12 +515,9 @@ static void print_json(FILE *f, const struct report *r)
 	hk_json_finish(&j);
 }
 
-static int write_report(const struct report *r)
+/* Into f, opened before the run (a bad -o path must not cost the run), and closed. */
+static int write_report(const struct report *r, FILE *f)
 {
-	FILE *f = hk_open_output(hk_opts.output);
-
-	if (!f)
-		return 1;
 	if (hk_opts.json)
 		print_json(f, r);
 	else
@@ -678,6 +675,7 @@ int main(int argc, char **argv)
 {
 	struct report r = { 0 };
 	struct hk_target t = { .pid = 0, .pidfd = -1, .go_fd = -1, .err_fd = -1, .procs_fd = -1 };
+	FILE *out;
 	int rc;
 
 	hk_set_progname("hakmem-sys");
@@ -696,13 +694,18 @@ int main(int argc, char **argv)
 		rc = hk_target_check_command(hk_opts.cmd);
 	if (rc)
 		return rc;
+	out = hk_open_output(hk_opts.output);
+	if (!out)
+		return 1;
 	hk_libbpf_setup(hk_opts.verbose);
 	hk_signals_install();
 	r.t = &t;
 	rc = trace(&r, &t);
 	hk_target_close(&t);
 	if (!rc)
-		rc = write_report(&r);
+		rc = write_report(&r, out);
+	else
+		hk_close_output(out);
 	if (!rc)
 		rc = over_budget(&r) ? EXIT_OVER_BUDGET : hk_target_tool_exit_code(&t);
 	free(r.rows);

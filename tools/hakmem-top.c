@@ -240,12 +240,9 @@ static int find_files(void)
 
 static int check_pids(void)
 {
-	for (int i = 0; i < env.npids; i++) {
-		if (!ht_proc_alive(env.pids[i])) {
-			hk_err("no such process: %d", (int)env.pids[i]);
+	for (int i = 0; i < env.npids; i++)
+		if (hk_check_pid(env.pids[i]))
 			return 1;
-		}
-	}
 	return 0;
 }
 

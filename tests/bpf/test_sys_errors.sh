@@ -27,6 +27,10 @@ rc=$?
 set -e
 assert_eq "-p of itself: exit" 1 "$rc"
 grep -Eqx "hakmem-sys: pid [0-9]+ is this tool itself" "$TMP/err.txt" || fail "-p of itself: $(cat "$TMP/err.txt")"
+# -o is opened before anything runs: a bad path costs no run.
+expect 1 "hakmem-sys: cannot write /nonexistent/dir/r: No such file or directory" \
+	"$SYS" -o /nonexistent/dir/r -- touch "$TMP/started"
+[ ! -e "$TMP/started" ] || fail "the command ran though -o's path is bad"
 # A --max list with an empty item or a syscall twice is a usage error, not
 # silently a smaller budget (or none at all, for --max '').
 for m in "" ",mmap=1" "mmap=1," "mmap=1,,brk=2" "mmap=1,mmap=2"; do

@@ -35,6 +35,8 @@ expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 [ "$("$TOP" --version)" = "hakmem-top 0.1" ] || fail "--version: $("$TOP" --version 2>&1)"
 
 expect 2 "^hakmem-top: nothing after --: give COMMAND \[ARGS...\]\$" "$TOP" -b -n 1 --
+# -p is checked as in sys and lat: a kernel thread is no process to watch.
+expect 1 "^hakmem-top: pid 2 is a kernel thread\$" "$TOP" -b -n 1 -p 2
 # An empty item in a PID list is a usage error (-p , would watch everything).
 "$TOP" -b -n 1 -p , >/dev/null 2>"$TMP/err" && fail "-p , was accepted"
 grep -qx "hakmem-top: invalid PID list: ','" "$TMP/err" || fail "-p ,: $(cat "$TMP/err")"

@@ -143,7 +143,7 @@ static int read_pid_info(pid_t pid, struct pid_info *pi)
 /* -p must name a live user-space process, by its (thread-group leader) pid:
  * a zombie would never end the run, a thread id or a kernel thread would
  * count nothing. */
-static int check_pid(pid_t pid)
+int hk_check_pid(pid_t pid)
 {
 	struct pid_info pi;
 
@@ -178,5 +178,5 @@ int hk_opts_check(bool need_target)
 		hk_err("nothing to trace: give -p PID or -- COMMAND [ARGS...] (see --help)");
 		return 2;
 	}
-	return hk_opts.pid ? check_pid(hk_opts.pid) : 0;
+	return hk_opts.pid ? hk_check_pid(hk_opts.pid) : 0;
 }

@@ -51,5 +51,8 @@ int hk_opts_parse(const struct argp *argp, int argc, char **argv);
  * kernel thread).  Prints a one-line error and returns the exit code (2 usage,
  * 1 a PID that cannot be traced), 0 when fine. */
 int hk_opts_check(bool need_target);
+/* Whether pid is a live user-space process other than this tool, named by
+ * its pid (not a thread id): 0, else 1 with a one-line error. */
+int hk_check_pid(pid_t pid);
 
 #endif
