@@ -47,7 +47,7 @@ expect 1 'hakmem-lat: cannot write /nonexistent/dir/report' -o /nonexistent/dir/
 # --svg's file is opened before anything runs; a full disk is said once.
 expect 1 'hakmem-lat: cannot write /nonexistent/dir/x.svg' --svg /nonexistent/dir/x.svg -- touch "$tmp/started"
 [ ! -e "$tmp/started" ] || { echo "FAIL: the command ran though --svg's path is bad" >&2; status=1; }
-expect 1 'hakmem-lat: error writing the report' -o /dev/full -- true
+expect 1 'hakmem-lat: cannot write the report' -o /dev/full -- true
 # The report file is not open in the command (close-on-exec).
 "$LAT" -o "$tmp/r" -- sh -c 'ls -l /proc/$$/fd/ >"$0"' "$tmp/fds" || fail "fd listing run failed"
 ! grep -q "$tmp/r" "$tmp/fds" || { echo "FAIL: the command holds -o's file: $(cat "$tmp/fds")" >&2; status=1; }

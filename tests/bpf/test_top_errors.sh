@@ -44,7 +44,7 @@ grep -qx "hakmem-top: invalid PID list: ','" "$TMP/err" || fail "-p ,: $(cat "$T
 
 # A report that cannot be written whole is an error; a command that does
 # not exist leaves an earlier report as it was.
-expect 1 "^hakmem-top: error writing the report\$" "$TOP" -b -n 1 -o /dev/full
+expect 1 "^hakmem-top: cannot write the report(: No space left on device)?\$" "$TOP" -b -n 1 -o /dev/full
 echo "an earlier report" >"$TMP/keep.txt"
 expect 127 "^hakmem-top: command not found: no-such-command-hk\$" \
 	"$TOP" -b -n 1 -o "$TMP/keep.txt" -- no-such-command-hk

@@ -111,13 +111,16 @@ static void reap(struct hk_target *t)
 {
 	int r = 0;
 
+	/* Forgotten by the signal handlers before it is reaped, not after: a
+	 * handler running in between would signal a pid already free for reuse.
+	 * Every caller reaps a command that has exited or been killed. */
+	if (t->launched)
+		hk_child_pid = 0;
 	/* should a handler come without SA_RESTART, a Ctrl-C must not lose the status */
 	while (t->launched && (r = waitpid(t->pid, &t->status, 0)) < 0 && errno == EINTR)
 		;
 	if (r < 0)
 		t->status = 0;
-	if (t->launched)
-		hk_child_pid = 0; /* reaped: the pid may be reused */
 	t->exited = true;
 	t->end = hk_now();
 }

@@ -160,15 +160,26 @@ FILE *hk_open_file(const char *path)
 	return f;
 }
 
-int hk_close_file(FILE *f, const char *path)
+/* Closes f (stdout is only flushed); -1 with "cannot write WHAT: why" when
+ * the last flush failed, or just "cannot write WHAT" when an earlier write
+ * did (its errno is long gone: a reason now would be a guess). */
+static int finish_file(FILE *f, const char *what)
 {
 	int bad = ferror(f);
 
-	if (fclose(f) || bad) {
-		hk_err("cannot write %s: %s", path, strerror(bad && errno == 0 ? EIO : errno));
-		return -1;
-	}
-	return 0;
+	errno = 0;
+	if (!(f == stdout ? fflush(f) : fclose(f)) && !bad)
+		return 0;
+	if (errno)
+		hk_err("cannot write %s: %s", what, strerror(errno));
+	else
+		hk_err("cannot write %s", what);
+	return -1;
+}
+
+int hk_close_file(FILE *f, const char *path)
+{
+	return finish_file(f, path);
 }
 
 FILE *hk_open_output(const char *path)
@@ -180,18 +191,7 @@ FILE *hk_open_output(const char *path)
 
 int hk_close_output(FILE *f)
 {
-	int bad;
-
-	if (!f)
-		return 0;
-	bad = ferror(f);
-	if (f == stdout)
-		bad |= fflush(f);
-	else
-		bad |= fclose(f);
-	if (bad)
-		hk_err("error writing the report");
-	return bad ? -1 : 0;
+	return f ? finish_file(f, "the report") : 0;
 }
 
 const char *hk_fmt_bytes(uint64_t bytes, char *buf, size_t len)

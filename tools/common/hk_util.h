@@ -55,7 +55,8 @@ int hk_parse_seconds(const char *s, double *out);
 
 /* Opens the report destination: path NULL or "-" gives stdout; error printed on failure. */
 FILE *hk_open_output(const char *path);
-/* Closes what hk_open_output returned (not stdout); -1 with a message on write error. */
+/* Closes what hk_open_output returned (stdout: flushed); -1 with "cannot
+ * write the report: why" on a write error. */
 int hk_close_output(FILE *f);
 /* Opens path for writing, close-on-exec (a launched command must not hold
  * it), or says why not and returns NULL. */
