@@ -75,7 +75,8 @@ static void fork_prepare(void)
 	hk_tl_fork_holds = 1;
 }
 
-static void fork_parent(void)
+/* The locks fork_prepare took, except the heaps' (parent and child differ there). */
+static void fork_release(void)
 {
 	hk_tl_fork_holds = 0;
 	hk_region_atfork_release();
@@ -83,17 +84,17 @@ static void fork_parent(void)
 	hk_chunks_atfork_release();
 	hk_large_atfork_release();
 	hk_runs_atfork_release();
+}
+
+static void fork_parent(void)
+{
+	fork_release();
 	hk_heap_atfork_parent();
 }
 
 static void fork_child(void)
 {
-	hk_tl_fork_holds = 0;
-	hk_region_atfork_release();
-	hk_registry_atfork_release();
-	hk_chunks_atfork_release();
-	hk_large_atfork_release();
-	hk_runs_atfork_release();
+	fork_release();
 	hk_heap_atfork_child();
 	hk_stats_atfork_child();
 }
