@@ -8,6 +8,7 @@
 #include "api.h"
 #include "heap.h"
 #include "large.h"
+#include "oom.h"
 #include "pool.h"
 #include "reclaim.h"
 #include "remote.h"
@@ -80,7 +81,7 @@ void *hk_alloc_class(unsigned cls, size_t n)
 {
 	uint64_t bit = 1ull << cls;
 	if (__builtin_expect(hk_tl_cold & bit, 1)) {
-		void *p = pop_or_refill(cls);
+		void *p = HK_OOM_RETRY(pop_or_refill(cls));
 		if (!p)
 			errno = ENOMEM;
 		return p;
@@ -88,7 +89,7 @@ void *hk_alloc_class(unsigned cls, size_t n)
 	/* the thread's first slow path for this class: a cold start */
 	int tier = hk_class_tier(cls);
 	hk_probe_cold_start(tier, cls, (long)n);
-	void *p = pop_or_refill(cls);
+	void *p = HK_OOM_RETRY(pop_or_refill(cls));
 	if (p) {
 		hk_tl_cold |= bit;
 		hk_tl_heap->counters.cold_starts[tier]++;
@@ -104,7 +105,7 @@ void *hk_alloc_slow(size_t n)
 	hk_init();
 	if (n <= HK_POOL_MAX)
 		return hk_alloc_class(hk_size_class(n), n);
-	void *p = hk_large_alloc(n, 0, NULL);
+	void *p = HK_OOM_RETRY(hk_large_alloc(n, 0, NULL));
 	if (!p)
 		errno = ENOMEM;
 	return p;

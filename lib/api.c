@@ -9,6 +9,7 @@
 #include "api.h"
 #include "block.h"
 #include "large.h"
+#include "oom.h"
 #include "os.h"
 #include "out.h"
 
@@ -50,7 +51,7 @@ HK_EXPORT void *HK_API(calloc)(size_t n, size_t size)
 	}
 	hk_init();
 	size_t dirty;
-	void *p = hk_large_alloc(total, 0, &dirty);
+	void *p = HK_OOM_RETRY(hk_large_alloc(total, 0, &dirty));
 	if (!p) {
 		errno = ENOMEM;
 		return NULL;
@@ -79,7 +80,7 @@ HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
 	size_t old = usable_size(p, "realloc");
 	if (resize_in_place(p, old, n))
 		return p;
-	void *q = n > HK_POOL_MAX && n > old ? hk_large_alloc_growing(n) : hk_alloc(n);
+	void *q = n > HK_POOL_MAX && n > old ? HK_OOM_RETRY(hk_large_alloc_growing(n)) : hk_alloc(n);
 	if (!q) {
 		errno = ENOMEM;
 		return NULL;
@@ -124,9 +125,9 @@ static void *alloc_aligned(size_t n, size_t align)
 	if (cls >= 0)
 		p = hk_alloc_class((unsigned)cls, n);
 	else if (n <= HK_POOL_MAX && align <= HK_PAGE)
-		p = pool_aligned(n, align);
+		p = HK_OOM_RETRY(pool_aligned(n, align));
 	else
-		p = hk_large_alloc(n, align, NULL);
+		p = HK_OOM_RETRY(hk_large_alloc(n, align, NULL));
 	if (!p)
 		errno = ENOMEM;
 	return p;

@@ -9,6 +9,7 @@
 #include "chunks.h"
 #include "hakmem.h"
 #include "large.h"
+#include "oom.h"
 #include "os.h"
 #include "out.h"
 #include "reclaim.h"
@@ -31,7 +32,7 @@ static void ask_reclaim(struct hk_heap *h, void *self)
 
 /* all: the large tier's free pages go back too, not only those past
  * HAKMEM_LARGE_CACHE_MB. */
-static void flush(int all)
+void hk_flush(int all)
 {
 	struct hk_heap *h = hk_heap_current();
 	hk_heap_for_each(ask_reclaim, h);
@@ -47,7 +48,7 @@ static void flush(int all)
 
 HK_EXPORT void hakmem_flush(void)
 {
-	flush(0);
+	hk_flush(0);
 }
 
 static uint64_t returned_calls(void)
@@ -69,7 +70,7 @@ HK_EXPORT int HK_API(malloc_trim)(size_t pad)
 {
 	(void)pad;
 	uint64_t before = returned_calls();
-	flush(1);
+	hk_flush(1);
 	return returned_calls() != before;
 }
 

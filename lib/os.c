@@ -7,9 +7,11 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
+#include "oom.h"
 #include "os.h"
 
 static struct hk_os_counters counters;
+static uint64_t refusals; /* mmap's ENOMEM: a taken hint place is EEXIST */
 
 /* Hint range for aligned mappings: past the regions' window to 64 TiB. */
 #define HINT_BASE (HK_WINDOW_BASE + HK_WINDOW_SIZE)
@@ -26,9 +28,16 @@ static void *sys_map(void *hint, size_t len, int extra_flags, enum hk_purpose pu
 {
 	void *p = mmap(hint, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra_flags, -1, 0);
+	if (p == MAP_FAILED && errno == ENOMEM)
+		__atomic_fetch_add(&refusals, 1, __ATOMIC_RELAXED);
 	count(counters.map_calls, counters.map_bytes, purpose, len);
 	hk_probe_os_map((long)p, (long)len, purpose);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+uint64_t hk_os_refusals(void)
+{
+	return __atomic_load_n(&refusals, __ATOMIC_RELAXED);
 }
 
 void *hk_os_map(size_t len, enum hk_purpose purpose)
