@@ -44,16 +44,17 @@ HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 
 /* A block of another heap.  A thread that only frees still gets a heap: its
  * outgoing batches and counters live there (and it is the very heap that owns
- * the block when that one was abandoned: adopted just now). */
+ * the block when that one was abandoned: adopted just now).  Past its exit,
+ * or when there is no memory for a heap (RLIMIT_AS reached, the metadata
+ * chunk full), the block goes to its owner alone: free cannot fail, and a
+ * new thread's first free of another's block aborted there. */
 static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
 {
 	struct hk_heap *h = hk_heap_current();
-	if (!h && hk_tl_exited) {
+	if (!h && (hk_tl_exited || !(h = hk_heap_acquire(owner)))) {
 		hk_remote_free_one(owner, cls, b);
 		return;
 	}
-	if (!h && !(h = hk_heap_acquire(owner)))
-		hk_fatal_ptr("free", "no memory for a heap to free", b);
 	if (owner != h) {
 		hk_remote_free(h, owner, cls, b);
 		return;
