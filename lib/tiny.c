@@ -7,13 +7,16 @@
 #include "tiny.h"
 
 /* Superslabs are taken four at a time: a thread that needs several takes the
- * region lock once. */
+ * region lock once.  One, when four cannot be had: under a tight RLIMIT_AS
+ * the other three cost 6 MiB of address space a small program never uses. */
 #define RESERVE_CHUNKS 4
 
 static int reserve_chunks(struct hk_heap *h)
 {
 	size_t len = RESERVE_CHUNKS * HK_CHUNK;
 	void *base = hk_chunks_reuse(len, HK_PURPOSE_SUPERSLAB, &h->fresh_own);
+	if (!base)
+		base = hk_chunks_reuse(len = HK_CHUNK, HK_PURPOSE_SUPERSLAB, &h->fresh_own);
 	if (!base)
 		return -1;
 	h->ss_reserve = (uintptr_t)base;
