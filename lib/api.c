@@ -80,7 +80,12 @@ HK_EXPORT void *HK_API(realloc)(void *p, size_t n)
 	size_t old = usable_size(p, "realloc");
 	if (resize_in_place(p, old, n))
 		return p;
+	int saved = errno;
 	void *q = n > HK_POOL_MAX && n > old ? HK_OOM_RETRY(hk_large_alloc_growing(n)) : hk_alloc(n);
+	if (!q && n <= old) { /* a shrink that found no memory to move to: p holds n bytes as it is */
+		errno = saved;
+		return p;
+	}
 	if (!q) {
 		errno = ENOMEM;
 		return NULL;

@@ -3,7 +3,8 @@
  * NULL with errno ENOMEM (posix_memalign: ENOMEM as its result), and once
  * the blocks are freed, any size of any tier is served again, as glibc
  * does.  Before the relief (lib/oom.h), memory freed as 1 KiB blocks stayed
- * in their class's list: malloc(16) then failed with nothing live.
+ * in their class's list: malloc(16) then failed with nothing live.  And a
+ * realloc that shrinks cannot fail, full as memory is.
  */
 #include <sys/resource.h>
 #include "hk_test.h"
@@ -54,6 +55,25 @@ static void *alloc_by(int api, size_t n, int *err)
 static const char *const api_name[APIS] = {"malloc", "calloc", "realloc", "posix_memalign",
 					   "aligned_alloc", "memalign", "valloc", "pvalloc", "reallocarray"};
 
+/* Memory is full of count n-byte blocks: full of 16-byte ones too, the
+ * first block shrinks to 16 bytes all the same, as glibc's does in place
+ * (it failed with ENOMEM: shrinking moves a block to a smaller class).
+ * Returns the blocks now held. */
+static size_t shrink_when_full(size_t count, size_t n)
+{
+	size_t all = count;
+	while (all < slot_cap && (slots[all] = malloc(16)))
+		all++;
+	memset(slots[0], 7, 16);
+	errno = 0;
+	void *q = realloc(slots[0], 16);
+	HK_CHECK(q != NULL, "memory full: realloc of a %zu-byte block to 16 bytes failed (errno %d)", n, errno);
+	HK_CHECK(errno == 0, "realloc shrinking in place set errno %d", errno);
+	HK_CHECK(((unsigned char *)q)[15] == 7, "realloc shrinking lost the content");
+	slots[0] = q;
+	return all;
+}
+
 /* Fill memory with n-byte blocks from api until it fails (it must, with
  * ENOMEM), then free them all. */
 static void fill_and_free(int api, size_t n)
@@ -67,6 +87,7 @@ static void fill_and_free(int api, size_t n)
 	}
 	HK_CHECK(count < slot_cap, "%s(%zu) never failed", api_name[api], n);
 	HK_CHECK(err == ENOMEM, "%s(%zu) failed with errno %d after %zu blocks", api_name[api], n, err, count);
+	count = shrink_when_full(count, n);
 	while (count)
 		free(slots[--count]);
 }
