@@ -29,6 +29,7 @@
 #include "hk_json.h"
 #include "hk_opts.h"
 #include "hk_target.h"
+#include "hk_track_types.h"
 #include "hk_util.h"
 
 #define ALL_EVENTS ((1u << HL_NEVENTS) - 1)
@@ -216,6 +217,8 @@ struct lat_set {
 	struct lat_row *rows;
 	int n, cap;
 	__u64 unmatched[HL_NEVENTS];
+	__u64 lost; /* samples dropped: a BPF map was full (hl_dropped) */
+	__u64 untracked; /* processes not followed: the process map was full */
 };
 
 static void hist_merge(struct hl_hist *d, const struct hl_hist *s)
@@ -268,6 +271,8 @@ static int set_merge(struct lat_set *d, const struct lat_set *s)
 	}
 	for (int e = 0; e < HL_NEVENTS; e++)
 		d->unmatched[e] += s->unmatched[e];
+	d->lost += s->lost;
+	d->untracked += s->untracked;
 	return 0;
 }
 
@@ -275,6 +280,7 @@ static void set_clear(struct lat_set *s)
 {
 	s->n = 0;
 	memset(s->unmatched, 0, sizeof(s->unmatched));
+	s->lost = s->untracked = 0;
 }
 
 /* The event's total over every tier and class. */
@@ -335,6 +341,7 @@ struct run {
 	char lib[PATH_MAX];
 	enum hk_lib_source lib_src;
 	__u64 unmatched_seen[HL_NEVENTS]; /* hl_unmatched already reported */
+	__u64 lost_seen, untracked_seen; /* hl_dropped, hk_untracked already reported */
 	struct lat_set cur; /* the interval being reported */
 	struct lat_set all; /* the whole run (for --svg) */
 	FILE *out;
@@ -366,6 +373,9 @@ static int open_bpf(struct run *r)
 	r->skel->rodata->hl_events = env.events;
 	r->skel->rodata->hl_by_tier = env.by_tier;
 	r->skel->rodata->hl_by_class = env.by_class;
+	/* nothing here reads an exited process's entry: the map then bounds
+	 * the processes alive at once, not those of the whole run */
+	r->skel->rodata->hk_track_forget = true;
 	select_programs(r->skel, env.events);
 	err = lat_bpf__load(r->skel);
 	return err ? hk_bpf_fail("load the BPF programs", err) : 0;
@@ -452,6 +462,10 @@ static int collect(struct run *r, unsigned gen, struct lat_set *s)
 		s->unmatched[e] += now - r->unmatched_seen[e];
 		r->unmatched_seen[e] = now;
 	}
+	s->lost += r->skel->bss->hl_dropped - r->lost_seen;
+	r->lost_seen = r->skel->bss->hl_dropped;
+	s->untracked += r->skel->bss->hk_untracked - r->untracked_seen;
+	r->untracked_seen = r->skel->bss->hk_untracked;
 	qsort(s->rows, (size_t)s->n, sizeof(*s->rows), cmp_rows);
 	return 0;
 }
@@ -546,6 +560,12 @@ static void text_report(FILE *f, const struct lat_set *s)
 	for (int e = 0; e < HL_NEVENTS; e++)
 		if (wanted(e))
 			text_event(f, s, e);
+	if (s->lost)
+		fprintf(f, "warning: %llu samples lost (a BPF map was full)\n",
+			(unsigned long long)s->lost);
+	if (s->untracked)
+		fprintf(f, "warning: %llu processes not traced (more than %d alive at once)\n",
+			(unsigned long long)s->untracked, HK_MAX_PROCS);
 	fflush(f);
 }
 
@@ -610,7 +630,8 @@ static void json_report(FILE *f, const struct run *r, const struct lat_set *s)
 		hk_json_obj_end(&j);
 	}
 	hk_json_obj_end(&j);
-	hk_json_u64(&j, "lost_samples", r->skel ? r->skel->bss->hl_dropped : 0);
+	hk_json_u64(&j, "lost_samples", s->lost);
+	hk_json_u64(&j, "untracked_processes", s->untracked);
 	hk_json_obj_end(&j);
 	hk_json_finish(&j);
 }

@@ -61,7 +61,8 @@ struct report {
 	const struct hk_target *t;
 	double secs;
 	bool complete; /* ended with the target and its children, not by Ctrl-C or --duration */
-	uint64_t dropped;
+	uint64_t dropped; /* events of tracked processes lost: hs_stats was full */
+	uint64_t untracked; /* child processes not followed: hk_procs was full */
 };
 
 const char *argp_program_version = "hakmem-sys 0.1";
@@ -200,6 +201,7 @@ static int collect(struct sys_bpf *skel, struct report *r)
 	for (int i = 0; i < r->n; i++)
 		stats_add(&r->total, &r->rows[i].st);
 	r->dropped = skel->bss->hs_dropped;
+	r->untracked = skel->bss->hk_untracked;
 	return 0;
 }
 
@@ -421,6 +423,9 @@ static void print_text(FILE *f, const struct report *r)
 	if (r->dropped)
 		fprintf(f, "\nwarning: %llu events lost (more than %d processes)\n",
 			(unsigned long long)r->dropped, HK_MAX_PROCS);
+	if (r->untracked)
+		fprintf(f, "\nwarning: %llu processes not counted (more than %d processes in the run)\n",
+			(unsigned long long)r->untracked, HK_MAX_PROCS);
 }
 
 static void json_calls(struct hk_json *j, const char *key, const __u64 *v)
@@ -511,6 +516,7 @@ static void print_json(FILE *f, const struct report *r)
 	json_processes(&j, r);
 	json_boundary(&j, r);
 	hk_json_u64(&j, "lost_events", r->dropped);
+	hk_json_u64(&j, "untracked_processes", r->untracked);
 	hk_json_obj_end(&j);
 	hk_json_finish(&j);
 }

@@ -7,7 +7,12 @@
  * initial target (hk_track_add / hk_track_add_tree).
  *
  * Set rodata hk_track_all = true (before load) to match every process
- * (hakmem-top without -p): then the map is not maintained at all.
+ * (hakmem-top without -p): then the map is not maintained at all.  Set
+ * hk_track_forget = true when nothing reads an exited process's entry: its
+ * exit then deletes it, so the map bounds the processes alive at once, not
+ * those of the whole run.  A child that finds the map full is not followed;
+ * hk_untracked counts such children (user space reports them: their events
+ * are missing from every count).
  */
 #ifndef HK_TRACK_BPF_H
 #define HK_TRACK_BPF_H
@@ -15,6 +20,9 @@
 #include "hk_track_types.h"
 
 const volatile bool hk_track_all = false;
+const volatile bool hk_track_forget = false;
+
+__u64 hk_untracked; /* children not followed: hk_procs was full */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -51,7 +59,8 @@ int BPF_PROG(hk_track_fork, struct task_struct *parent, struct task_struct *chil
 	if (hk_track_all || ctgid == ptgid || !hk_tracked(ptgid))
 		return 0;
 	BPF_CORE_READ_STR_INTO(&np.comm, child, comm);
-	bpf_map_update_elem(&hk_procs, &ctgid, &np, BPF_ANY);
+	if (bpf_map_update_elem(&hk_procs, &ctgid, &np, BPF_ANY))
+		__sync_fetch_and_add(&hk_untracked, 1);
 	return 0;
 }
 
@@ -70,7 +79,8 @@ int BPF_PROG(hk_track_exec, struct task_struct *p)
 	return 0;
 }
 
-/* The last thread of a process is gone: stop matching its tgid (it may be reused). */
+/* The last thread of a process is gone: stop matching its tgid (it may be reused);
+ * forget it when asked to. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(hk_track_exit, struct task_struct *p)
 {
@@ -79,6 +89,10 @@ int BPF_PROG(hk_track_exit, struct task_struct *p)
 
 	if (hk_track_all || BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
+	if (hk_track_forget) {
+		bpf_map_delete_elem(&hk_procs, &tgid);
+		return 0;
+	}
 	e = bpf_map_lookup_elem(&hk_procs, &tgid);
 	if (e)
 		e->exited = 1;
