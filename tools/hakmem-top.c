@@ -200,11 +200,17 @@ static struct bpf_program *prog_of(int i)
 
 #define NPROBES ((int)(sizeof(probes) / sizeof(probes[0])))
 
-/* Adds a probed file once (by path; discovery returns canonical paths). */
+/* Adds a probed file once: by inode, since two paths may name one file (a
+ * library deleted since it was mapped is named by each process's own
+ * /proc/PID/map_files link), and probes attached twice count twice. */
 static void add_file(const char *path)
 {
+	struct ht_file_id id, other;
+
+	if (ht_file_id_of(path, &id))
+		return;
 	for (int i = 0; i < run.nfiles; i++)
-		if (!strcmp(run.files[i], path))
+		if (!ht_file_id_of(run.files[i], &other) && other.dev == id.dev && other.ino == id.ino)
 			return;
 	if (run.nfiles < HT_MAX_FILES)
 		snprintf(run.files[run.nfiles++], PATH_MAX, "%s", path);

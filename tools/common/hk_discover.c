@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #define HK_PROBES_NAMES_ONLY 1 /* enums and provider name only, no probe emission */
 #include "hakmem_probes.h"
@@ -129,14 +130,29 @@ int hk_resolve_command(const char *name, char *out, size_t outsz)
 	return err;
 }
 
-/* Copies the canonical path of candidate into out when it carries the notes. */
+/* True when paths a and b name the same file (inode). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* When candidate carries the notes, copies into out its canonical path, or,
+ * when that path names another file or none (candidate is a /proc magic link
+ * to a file deleted or replaced since it was mapped, or seen from another
+ * root), candidate itself: the kernel resolves it to the very inode, which
+ * is what a uprobe attaches to. */
 static bool accept(const char *candidate, char *out, size_t outsz)
 {
 	char real[PATH_MAX];
 
-	if (!realpath(candidate, real) || !hk_elf_has_provider(real, HK_PROBE_PROVIDER))
+	if (!hk_elf_has_provider(candidate, HK_PROBE_PROVIDER))
 		return false;
-	snprintf(out, outsz, "%s", real);
+	if (realpath(candidate, real) && same_file(real, candidate))
+		snprintf(out, outsz, "%s", real);
+	else
+		snprintf(out, outsz, "%s", candidate);
 	return true;
 }
 
@@ -157,25 +173,38 @@ bool hk_maps_any(pid_t pid, bool (*match)(char *line, void *arg), void *arg)
 }
 
 struct found_lib {
+	pid_t pid;
 	char *out;
 	size_t outsz;
 };
 
-/* A maps line whose file name contains "libhakmem" and carries the notes. */
+/* A maps line ("start-end perms offset maj:min inode path") whose file name
+ * contains "libhakmem" and carries the notes.  The file is the mapped inode:
+ * when the path names another file now (rebuilt or reinstalled since, or
+ * deleted: "path (deleted)"; or the process sees another root), the
+ * mapping's /proc/PID/map_files link stands for it. */
 static bool maps_line_is_lib(char *line, void *arg)
 {
 	struct found_lib *fl = arg;
-	char *file = strchr(line, '/');
+	char *file = strchr(line, '/'), range[64], link[128];
+	unsigned int maj, min;
+	unsigned long long ino;
+	struct stat st;
 
 	if (!file || !strstr(file, "libhakmem"))
 		return false;
 	file[strcspn(file, "\n")] = 0;
-	return accept(file, fl->out, fl->outsz);
+	if (sscanf(line, "%63s %*s %*s %x:%x %llu", range, &maj, &min, &ino) != 4)
+		return false;
+	if (!stat(file, &st) && st.st_ino == ino && st.st_dev == makedev(maj, min))
+		return accept(file, fl->out, fl->outsz);
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%s", (int)fl->pid, range);
+	return accept(link, fl->out, fl->outsz);
 }
 
 static bool from_maps(pid_t pid, char *out, size_t outsz)
 {
-	struct found_lib fl = { out, outsz };
+	struct found_lib fl = { pid, out, outsz };
 
 	return hk_maps_any(pid, maps_line_is_lib, &fl);
 }
