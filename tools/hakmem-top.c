@@ -535,8 +535,10 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 	l.view.sort_col = env.sort_col;
+	/* a terminal that cannot move the cursor gets what a pipe gets */
 	l.screen = !env.batch && !hk_opts.json &&
-		   (!hk_opts.output || !strcmp(hk_opts.output, "-")) && isatty(STDOUT_FILENO);
+		   (!hk_opts.output || !strcmp(hk_opts.output, "-")) && isatty(STDOUT_FILENO) &&
+		   ht_screen_usable();
 	if (hk_signals_install() < 0) {
 		hk_err("cannot install signal handlers");
 		return 1;

@@ -4,6 +4,8 @@
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
+#include <unistd.h>
 #include "ht_cols.h"
 #include "ht_report.h"
 #include "hk_util.h"
@@ -14,6 +16,20 @@ enum { PAIR_HEAD = 1, PAIR_SORT, PAIR_GONE };
 
 static bool open_;
 static bool color;
+
+bool ht_screen_usable(void)
+{
+	const char *cup;
+	int err;
+	bool ok;
+
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return false;
+	cup = tigetstr("cup");
+	ok = cup && cup != (const char *)-1;
+	del_curterm(cur_term);
+	return ok;
+}
 
 int ht_screen_open(void)
 {

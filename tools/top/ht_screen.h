@@ -23,6 +23,9 @@ enum ht_action {
 	HT_ACT_QUIT,
 };
 
+/* True when the terminal on stdout can show the full screen: TERM names a
+ * terminal that can move the cursor (not unset, unknown or "dumb"). */
+bool ht_screen_usable(void);
 /* Enters the full screen (0) or prints why not and returns 1. */
 int ht_screen_open(void);
 /* Leaves it and restores the terminal (safe to call twice). */
