@@ -223,6 +223,19 @@ static bool from_preload_value(const char *env, char *out, size_t outsz)
 	return false;
 }
 
+/* The program the command runs: cmd[0], or for `env VAR=VALUE ... PROG`, PROG. */
+static const char *program_of(char *const cmd[])
+{
+	const char *base = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+	int i = 1;
+
+	if (strcmp(base, "env") != 0)
+		return cmd[0];
+	while (cmd[i] && strchr(cmd[i], '='))
+		i++;
+	return cmd[i] ? cmd[i] : cmd[0];
+}
+
 /* The command's LD_PRELOAD: ours, or set by a leading `env VAR=VALUE ...`. */
 static bool from_preload(char *const cmd[], char *out, size_t outsz)
 {
@@ -280,15 +293,17 @@ enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *c
 		return from_explicit(explicit_path, out, outsz);
 	if (pid > 0) {
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+		if (accept(exe, out, outsz)) /* static first, as below */
+			return HK_LIB_STATIC;
 		if (from_maps(pid, out, outsz))
 			return HK_LIB_MAPPED;
-		if (accept(exe, out, outsz))
-			return HK_LIB_STATIC;
 	}
+	/* a static hakmem first: the executable's malloc wins over a preloaded
+	 * one (the executable comes first in symbol lookup), which then idles */
+	if (cmd && !hk_resolve_command(program_of(cmd), exe, sizeof(exe)) && accept(exe, out, outsz))
+		return HK_LIB_STATIC;
 	if (cmd && from_preload(cmd, out, outsz))
 		return HK_LIB_PRELOAD;
-	if (cmd && !hk_resolve_command(cmd[0], exe, sizeof(exe)) && accept(exe, out, outsz))
-		return HK_LIB_STATIC;
 	return from_default(out, outsz) ? HK_LIB_DEFAULT : HK_LIB_NONE;
 }
 
