@@ -405,16 +405,19 @@ static int attach_usdt(struct run *r)
 	return 0;
 }
 
-/* Seeds tracking with the target and attaches everything; returns an exit code. */
+/* Attaches everything and seeds tracking with the target; returns an exit
+ * code.  The tracepoints first: a child the target forks from then on is
+ * followed in BPF, one forked before is found by the seeding's /proc scan
+ * (seeding first left the children forked in between untracked). */
 static int attach_all(struct run *r)
 {
-	int err = hk_target_track(r->t, bpf_map__fd(r->skel->maps.hk_procs));
+	int err = lat_bpf__attach(r->skel);
 
 	if (err)
-		return hk_bpf_fail("track the target", err);
-	err = lat_bpf__attach(r->skel);
-	if (err)
 		return hk_bpf_fail("attach the tracepoints", err);
+	err = hk_target_track(r->t, bpf_map__fd(r->skel->maps.hk_procs));
+	if (err)
+		return hk_bpf_fail("track the target", err);
 	if (r->lib_src != HK_LIB_NONE)
 		return attach_usdt(r);
 	return 0;

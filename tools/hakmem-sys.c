@@ -227,17 +227,20 @@ static int attach_usdt(struct sys_bpf *skel, struct hk_links *links, const char 
 	return 0;
 }
 
-/* Seeds tracking with the target and attaches everything; returns an exit code. */
+/* Attaches everything and seeds tracking with the target; returns an exit
+ * code.  The tracepoints first: a child the target forks from then on is
+ * followed in BPF, one forked before is found by the seeding's /proc scan
+ * (seeding first left the children forked in between untracked). */
 static int attach_all(struct sys_bpf *skel, struct hk_links *links, struct hk_target *t,
 		      const struct report *r)
 {
-	int err = hk_target_track(t, bpf_map__fd(skel->maps.hk_procs));
+	int err = sys_bpf__attach(skel);
 
 	if (err)
-		return hk_bpf_fail("track the target", err);
-	err = sys_bpf__attach(skel);
-	if (err)
 		return hk_bpf_fail("attach the syscall tracepoints", err);
+	err = hk_target_track(t, bpf_map__fd(skel->maps.hk_procs));
+	if (err)
+		return hk_bpf_fail("track the target", err);
 	if (r->lib_src != HK_LIB_NONE)
 		return attach_usdt(skel, links, r->lib);
 	return 0;
