@@ -10,6 +10,7 @@
 #define HK_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <sched.h>
@@ -207,6 +208,22 @@ static inline uint64_t hk_sum(const uint64_t *v, int n)
 	for (int i = 0; i < n; i++)
 		s += v[i];
 	return s;
+}
+
+/* field ("VmSize:", "VmData:") of /proc/self/status in KiB, or -1; read
+ * without stdio: a test about to set a memory limit must not allocate. */
+static inline long hk_status_kb(const char *field)
+{
+	static char buf[8192];
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *at = strstr(buf, field);
+	return at ? atol(at + strlen(field)) : -1;
 }
 
 /* The HAKMEM_STATS counters now. */

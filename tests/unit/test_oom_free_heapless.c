@@ -24,19 +24,6 @@ static void *frees_first(void *arg)
 	return NULL;
 }
 
-static long vm_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = 0;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmSize:", 7))
-			kb = atol(line + 7);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* Allocate n-byte blocks into hold until memory runs out; keep the last
  * spare of them free, for what glibc allocates per thread (its DTV). */
 static size_t fill(void **hold, size_t count, size_t n, size_t spare)
@@ -65,7 +52,7 @@ int main(void)
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	HK_CHECK(stacks != MAP_FAILED && hold != MAP_FAILED, "mmap");
 	struct rlimit rl;
-	rl.rlim_cur = rl.rlim_max = (rlim_t)(vm_kb() + 1024) * 1024;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)(hk_status_kb("VmSize:") + 1024) * 1024;
 	HK_CHECK(setrlimit(RLIMIT_AS, &rl) == 0, "setrlimit(RLIMIT_AS)");
 	size_t held = fill(hold, 0, (size_t)3 << 20, 0);
 	held = fill(hold, held, 65536, 0);

@@ -14,19 +14,6 @@
 static void **slots;
 static size_t slot_cap;
 
-static long vm_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = 0;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmSize:", 7))
-			kb = atol(line + 7);
-	if (f)
-		fclose(f);
-	return kb;
-}
-
 /* One allocation of n bytes by api; *err: errno, or posix_memalign's result. */
 static void *alloc_by(int api, size_t n, int *err)
 {
@@ -115,12 +102,12 @@ int main(void)
 {
 	hk_test_begin("test_oom_reuse", "RLIMIT_AS: ENOMEM from every API, then every size served again");
 	free(malloc(1));
-	slot_cap = (size_t)(vm_kb() + EXTRA_KB) * 1024 / 16;
+	slot_cap = (size_t)(hk_status_kb("VmSize:") + EXTRA_KB) * 1024 / 16;
 	slots = mmap(NULL, slot_cap * sizeof(void *), PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	HK_CHECK(slots != MAP_FAILED, "mmap of the slots");
 	struct rlimit rl;
-	rl.rlim_cur = rl.rlim_max = (rlim_t)(vm_kb() + EXTRA_KB) * 1024;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)(hk_status_kb("VmSize:") + EXTRA_KB) * 1024;
 	HK_CHECK(setrlimit(RLIMIT_AS, &rl) == 0, "setrlimit(RLIMIT_AS)");
 	for (size_t i = 0; i < SIZES; i++) {
 		int api = (int)(i * 2 % APIS);

@@ -7,7 +7,6 @@
  * allocates in every tier, and starts 32 threads of default stacks
  * (256 MiB), alive together; glibc runs it too.
  */
-#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/resource.h>
@@ -16,22 +15,6 @@
 
 #define THREADS 32
 #define HEADROOM_KB (320L << 10)
-
-/* field ("VmSize:", "VmData:") of /proc/self/status in KiB, read without
- * stdio: nothing may allocate before the limit is set. */
-static long status_kb(const char *field)
-{
-	static char buf[8192];
-	int fd = open("/proc/self/status", O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	char *at = strstr(buf, field);
-	return at ? atol(at + strlen(field)) : -1;
-}
 
 static sem_t go;
 
@@ -60,7 +43,7 @@ static int allocates(void)
 static void child(int resource, const char *field)
 {
 	struct rlimit rl;
-	rl.rlim_cur = rl.rlim_max = (rlim_t)(status_kb(field) + HEADROOM_KB) * 1024;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)(hk_status_kb(field) + HEADROOM_KB) * 1024;
 	if (setrlimit(resource, &rl) != 0 || allocates() != 0)
 		_exit(2);
 	sem_init(&go, 0, 0);

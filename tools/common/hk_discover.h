@@ -21,9 +21,10 @@ enum hk_lib_source {
 /* Finds the file carrying hakmem's probes: explicit path, else (pid) its
  * executable (static link) or its maps, else (cmd) the static executable or
  * LD_PRELOAD, else the default.  A static hakmem comes first: the
- * executable's malloc wins over a preloaded one, which then does nothing.  Writes an absolute path to out; returns the source (HK_LIB_NONE
- * when nothing has the notes; an explicit path without notes is an error
- * printed here and also HK_LIB_NONE). */
+ * executable's malloc wins over a preloaded one, which then does nothing.
+ * Writes an absolute path to out; returns the source (HK_LIB_NONE when
+ * nothing has the notes; an explicit path without notes is an error printed
+ * here and also HK_LIB_NONE). */
 enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *const cmd[],
 				   char *out, size_t outsz);
 /* True when match(line, arg) holds for a line of /proc/PID/maps (false when unreadable). */
