@@ -11,10 +11,8 @@
 #ifndef HK_OOM_H
 #define HK_OOM_H
 
-#include <stdint.h>
+#include "os.h"
 
-/* How many mappings the OS has refused so far (os.c). */
-uint64_t hk_os_refusals(void);
 /* When the OS refused a mapping since mark (hk_os_refusals()), give back
  * all that malloc_trim would and return 1: worth one more try. */
 int hk_oom_relieve(uint64_t mark);

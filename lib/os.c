@@ -7,7 +7,6 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
-#include "oom.h"
 #include "os.h"
 
 static struct hk_os_counters counters;

@@ -27,6 +27,8 @@ void *hk_os_map_aligned(size_t len, size_t align, enum hk_purpose purpose);
 void *hk_os_map_at(void *addr, size_t len, enum hk_purpose purpose);
 void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose);
 void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose);
+/* How many mappings the OS has refused for want of memory so far (oom.h). */
+uint64_t hk_os_refusals(void);
 /* Milliseconds on a monotonic clock (coarse: a tick or so). */
 uint64_t hk_os_now_ms(void);
 /* The CPU the calling thread runs on (0 when unknown); no syscall. */
