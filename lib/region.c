@@ -84,11 +84,10 @@ static size_t reserve_size(void)
 	return size > HK_CHUNK ? size : HK_CHUNK;
 }
 
-static struct region *reserve_locked(int huge)
+static struct region *reserve_locked(int huge, size_t size)
 {
 	if (region_count == MAX_REGIONS)
 		return NULL;
-	size_t size = reserve_size();
 	void *base = reserve_space(region_count, size);
 	if (!base)
 		return NULL;
@@ -110,7 +109,14 @@ static void *take_locked(unsigned n, size_t align, int huge)
 		if (p)
 			return p;
 	}
-	struct region *r = reserve_locked(huge);
+	/* Under a limit a new region may be too small for the block: it then
+	 * gets a mapping of its own (take) without first reserving a region it
+	 * cannot use, which would keep that much of the limit for nothing
+	 * (24 MiB blocks under 320 MiB of RLIMIT_AS: 6 held, glibc 13). */
+	size_t size = reserve_size();
+	if ((size_t)n * HK_CHUNK > size)
+		return NULL;
+	struct region *r = reserve_locked(huge, size);
 	return r ? take_from(r, n, align) : NULL;
 }
 
