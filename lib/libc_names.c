@@ -22,6 +22,13 @@ HK_EXPORT void __libc_free(void *p)
 	hk_dealloc(p);
 }
 
+/* glibc's old name for free, kept for binaries linked against it long ago
+ * (cfree@GLIBC_2.2.5): an unversioned definition serves that reference. */
+HK_EXPORT void cfree(void *p)
+{
+	hk_dealloc(p);
+}
+
 HK_EXPORT void *__libc_calloc(size_t n, size_t size)
 {
 	return HK_API(calloc)(n, size);
