@@ -1,4 +1,5 @@
 /* oom.c — the relief before ENOMEM (see oom.h). */
+#include "introspect.h"
 #include "oom.h"
 
 int hk_oom_relieve(uint64_t mark)

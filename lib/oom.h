@@ -16,8 +16,6 @@
 /* When the OS refused a mapping since mark (hk_os_refusals()), give back
  * all that malloc_trim would and return 1: worth one more try. */
 int hk_oom_relieve(uint64_t mark);
-/* What malloc_trim does (introspect.c); all: the large tier's budget too. */
-void hk_flush(int all);
 
 /* expr (an allocation, NULL on failure), tried once more after a relief. */
 #define HK_OOM_RETRY(expr)                                    \
