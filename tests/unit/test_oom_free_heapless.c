@@ -61,6 +61,7 @@ int main(void)
 	pthread_t t[THREADS];
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
+	uint64_t inits = hk_stats().thread_inits;
 	int started = 0;
 	for (; started < THREADS; started++) {
 		pthread_attr_setstack(&attr, stacks + (size_t)started * STACK, STACK);
@@ -80,6 +81,9 @@ int main(void)
 		free(blocks[i]);
 	printf("%d threads freed a block of the main thread's first\n", started);
 	HK_CHECK(started > 300, "only %d threads started: the test never ran out of heaps", started);
+	inits = hk_stats().thread_inits - inits;
+	HK_CHECK(inits < (uint64_t)started, "all %d threads got a heap: none freed without one", started);
+	printf("%d of them freed without a heap\n", started - (int)inits);
 	void *p = malloc(100);
 	HK_CHECK(p != NULL, "malloc after the frees");
 	free(p);
