@@ -11,6 +11,17 @@ MEMCALLS="mmap munmap madvise mremap brk"
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root for BPF"; }
+# wait_until WHAT CMD...: CMD every 0.1 s until it succeeds; after 10 s a
+# failure that names WHAT (not a later, misleading one).
+wait_until() {
+	local what=$1 i
+	shift
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting until $what"
+}
 # Built artefacts must exist: a missing build is a failure, not a skip.
 need_built() { for f in "$@"; do [ -x "$f" ] || [ -f "$f" ] || fail "missing $f (run make)"; done; }
 

@@ -43,7 +43,7 @@ run() {
 		env HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$d/st.json" "$file" 100 "$d/go" >/dev/null &
 	fi
 	W=$!
-	for i in $(seq 100); do grep -q " $file\$" "/proc/$W/maps" 2>/dev/null && break; sleep 0.05; done
+	wait_until "$file is mapped" grep -q " $file\$" "/proc/$W/maps"
 	if [ "$mode" = deleted ]; then
 		rm "$file"
 	else # as make or install does: a new file renamed over the old

@@ -44,10 +44,11 @@ done
 "${run_env[@]}" "$prog" 100 "$TMP/go" >/dev/null 2>"$TMP/st3" &
 W=$!
 # -p of env before it has exec'd the program would rightly find env's hakmem
-for i in $(seq 100); do [ "$(readlink "/proc/$W/exe")" = "$prog" ] && break; sleep 0.05; done
+runs() { [ "$(readlink "/proc/$1/exe")" = "$2" ]; }
+wait_until "env has exec'd $prog" runs "$W" "$prog"
 "$SYS" -p "$W" --json -o "$TMP/sysp.json" 2>"$TMP/sys.err" &
 X=$!
-for i in $(seq 100); do grep -q tracing "$TMP/sys.err" && break; sleep 0.1; done
+wait_until "hakmem-sys -p is tracing" grep -q tracing "$TMP/sys.err"
 touch "$TMP/go"
 wait "$W" || fail "the workload failed"
 W=
