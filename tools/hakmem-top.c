@@ -181,6 +181,7 @@ static struct {
 	FILE *out;
 	struct ht_collector col;
 	char files[HT_MAX_FILES][PATH_MAX];
+	struct ht_file_id file_ids[HT_MAX_FILES]; /* taken when added: a map_files link dies with its process */
 	int nfiles;
 } run = { .stats_fd = -1 };
 
@@ -205,15 +206,17 @@ static struct bpf_program *prog_of(int i)
  * /proc/PID/map_files link), and probes attached twice count twice. */
 static void add_file(const char *path)
 {
-	struct ht_file_id id, other;
+	struct ht_file_id id;
 
 	if (ht_file_id_of(path, &id))
 		return;
 	for (int i = 0; i < run.nfiles; i++)
-		if (!ht_file_id_of(run.files[i], &other) && other.dev == id.dev && other.ino == id.ino)
+		if (run.file_ids[i].dev == id.dev && run.file_ids[i].ino == id.ino)
 			return;
-	if (run.nfiles < HT_MAX_FILES)
-		snprintf(run.files[run.nfiles++], PATH_MAX, "%s", path);
+	if (run.nfiles == HT_MAX_FILES)
+		return;
+	run.file_ids[run.nfiles] = id;
+	snprintf(run.files[run.nfiles++], PATH_MAX, "%s", path);
 }
 
 /* The files to attach to: --lib or the default library, each -p PID's
@@ -302,9 +305,8 @@ static int setup_collector(void)
 	c->dropped = &run.skel->bss->ht_dropped;
 	for (int i = 0; i < NPROBES; i++)
 		c->prog_fds[c->nprogs++] = bpf_program__fd(prog_of(i));
-	for (int i = 0; i < run.nfiles; i++)
-		if (!ht_file_id_of(run.files[i], &c->files[c->nfiles]))
-			c->nfiles++;
+	memcpy(c->files, run.file_ids, sizeof(run.file_ids));
+	c->nfiles = run.nfiles;
 	memcpy(c->pids, env.pids, sizeof(env.pids));
 	c->npids = env.npids;
 	if (run.have_target && c->npids < HT_MAX_PIDS)
