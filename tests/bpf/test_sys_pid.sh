@@ -56,4 +56,16 @@ kill -0 "$sleeper" || fail "-p target was killed"
 assert_eq "duration run incomplete" False "$(jget "$TMP/d.json" "j['complete']")"
 kill "$sleeper"
 wait "$sleeper" 2>/dev/null || true
+# A child that exited before the attach (a zombie its parent never reaps)
+# is no process to trace: its exit ran before BPF could see it, and counted
+# as live it would make a process that later reuses its pid traced too.
+sh -c '/bin/true & exec sleep 30' &
+parent=$!
+zombie() { [ "$(ps -o stat= --ppid "$parent")" = Z ] && [ "$(cat "/proc/$parent/comm")" = sleep ]; }
+wait_until "sleep has a zombie child" zombie
+"$SYS" -p "$parent" --duration 0.5 --json -o "$TMP/z.json" 2>/dev/null
+assert_eq "a zombie child is not traced" "['sleep']" \
+	"$(jget "$TMP/z.json" "sorted(r['comm'] for r in j['processes'].values())")"
+kill "$parent"
+wait "$parent" 2>/dev/null || true
 assert_nothing_attached "the -p runs"

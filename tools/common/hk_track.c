@@ -25,24 +25,29 @@ static void read_comm(pid_t pid, char *comm)
 	fclose(f);
 }
 
-static int add(int fd, pid_t tgid, pid_t ppid)
+/* flags: BPF_ANY for the target itself, BPF_NOEXIST for a child found in
+ * /proc, which BPF may have added (and marked exited) since it was looked up. */
+static int add(int fd, pid_t tgid, pid_t ppid, __u64 flags)
 {
 	struct hk_proc p = { .ppid = (__u32)ppid };
 	__u32 key = (__u32)tgid;
 
 	read_comm(tgid, p.comm);
-	return bpf_map_update_elem(fd, &key, &p, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(fd, &key, &p, flags) ? -errno : 0;
 }
 
 int hk_track_add(int procs_map_fd, pid_t tgid)
 {
-	return add(procs_map_fd, tgid, 0);
+	return add(procs_map_fd, tgid, 0, BPF_ANY);
 }
 
-/* Parent of pid from /proc/PID/stat (after the parenthesised comm); -1 if gone. */
+/* Parent of pid from /proc/PID/stat (after the parenthesised comm); -1 if
+ * gone or exited: a zombie's exit has run in BPF already (it was marked
+ * exited, or forgotten), and adding it back would count it, and a process
+ * that later reuses its pid, as tracked. */
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char path[64], buf[512], *p, state = 0;
 	int ppid = -1;
 	FILE *f;
 
@@ -51,9 +56,9 @@ static pid_t parent_of(pid_t pid)
 	if (!f)
 		return -1;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 1, " %*c %d", &ppid);
+		sscanf(p + 1, " %c %d", &state, &ppid);
 	fclose(f);
-	return ppid;
+	return state == 'Z' || state == 'X' ? -1 : ppid;
 }
 
 /* One pass over /proc adding children of tracked processes; returns how many were added. */
@@ -77,7 +82,7 @@ static int add_children_pass(int fd)
 			continue;
 		if (bpf_map_lookup_elem(fd, &ppid, &p) || p.exited)
 			continue;
-		added += add(fd, (pid_t)pid, (pid_t)ppid) == 0;
+		added += add(fd, (pid_t)pid, (pid_t)ppid, BPF_NOEXIST) == 0;
 	}
 	closedir(d);
 	return added;
@@ -85,7 +90,7 @@ static int add_children_pass(int fd)
 
 int hk_track_add_tree(int procs_map_fd, pid_t pid)
 {
-	int err = add(procs_map_fd, pid, 0);
+	int err = add(procs_map_fd, pid, 0, BPF_ANY);
 
 	if (err)
 		return err;
