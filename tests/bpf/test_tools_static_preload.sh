@@ -33,6 +33,13 @@ for e in cold:cold_starts refill:refills; do
 	assert_eq "hakmem-lat ${e%%:*} count" "$(stat_sum "$TMP/st1" "${e#*:}")" \
 		"$(jget "$TMP/lat.json" "j['events']['${e%%:*}']['count']")"
 done
+# env's options before its assignments (-u NAME, -C DIR) do not hide the program
+"$LAT" -e cold --json -o "$TMP/lat2.json" -- env -u HK_UNSET -C / "${run_env[@]:1}" "$prog" 100 \
+	>/dev/null 2>"$TMP/st1b" || fail "hakmem-lat (env -u -C) exited $?"
+assert_eq "hakmem-lat finds the executable past env's options" "$prog static" \
+	"$(jget "$TMP/lat2.json" "j['library'] + ' ' + j['library_source']")"
+assert_eq "hakmem-lat cold count past env's options" "$(stat_sum "$TMP/st1b" cold_starts)" \
+	"$(jget "$TMP/lat2.json" "j['events']['cold']['count']")"
 "$SYS" --json -o "$TMP/sys.json" -- "${run_env[@]}" "$prog" 100 >/dev/null 2>"$TMP/st2" ||
 	fail "hakmem-sys exited $?"
 for k in map:mmap unmap:munmap advise:madvise; do

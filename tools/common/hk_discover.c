@@ -223,29 +223,93 @@ static bool from_preload_value(const char *env, char *out, size_t outsz)
 	return false;
 }
 
-/* The program the command runs: cmd[0], or for `env VAR=VALUE ... PROG`, PROG. */
-static const char *program_of(char *const cmd[])
+static bool is_env(const char *cmd0)
 {
-	const char *base = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
-	int i = 1;
+	const char *base = strrchr(cmd0, '/') ? strrchr(cmd0, '/') + 1 : cmd0;
 
-	if (strcmp(base, "env") != 0)
-		return cmd[0];
-	while (cmd[i] && strchr(cmd[i], '='))
-		i++;
-	return cmd[i] ? cmd[i] : cmd[0];
+	return strcmp(base, "env") == 0;
 }
 
-/* The command's LD_PRELOAD: ours, or set by a leading `env VAR=VALUE ...`. */
+/* The variable env's option a (with next, the word after it) unsets, or
+ * NULL; *used gets how many words it took (0: a is no such option). */
+static const char *env_unset(const char *a, const char *next, int *used)
+{
+	*used = 0;
+	if ((!strcmp(a, "-u") || !strcmp(a, "--unset")) && next) {
+		*used = 2;
+		return next;
+	}
+	if (!strncmp(a, "--unset=", 8) || (!strncmp(a, "-u", 2) && a[2])) {
+		*used = 1;
+		return a[1] == '-' ? a + 8 : a + 2;
+	}
+	return NULL;
+}
+
+/* How many words env's option a takes, other than -i and -u (0: it is not
+ * one env takes, or -S, whose split string this does not follow). */
+static int env_option_words(const char *a, const char *next)
+{
+	static const char *const alone[] = { "-0", "--null", "-v", "--debug", "--" };
+
+	for (size_t k = 0; k < sizeof(alone) / sizeof(alone[0]); k++)
+		if (!strcmp(a, alone[k]))
+			return 1;
+	if (!strcmp(a, "-C") || !strcmp(a, "--chdir"))
+		return next ? 2 : 0;
+	return !strncmp(a, "--chdir=", 8) || (!strncmp(a, "-C", 2) && a[2]);
+}
+
+/* For cmd = `env [OPTION]... [NAME=VALUE]... PROG ...`: PROG's index (0 when
+ * there is none or env's words are not understood), and what env leaves of
+ * LD_PRELOAD: *preload the last value set (NULL: none), *inherit whether
+ * the tool's own still passes (no -i, no -u LD_PRELOAD). */
+static int env_program(char *const cmd[], const char **preload, bool *inherit)
+{
+	*preload = NULL;
+	*inherit = true;
+	for (int i = 1, used; cmd[i]; i += used) {
+		const char *a = cmd[i], *unset = env_unset(a, cmd[i + 1], &used);
+
+		if (a[0] != '-' && !strchr(a, '='))
+			return i;
+		if (a[0] != '-') {
+			if (!strncmp(a, "LD_PRELOAD=", 11))
+				*preload = a + 11;
+			used = 1;
+		} else if (!strcmp(a, "-i") || !strcmp(a, "-") || !strcmp(a, "--ignore-environment") ||
+			   (unset && !strcmp(unset, "LD_PRELOAD"))) {
+			*preload = NULL;
+			*inherit = false;
+			used = used ? used : 1;
+		} else if (!used && !(used = env_option_words(a, cmd[i + 1]))) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The program the command runs: cmd[0], or for `env ... PROG`, PROG. */
+static const char *program_of(char *const cmd[])
+{
+	const char *preload;
+	bool inherit;
+	int i = is_env(cmd[0]) ? env_program(cmd, &preload, &inherit) : 0;
+
+	return cmd[i];
+}
+
+/* The command's LD_PRELOAD: ours, or what a leading `env ...` makes of it. */
 static bool from_preload(char *const cmd[], char *out, size_t outsz)
 {
-	const char *base = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+	const char *preload = NULL;
+	bool inherit = true;
 
-	if (strcmp(base, "env") == 0)
-		for (int i = 1; cmd[i] && strchr(cmd[i], '='); i++)
-			if (strncmp(cmd[i], "LD_PRELOAD=", 11) == 0)
-				return from_preload_value(cmd[i] + 11, out, outsz);
-	return from_preload_value(getenv("LD_PRELOAD"), out, outsz);
+	if (is_env(cmd[0]))
+		env_program(cmd, &preload, &inherit);
+	if (preload)
+		return from_preload_value(preload, out, outsz);
+	return inherit && from_preload_value(getenv("LD_PRELOAD"), out, outsz);
 }
 
 /* ../lib/libhakmem.so relative to this tool (the build tree and PREFIX/bin alike). */
