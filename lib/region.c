@@ -86,8 +86,6 @@ static size_t reserve_size(void)
 
 static struct region *reserve_locked(int huge, size_t size)
 {
-	if (region_count == MAX_REGIONS)
-		return NULL;
 	void *base = reserve_space(region_count, size);
 	if (!base)
 		return NULL;
@@ -113,6 +111,8 @@ static void *take_locked(unsigned n, size_t align, int huge)
 	 * gets a mapping of its own (take) without first reserving a region it
 	 * cannot use, which would keep that much of the limit for nothing
 	 * (24 MiB blocks under 320 MiB of RLIMIT_AS: 6 held, glibc 13). */
+	if (region_count == MAX_REGIONS) /* asked at every take once all are full */
+		return NULL;
 	size_t size = reserve_size();
 	if ((size_t)n * HK_CHUNK > size)
 		return NULL;
