@@ -178,6 +178,17 @@ struct found_lib {
 	size_t outsz;
 };
 
+bool hk_maps_line_file(const char *line, char *range, dev_t *dev, unsigned long long *ino)
+{
+	char own[64];
+	unsigned int maj, min;
+
+	if (sscanf(line, "%63s %*s %*s %x:%x %llu", range ? range : own, &maj, &min, ino) != 4 || !*ino)
+		return false;
+	*dev = makedev(maj, min);
+	return true;
+}
+
 /* A maps line ("start-end perms offset maj:min inode path") whose file name
  * contains "libhakmem" and carries the notes.  The file is the mapped inode:
  * when the path names another file now (rebuilt or reinstalled since, or
@@ -187,16 +198,16 @@ static bool maps_line_is_lib(char *line, void *arg)
 {
 	struct found_lib *fl = arg;
 	char *file = strchr(line, '/'), range[64], link[128];
-	unsigned int maj, min;
 	unsigned long long ino;
 	struct stat st;
+	dev_t dev;
 
 	if (!file || !strstr(file, "libhakmem"))
 		return false;
 	file[strcspn(file, "\n")] = 0;
-	if (sscanf(line, "%63s %*s %*s %x:%x %llu", range, &maj, &min, &ino) != 4)
+	if (!hk_maps_line_file(line, range, &dev, &ino))
 		return false;
-	if (!stat(file, &st) && st.st_ino == ino && st.st_dev == makedev(maj, min))
+	if (!stat(file, &st) && st.st_ino == ino && st.st_dev == dev)
 		return accept(file, fl->out, fl->outsz);
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%s", (int)fl->pid, range);
 	return accept(link, fl->out, fl->outsz);

@@ -29,6 +29,11 @@ enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *c
 				   char *out, size_t outsz);
 /* True when match(line, arg) holds for a line of /proc/PID/maps (false when unreadable). */
 bool hk_maps_any(pid_t pid, bool (*match)(char *line, void *arg), void *arg);
+/* The file a maps line ("start-end perms offset maj:min inode path") maps:
+ * its device and inode, and (range not NULL: 64 bytes) the "start-end" field, which
+ * names its /proc/PID/map_files link; false when the line is malformed or
+ * maps no file (inode 0). */
+bool hk_maps_line_file(const char *line, char *range, dev_t *dev, unsigned long long *ino);
 /* True when the ELF file has a .note.stapsdt note of provider `provider`. */
 bool hk_elf_has_provider(const char *path, const char *provider);
 /* Resolves a command name through PATH like execvp; 0 and out filled, or -errno. */

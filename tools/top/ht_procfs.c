@@ -89,13 +89,13 @@ uint64_t ht_proc_rss(pid_t pid)
 /* True when a /proc/PID/maps line ("addr perms off MAJ:MIN INODE path") maps one of the files. */
 static bool line_maps(const char *line, const struct ht_file_id *files, int n)
 {
-	unsigned maj, min;
 	unsigned long long ino;
+	dev_t dev;
 
-	if (sscanf(line, "%*s %*s %*s %x:%x %llu", &maj, &min, &ino) != 3 || !ino)
+	if (!hk_maps_line_file(line, NULL, &dev, &ino))
 		return false;
 	for (int i = 0; i < n; i++)
-		if (files[i].ino == ino && files[i].dev == makedev(maj, min))
+		if (files[i].ino == ino && files[i].dev == dev)
 			return true;
 	return false;
 }
