@@ -7,22 +7,19 @@ need_root
 need_built "$SYS" "$LIB" bench/bench_random_mixed bench/bench_mid_large_mt
 command -v strace >/dev/null || fail "strace not installed (scripts/install-deps)"
 
-# run_hakmem LABEL COMMAND...: the command under hakmem, once under strace
-# and once under hakmem-sys (with HAKMEM_STATS_FILE on that same run).  The
-# two runs must make the same calls, so nothing may wait on the clock: with
-# the default 100 ms purge delay, a loaded machine (or strace's slowdown)
-# let one run give back pages the other kept (14 madvise calls against 15).
+# run_hakmem LABEL COMMAND...: the command under hakmem, under strace and
+# hakmem-sys at once (with HAKMEM_STATS_FILE on that same run).  Two runs
+# made different calls now and then: reclaims are paced by the clock, so a
+# loaded machine let one run give back a chunk the other kept (1 run in 5
+# beside two busy helpers: 14 madvise calls against 15 in "large").
 run_hakmem() {
 	local label=$1
 	shift
-	strace -f -c -o "$TMP/strace.txt" -e trace=mmap,munmap,madvise,mremap,brk \
-		env LD_PRELOAD="$LIB" HAKMEM_LARGE_PURGE_MS=60000 "$@" >/dev/null
 	rm -f "$TMP/stats.json"
-	"$SYS" --json -o "$TMP/sys.json" -- env LD_PRELOAD="$LIB" HAKMEM_LARGE_PURGE_MS=60000 \
-		HAKMEM_STATS_FILE="$TMP/stats.json" "$@" \
-		>/dev/null || fail "$label: hakmem-sys exited $?"
+	traced_run "$LIB" "$TMP/sys.json" "$TMP/strace.txt" env LD_PRELOAD="$LIB" \
+		HAKMEM_STATS_FILE="$TMP/stats.json" "$@" || fail "$label: hakmem-sys exited $?"
 	[ -s "$TMP/stats.json" ] || fail "$label: HAKMEM_STATS_FILE not written"
-	check_counts "$label" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "$label"
+	check_counts --under-strace "$label" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "$label"
 }
 
 run_hakmem "hakmem random_mixed" bench/bench_random_mixed 200000 4096 42

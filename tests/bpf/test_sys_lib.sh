@@ -64,17 +64,27 @@ assert_nothing_attached() {
 	fail "$left hakmem-sys BPF programs still loaded after $1"
 }
 
-# check_counts LABEL STRACE_TXT SYS_JSON [STATS_JSON]: hakmem-sys totals ==
-# strace -f -c calls, per syscall; with STATS_JSON also boundary == the
-# HAKMEM_STATS_FILE os_* counters (calls and bytes, total and per purpose)
-# and outside == total - boundary >= 0.
+# check_counts [--under-strace] LABEL STRACE_TXT SYS_JSON [STATS_JSON]:
+# hakmem-sys totals == strace -f -c calls, per syscall (--under-strace: the
+# run was traced_run's, and strace's own calls, its root process's, are not
+# the command's); with STATS_JSON also boundary == the HAKMEM_STATS_FILE
+# os_* counters (calls and bytes, total and per purpose) and outside ==
+# total - boundary >= 0.
 check_counts() {
 	python3 - "$@" <<'PY'
 import json, sys
-label, strace_txt, sys_json = sys.argv[1:4]
-stats = json.load(open(sys.argv[4])) if len(sys.argv) > 4 else None
+args = sys.argv[1:]
+under_strace = args[0] == "--under-strace"
+if under_strace:
+    args = args[1:]
+label, strace_txt, sys_json = args[:3]
+stats = json.load(open(args[3])) if len(args) > 3 else None
 j = json.load(open(sys_json))
 bad = []
+def command_calls(sc):
+    if not under_strace:
+        return j["total"][sc]
+    return sum(p["calls"][sc] for pid, p in j["processes"].items() if int(pid) != j["pid"])
 def eq(what, want, got):
     if want != got:
         bad.append(f"{label} {what}: expected {want}, got {got}")
@@ -86,7 +96,7 @@ for line in open(strace_txt):
     if len(f) >= 5 and f[3].isdigit():
         calls[f[-1]] = int(f[3])
 for sc in ("mmap", "munmap", "madvise", "mremap", "brk"):
-    eq(f"{sc} (strace vs hakmem-sys)", calls.get(sc, 0), j["total"][sc])
+    eq(f"{sc} (strace vs hakmem-sys)", calls.get(sc, 0), command_calls(sc))
 if stats is not None:
     b = j["boundary"]
     if b["total"]["mmap"] == 0:
@@ -105,6 +115,17 @@ for m in bad:
     print("FAIL:", m, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
+}
+
+# traced_run LIBRARY SYS_JSON STRACE_TXT COMMAND...: one run of COMMAND
+# under strace -f -c, itself under hakmem-sys with LIBRARY's probes, so
+# that both count the calls of the same run (check_counts --under-strace):
+# two runs may differ, as hakmem paces its reclaims by the clock.
+traced_run() {
+	local lib=$1 json=$2 txt=$3
+	shift 3
+	"$SYS" -L "$lib" --json -o "$json" -- \
+		strace -f -c -o "$txt" -e trace=mmap,munmap,madvise,mremap,brk "$@" >/dev/null
 }
 
 # compare_with_strace LABEL COMMAND...: two runs of the same deterministic

@@ -13,14 +13,11 @@ ${CC:-cc} -O2 -D_GNU_SOURCE -Iinclude -Ibench bench/bench_random_mixed.c lib/lib
 # the pipeline under pipefail, now and then
 grep -q 'Provider: hakmem' <<<"$(readelf -n "$prog")" || fail "no hakmem notes in $prog"
 
-# Two runs, which must make the same calls: nothing may wait on the clock
-# (with the 100 ms purge delay, a loaded machine lets one run give back
-# pages the other kept).
-export HAKMEM_LARGE_PURGE_MS=60000
-export HAKMEM_STATS_FILE=$TMP/stats.json # read by the program only: the tool is not hakmem
-"$SYS" --json -o "$TMP/sys.json" -- "$prog" 100000 2048 3 16 70000 >/dev/null
-unset HAKMEM_STATS_FILE
+# Discovery alone first; then the counts, strace's and hakmem-sys's of one
+# run (two runs may differ: hakmem paces its reclaims by the clock).
+"$SYS" --json -o "$TMP/sys.json" -- "$prog" 1000 >/dev/null
 assert_eq "probe source" "static $prog" "$(jget "$TMP/sys.json" "j['boundary']['source'] + ' ' + j['boundary']['library']")"
-strace -f -c -o "$TMP/strace.txt" -e trace=mmap,munmap,madvise,mremap,brk "$prog" 100000 2048 3 16 70000 >/dev/null
-check_counts "static" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "static counts"
+traced_run "$prog" "$TMP/sys.json" "$TMP/strace.txt" \
+	env HAKMEM_STATS_FILE="$TMP/stats.json" "$prog" 100000 2048 3 16 70000
+check_counts --under-strace "static" "$TMP/strace.txt" "$TMP/sys.json" "$TMP/stats.json" || fail "static counts"
 assert_nothing_attached "the static run"
