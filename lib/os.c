@@ -23,12 +23,17 @@ static void count(uint64_t *calls, uint64_t *bytes, enum hk_purpose purpose, siz
 	__atomic_fetch_add(&bytes[purpose], len, __ATOMIC_RELAXED);
 }
 
+/* A failed call leaves errno as the program had it: free() must not change
+ * it (POSIX.1-2024, glibc since 2.33), yet a free that needs a heap maps one
+ * and may be refused; the API sets ENOMEM itself where a call fails. */
 static void *sys_map(void *hint, size_t len, int extra_flags, enum hk_purpose purpose)
 {
+	int saved = errno;
 	void *p = mmap(hint, len, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | extra_flags, -1, 0);
 	if (p == MAP_FAILED && errno == ENOMEM)
 		__atomic_fetch_add(&refusals, 1, __ATOMIC_RELAXED);
+	errno = saved;
 	count(counters.map_calls, counters.map_bytes, purpose, len);
 	hk_probe_os_map((long)p, (long)len, purpose);
 	return p == MAP_FAILED ? NULL : p;
@@ -46,14 +51,18 @@ void *hk_os_map(size_t len, enum hk_purpose purpose)
 
 void hk_os_unmap(void *p, size_t len, enum hk_purpose purpose)
 {
+	int saved = errno; /* as sys_map's */
 	munmap(p, len);
+	errno = saved;
 	count(counters.unmap_calls, counters.unmap_bytes, purpose, len);
 	hk_probe_os_unmap((long)p, (long)len, purpose);
 }
 
 void hk_os_advise(void *p, size_t len, int advice, enum hk_purpose purpose)
 {
+	int saved = errno; /* as sys_map's */
 	madvise(p, len, advice);
+	errno = saved;
 	count(counters.advise_calls, counters.advise_bytes, purpose, len);
 	hk_probe_os_advise((long)p, (long)len, purpose, advice);
 }

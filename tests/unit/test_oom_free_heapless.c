@@ -3,7 +3,9 @@
  * thread's block, when memory is exhausted (RLIMIT_AS) and no heap waits
  * for a thread, gets no heap (its metadata chunk cannot be mapped).  It
  * aborted with "free(): no memory for a heap to free"; the block now goes
- * to its owner's remote queue, as after a thread's exit.
+ * to its owner's remote queue, as after a thread's exit.  Nor may such a
+ * free change errno (POSIX.1-2024, glibc >= 2.33): it left the refused
+ * mmap's ENOMEM there.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -15,11 +17,15 @@
 #define HOLD_MAX ((size_t)1 << 20)
 
 static void *blocks[THREADS];
+static int errno_changed; /* frees that changed errno: none may */
 static sem_t go;
 
 static void *frees_first(void *arg)
 {
+	errno = EINTR;
 	free(blocks[(long)arg]);
+	if (errno != EINTR)
+		__atomic_fetch_add(&errno_changed, 1, __ATOMIC_RELAXED);
 	sem_wait(&go); /* alive: its heap, if any, waits for no other thread */
 	return NULL;
 }
@@ -84,6 +90,7 @@ int main(void)
 	inits = hk_stats().thread_inits - inits;
 	HK_CHECK(inits < (uint64_t)started, "all %d threads got a heap: none freed without one", started);
 	printf("%d of them freed without a heap\n", started - (int)inits);
+	HK_CHECK(errno_changed == 0, "%d frees changed errno (glibc's free never does)", errno_changed);
 	void *p = malloc(100);
 	HK_CHECK(p != NULL, "malloc after the frees");
 	free(p);
