@@ -167,7 +167,7 @@ HK_EXPORT void *HK_API(aligned_alloc)(size_t align, size_t n)
 
 HK_EXPORT void *HK_API(memalign)(size_t align, size_t n)
 {
-	if (align > ((size_t)1 << 62)) {
+	if (align > SIZE_MAX / 2 + 1) { /* glibc's bound: past it no power of two fits */
 		errno = EINVAL;
 		return NULL;
 	}

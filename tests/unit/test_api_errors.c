@@ -90,6 +90,24 @@ static void bad_alignments(void)
 	}
 }
 
+/* glibc's memalign rounds an alignment up to a power of two and says EINVAL
+ * only past the largest one, 2^63; below that a size it cannot serve is
+ * ENOMEM.  hakmem said EINVAL from 2^62 + 1 on. */
+static void memalign_bounds(void)
+{
+	static const size_t enomem[] = { (size_t)1 << 63, ((size_t)1 << 62) + 1, ((size_t)1 << 62) };
+	for (size_t i = 0; i < sizeof(enomem) / sizeof(enomem[0]); i++)
+		EXPECT_ENOMEM(memalign(enomem[i], 16), "memalign(2^62..2^63, 16)");
+	static const size_t einval[] = { ((size_t)1 << 63) + 1, SIZE_MAX };
+	for (size_t i = 0; i < sizeof(einval) / sizeof(einval[0]); i++) {
+		errno = 0;
+		void *p = memalign(einval[i], 16);
+		int e = errno;
+		HK_CHECK(p == NULL && e == EINVAL, "memalign(%zu, 16) = %p errno %d, expected NULL/EINVAL",
+			 einval[i], p, e);
+	}
+}
+
 static void zero_and_null(void)
 {
 	enum { N = 64 };
@@ -117,6 +135,7 @@ int main(void)
 	overflow_cases();
 	huge_cases();
 	bad_alignments();
+	memalign_bounds();
 	zero_and_null();
 	hk_pass("api errors");
 	return 0;
