@@ -15,7 +15,10 @@
 
 const char hk_api_linked; /* see api.h */
 
-/* Usable bytes of the live block p; aborts on a pointer hakmem did not hand out. */
+/* Usable bytes of the live block p; aborts on a pointer hakmem did not hand
+ * out, or a small block it holds free (marked so, as free() checks): realloc
+ * of one to a size it holds kept it where it was, on its free list, to be
+ * handed out again. */
 static size_t usable_size(void *p, const char *func)
 {
 	struct hk_segment *s = hk_segment_of(p);
@@ -28,7 +31,7 @@ static size_t usable_size(void *p, const char *func)
 		return n;
 	}
 	int cls = hk_small_class(s, p);
-	if (cls < 0)
+	if (cls < 0 || ((struct hk_block *)p)->key == hk_free_key)
 		hk_fatal_ptr(func, "invalid pointer", p);
 	return hk_class_size[cls];
 }

@@ -202,6 +202,17 @@ static void usable_freed(size_t n)
 	sink = (void *)malloc_usable_size(sink);
 }
 
+/* realloc to a size the freed block holds where it is: the block stayed on
+ * its free list and was handed back, to be handed out again by malloc. */
+static void realloc_freed_in_place(size_t n)
+{
+	void *p = malloc(n);
+	memset(p, 1, n);
+	free(p);
+	sink = p;
+	sink = realloc(sink, n - n / 4);
+}
+
 struct death_case {
 	const char *name;
 	case_fn fn;
@@ -239,6 +250,14 @@ static const struct death_case cases[] = {
 	{ "realloc of a run freed into the stash", realloc_freed, 100000, "hakmem: realloc(): invalid pointer 0x",
 	  NULL },
 	{ "malloc_usable_size of a run freed into the stash", usable_freed, 100000,
+	  "hakmem: malloc_usable_size(): invalid pointer 0x", NULL },
+	{ "realloc of a freed tiny block, in place", realloc_freed_in_place, 48, "hakmem: realloc(): invalid pointer 0x",
+	  NULL },
+	{ "realloc of a freed pool block, in place", realloc_freed_in_place, 20000,
+	  "hakmem: realloc(): invalid pointer 0x", NULL },
+	{ "malloc_usable_size of a freed tiny block", usable_freed, 48,
+	  "hakmem: malloc_usable_size(): invalid pointer 0x", NULL },
+	{ "malloc_usable_size of a freed pool block", usable_freed, 20000,
 	  "hakmem: malloc_usable_size(): invalid pointer 0x", NULL },
 };
 
