@@ -108,6 +108,32 @@ static void memalign_bounds(void)
 	}
 }
 
+/* POSIX.1-2024 and glibc >= 2.33: free() leaves errno alone, in every tier,
+ * also where it gives memory back (spans of their own are unmapped, cached
+ * ones advised), and so do realloc and malloc_trim when they succeed. */
+static void errno_kept(void)
+{
+	static const size_t sizes[] = { 0, 48, 20000, 100000, (size_t)3 << 20, (size_t)8 << 20, (size_t)70 << 20 };
+	static const size_t aligns[] = { 0, 64, 4096, (size_t)2 << 20 };
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		for (size_t a = 0; a < sizeof(aligns) / sizeof(aligns[0]); a++) {
+			char *p = aligns[a] ? memalign(aligns[a], sizes[i]) : malloc(sizes[i]);
+			HK_CHECK(p != NULL, "memalign(%zu, %zu) failed", aligns[a], sizes[i]);
+			memset(p, 1, sizes[i] < ((size_t)4 << 20) ? sizes[i] : ((size_t)4 << 20));
+			errno = EDOM;
+			char *q = realloc(p, sizes[i] / 2 + 1);
+			HK_CHECK(q != NULL && errno == EDOM, "realloc(%zu -> %zu) set errno %d", sizes[i],
+				 sizes[i] / 2 + 1, errno);
+			q = realloc(q, sizes[i] * 2 + 1);
+			HK_CHECK(q != NULL && errno == EDOM, "realloc(-> %zu) set errno %d", sizes[i] * 2 + 1, errno);
+			free(q);
+			HK_CHECK(errno == EDOM, "free(%zu bytes, aligned %zu) set errno %d", sizes[i], aligns[a], errno);
+		}
+	errno = EDOM;
+	malloc_trim(0);
+	HK_CHECK(errno == EDOM, "malloc_trim set errno %d", errno);
+}
+
 static void zero_and_null(void)
 {
 	enum { N = 64 };
@@ -136,6 +162,7 @@ int main(void)
 	huge_cases();
 	bad_alignments();
 	memalign_bounds();
+	errno_kept();
 	zero_and_null();
 	hk_pass("api errors");
 	return 0;
