@@ -41,11 +41,13 @@ static void check_alignment(size_t align)
 			HK_CHECK(malloc_usable_size(p[f][s]) >= sizes[s], "%s(%zu, %zu): usable %zu", fname[f], align,
 				 sizes[s], malloc_usable_size(p[f][s]));
 			hk_touch_all(p[f][s], sizes[s], fname[f]);
-			hk_fill(p[f][s], sizes[s], align * 131 + (uint64_t)f * 17 + s);
+			/* every usable byte is the caller's: the pattern fills them all */
+			hk_fill(p[f][s], malloc_usable_size(p[f][s]), align * 131 + (uint64_t)f * 17 + s);
 		}
 	for (int f = 0; f < NFUNCS; f++)
 		for (size_t s = 0; s < NSIZES; s++) {
-			HK_CHECK_PATTERN(p[f][s], sizes[s], align * 131 + (uint64_t)f * 17 + s, fname[f]);
+			HK_CHECK_PATTERN(p[f][s], malloc_usable_size(p[f][s]), align * 131 + (uint64_t)f * 17 + s,
+					 fname[f]);
 			free(p[f][s]);
 		}
 }

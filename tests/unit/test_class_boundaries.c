@@ -29,17 +29,21 @@ static void check_placement(void *p, size_t n)
 		 c, info.tier);
 }
 
+/* Every byte malloc_usable_size reports is the caller's to write: the
+ * patterns fill it whole. */
 static void exercise_size(size_t n, int count)
 {
 	void *blocks[PER_SIZE];
+	size_t usable[PER_SIZE];
 	for (int i = 0; i < count; i++) {
 		blocks[i] = malloc(n);
 		hk_touch_all(blocks[i], n, "boundary");
 		check_placement(blocks[i], n);
-		hk_fill(blocks[i], n, (uint64_t)n * 1000 + (uint64_t)i);
+		usable[i] = malloc_usable_size(blocks[i]);
+		hk_fill(blocks[i], usable[i], (uint64_t)n * 1000 + (uint64_t)i);
 	}
 	for (int i = 0; i < count; i++)
-		HK_CHECK_PATTERN(blocks[i], n, (uint64_t)n * 1000 + (uint64_t)i, "overlap check");
+		HK_CHECK_PATTERN(blocks[i], usable[i], (uint64_t)n * 1000 + (uint64_t)i, "overlap check");
 	for (int i = 0; i < count; i++)
 		free(blocks[i]);
 }
