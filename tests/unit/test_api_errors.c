@@ -10,19 +10,20 @@ static volatile size_t v_size_max = SIZE_MAX;
 static volatile size_t v_ptrdiff_max1 = (size_t)PTRDIFF_MAX + 1;
 static volatile size_t v_2p32 = (size_t)1 << 32;
 
-static void expect_enomem(void *p, const char *what)
+static void expect_error(void *p, int want, const char *what, size_t arg)
 {
 	int e = errno;
-	HK_CHECK(p == NULL, "%s returned %p, expected NULL", what, p);
-	HK_CHECK(e == ENOMEM, "%s set errno %d, expected ENOMEM", what, e);
+	HK_CHECK(p == NULL, "%s [%zu] returned %p, expected NULL", what, arg, p);
+	HK_CHECK(e == want, "%s [%zu] set errno %d, expected %d", what, arg, e, want);
 }
 
 /* errno is cleared first: a stale ENOMEM must not pass for a fresh one. */
-#define EXPECT_ENOMEM(call, what)          \
-	do {                               \
-		errno = 0;                 \
-		expect_enomem((call), what); \
+#define EXPECT_ERROR(call, want, what, arg)              \
+	do {                                             \
+		errno = 0;                               \
+		expect_error((call), (want), what, arg); \
 	} while (0)
+#define EXPECT_ENOMEM(call, what) EXPECT_ERROR(call, ENOMEM, what, (size_t)0)
 
 static void overflow_cases(void)
 {
@@ -81,13 +82,8 @@ static void bad_alignments(void)
 		HK_CHECK(rc == EINVAL, "posix_memalign(align=%zu) = %d, expected EINVAL", bad[i], rc);
 	}
 	static const size_t npot[] = { 3, 24, 48, 100, 4097, 65535 };
-	for (size_t i = 0; i < sizeof(npot) / sizeof(npot[0]); i++) {
-		errno = 0;
-		void *p = aligned_alloc(npot[i], 256);
-		int e = errno;
-		HK_CHECK(p == NULL && e == EINVAL, "aligned_alloc(%zu, 256) = %p errno %d, expected NULL/EINVAL",
-			 npot[i], p, e);
-	}
+	for (size_t i = 0; i < sizeof(npot) / sizeof(npot[0]); i++)
+		EXPECT_ERROR(aligned_alloc(npot[i], 256), EINVAL, "aligned_alloc(align, 256)", npot[i]);
 }
 
 /* glibc's memalign rounds an alignment up to a power of two and says EINVAL
@@ -97,15 +93,10 @@ static void memalign_bounds(void)
 {
 	static const size_t enomem[] = { (size_t)1 << 63, ((size_t)1 << 62) + 1, ((size_t)1 << 62) };
 	for (size_t i = 0; i < sizeof(enomem) / sizeof(enomem[0]); i++)
-		EXPECT_ENOMEM(memalign(enomem[i], 16), "memalign(2^62..2^63, 16)");
+		EXPECT_ERROR(memalign(enomem[i], 16), ENOMEM, "memalign(align, 16)", enomem[i]);
 	static const size_t einval[] = { ((size_t)1 << 63) + 1, SIZE_MAX };
-	for (size_t i = 0; i < sizeof(einval) / sizeof(einval[0]); i++) {
-		errno = 0;
-		void *p = memalign(einval[i], 16);
-		int e = errno;
-		HK_CHECK(p == NULL && e == EINVAL, "memalign(%zu, 16) = %p errno %d, expected NULL/EINVAL",
-			 einval[i], p, e);
-	}
+	for (size_t i = 0; i < sizeof(einval) / sizeof(einval[0]); i++)
+		EXPECT_ERROR(memalign(einval[i], 16), EINVAL, "memalign(align, 16)", einval[i]);
 }
 
 /* POSIX.1-2024 and glibc >= 2.33: free() leaves errno alone, in every tier,
