@@ -39,8 +39,11 @@ int main(void)
 	char *p[SPANS];
 	int outside = 0;
 	for (int i = 0; i < SPANS; i++) {
+		errno = 0;
 		p[i] = malloc(SPAN);
 		HK_CHECK(p[i] != NULL, "malloc(%zu) #%d failed", SPAN, i);
+		/* the taken place's EEXIST is hakmem's business, not the caller's */
+		HK_CHECK(errno == 0, "malloc(%zu) #%d succeeded and set errno %d", SPAN, i, errno);
 		memset(p[i], i, 4096);
 		p[i][SPAN - 1] = (char)i;
 		uintptr_t r = region_of(p[i]);
