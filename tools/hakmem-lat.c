@@ -427,7 +427,7 @@ static int attach_all(struct run *r)
 static int discover(struct run *r)
 {
 	r->lib_src = hk_discover_lib(hk_opts.lib, hk_opts.pid, hk_opts.cmd, r->lib, sizeof(r->lib));
-	if (hk_opts.lib && r->lib_src == HK_LIB_NONE)
+	if (r->lib_src == HK_LIB_ERROR)
 		return 1;
 	/* the tool's own library is no guess for a process that maps none */
 	if (hk_opts.pid && r->lib_src == HK_LIB_DEFAULT) {

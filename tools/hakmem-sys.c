@@ -262,7 +262,7 @@ static int trace(struct report *r, struct hk_target *t)
 	int rc;
 
 	r->lib_src = hk_discover_lib(hk_opts.lib, hk_opts.pid, hk_opts.cmd, r->lib, sizeof(r->lib));
-	if (hk_opts.lib && r->lib_src == HK_LIB_NONE)
+	if (r->lib_src == HK_LIB_ERROR)
 		return 1;
 	hk_dbg(hk_opts.verbose, "hakmem probes: %s (%s)",
 	       r->lib_src ? r->lib : "none", hk_lib_source_name(r->lib_src));

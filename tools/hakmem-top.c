@@ -226,12 +226,14 @@ static int find_files(void)
 	char path[PATH_MAX];
 	enum hk_lib_source src = hk_discover_lib(hk_opts.lib, 0, NULL, path, sizeof(path));
 
-	if (src == HK_LIB_NONE && hk_opts.lib)
+	if (src == HK_LIB_ERROR)
 		return 1;
 	if (src != HK_LIB_NONE)
 		add_file(path);
 	for (int i = 0; i < env.npids; i++) {
 		src = hk_discover_lib(NULL, env.pids[i], NULL, path, sizeof(path));
+		if (src == HK_LIB_ERROR)
+			return 1;
 		if (src != HK_LIB_MAPPED && src != HK_LIB_STATIC) {
 			hk_err("process %d does not use hakmem (no libhakmem mapped, no hakmem probes "
 			       "in its executable)", (int)env.pids[i]);

@@ -130,6 +130,17 @@ int hk_resolve_command(const char *name, char *out, size_t outsz)
 	return err;
 }
 
+/* errno of opening path for reading, 0 when it opens. */
+static int open_errno(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
 /* True when paths a and b name the same file (inode). */
 static bool same_file(const char *a, const char *b)
 {
@@ -176,6 +187,8 @@ struct found_lib {
 	pid_t pid;
 	char *out;
 	size_t outsz;
+	int denied; /* errno when the map_files link of a libhakmem line was refused */
+	char file[PATH_MAX]; /* that line's file name, for the message */
 };
 
 bool hk_maps_line_file(const char *line, char *range, dev_t *dev, unsigned long long *ino)
@@ -210,14 +223,34 @@ static bool maps_line_is_lib(char *line, void *arg)
 	if (!stat(file, &st) && st.st_ino == ino && st.st_dev == dev)
 		return accept(file, fl->out, fl->outsz);
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%s", (int)fl->pid, range);
-	return accept(link, fl->out, fl->outsz);
+	if (accept(link, fl->out, fl->outsz))
+		return true;
+	/* the kernel lets only CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) follow
+	 * map_files links: without it the file the process runs is out of reach */
+	fl->denied = open_errno(link);
+	snprintf(fl->file, sizeof(fl->file), "%s", file);
+	return false;
 }
 
-static bool from_maps(pid_t pid, char *out, size_t outsz)
+/* HK_LIB_MAPPED, HK_LIB_NONE when no libhakmem is mapped, or HK_LIB_ERROR
+ * (said here) when the one mapped is a deleted or replaced file that we may
+ * not open: the file now at its path, or the default library, would be
+ * another inode, probes that never fire in the process. */
+static enum hk_lib_source from_maps(pid_t pid, char *out, size_t outsz)
 {
-	struct found_lib fl = { pid, out, outsz };
+	struct found_lib fl = { .pid = pid, .out = out, .outsz = outsz };
+	size_t n;
 
-	return hk_maps_any(pid, maps_line_is_lib, &fl);
+	if (hk_maps_any(pid, maps_line_is_lib, &fl))
+		return HK_LIB_MAPPED;
+	if (fl.denied != EPERM && fl.denied != EACCES)
+		return HK_LIB_NONE;
+	n = strlen(fl.file);
+	if (n > 10 && !strcmp(fl.file + n - 10, " (deleted)"))
+		fl.file[n - 10] = 0;
+	hk_err("pid %d runs %s, deleted or replaced since it was mapped; reading it through "
+	       "/proc/%d/map_files needs CAP_SYS_ADMIN (run as root)", (int)pid, fl.file, (int)pid);
+	return HK_LIB_ERROR;
 }
 
 /* An entry of an LD_PRELOAD value (space or colon separated) that carries the notes. */
@@ -347,22 +380,23 @@ static enum hk_lib_source from_explicit(const char *path, char *out, size_t outs
 
 	if (stat(path, &st)) {
 		hk_err("cannot open %s: %s", *path ? path : "''", strerror(errno));
-		return HK_LIB_NONE;
+		return HK_LIB_ERROR;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		hk_err("%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
-		return HK_LIB_NONE;
+		return HK_LIB_ERROR;
 	}
 	if (accept(path, out, outsz))
 		return HK_LIB_EXPLICIT;
 	hk_err("%s: no \"%s\" USDT probes in this file", path, HK_PROBE_PROVIDER);
-	return HK_LIB_NONE;
+	return HK_LIB_ERROR;
 }
 
 enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *const cmd[],
 				   char *out, size_t outsz)
 {
 	char exe[PATH_MAX];
+	enum hk_lib_source src;
 
 	if (explicit_path)
 		return from_explicit(explicit_path, out, outsz);
@@ -370,8 +404,8 @@ enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *c
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
 		if (accept(exe, out, outsz)) /* static first, as below */
 			return HK_LIB_STATIC;
-		if (from_maps(pid, out, outsz))
-			return HK_LIB_MAPPED;
+		if ((src = from_maps(pid, out, outsz)) != HK_LIB_NONE)
+			return src;
 	}
 	/* a static hakmem first: the executable's malloc wins over a preloaded
 	 * one (the executable comes first in symbol lookup), which then idles */
@@ -384,7 +418,8 @@ enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *c
 
 const char *hk_lib_source_name(enum hk_lib_source s)
 {
-	static const char *names[] = { "none", "--lib", "mapped", "LD_PRELOAD", "static", "default" };
+	static const char *names[] = { "none", "--lib", "mapped", "LD_PRELOAD", "static", "default",
+				       "error" };
 
-	return s <= HK_LIB_DEFAULT ? names[s] : "?";
+	return s <= HK_LIB_ERROR ? names[s] : "?";
 }

@@ -16,6 +16,7 @@ enum hk_lib_source {
 	HK_LIB_PRELOAD, /* named in LD_PRELOAD of the command's environment */
 	HK_LIB_STATIC, /* the executable itself carries provider "hakmem" notes */
 	HK_LIB_DEFAULT, /* fallback: ../lib/libhakmem.so next to the tool (built or installed) */
+	HK_LIB_ERROR, /* an error, already said on stderr: the tool must stop (exit 1) */
 };
 
 /* Finds the file carrying hakmem's probes: explicit path, else (pid) its
@@ -23,8 +24,11 @@ enum hk_lib_source {
  * LD_PRELOAD, else the default.  A static hakmem comes first: the
  * executable's malloc wins over a preloaded one, which then does nothing.
  * Writes an absolute path to out; returns the source (HK_LIB_NONE when
- * nothing has the notes; an explicit path without notes is an error printed
- * here and also HK_LIB_NONE). */
+ * nothing has the notes).  HK_LIB_ERROR, with its one line printed here:
+ * an explicit path without notes, or a PID's mapped libhakmem deleted or
+ * replaced since, whose /proc/PID/map_files link we may not open (no
+ * CAP_SYS_ADMIN) — not a fallback to another copy, whose probes would
+ * never fire in that process. */
 enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *const cmd[],
 				   char *out, size_t outsz);
 /* True when match(line, arg) holds for a line of /proc/PID/maps (false when unreadable). */
