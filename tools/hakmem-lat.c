@@ -396,7 +396,7 @@ static int attach_usdt(struct run *r)
 			continue;
 		}
 		if (err) {
-			hk_err("cannot attach hakmem:%s in %s: %s", p[i].probe, r->lib, strerror(-err));
+			hk_err("cannot attach hakmem:%s in %s: %s", p[i].probe, r->lib, hk_bpf_strerror(err));
 			return 1;
 		}
 	}

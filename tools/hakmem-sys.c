@@ -220,7 +220,7 @@ static int attach_usdt(struct sys_bpf *skel, struct hk_links *links, const char 
 	for (int k = 0; k < HS_NKINDS; k++) {
 		err = hk_usdt_attach(links, progs[k], lib, kind_probes[k]);
 		if (err) {
-			hk_err("cannot attach hakmem:%s in %s: %s", kind_probes[k], lib, strerror(-err));
+			hk_err("cannot attach hakmem:%s in %s: %s", kind_probes[k], lib, hk_bpf_strerror(err));
 			return 1;
 		}
 	}

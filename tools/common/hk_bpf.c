@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -25,9 +26,33 @@
 #endif
 
 static bool libbpf_verbose;
+/* libbpf ran out of descriptors at some step.  It does not always say so in
+ * what it returns: a feature probe that fails with EMFILE makes it believe
+ * the kernel lacks the feature, and the load or attach then fails with
+ * EINVAL or EBADF.  Its messages (which we see, verbose or not) keep the
+ * real cause. */
+static bool libbpf_saw_emfile;
+
+/* Remembers whether a libbpf message reports EMFILE (as text, or in errno
+ * when the message is printed right after the failed call). */
+static void note_emfile(int saved_errno, const char *fmt, va_list args)
+{
+	char msg[512];
+	va_list copy;
+
+	va_copy(copy, args);
+	vsnprintf(msg, sizeof(msg), fmt, copy);
+	va_end(copy);
+	if (saved_errno == EMFILE || strstr(msg, strerror(EMFILE)))
+		libbpf_saw_emfile = true;
+}
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
+	int saved_errno = errno;
+
+	note_emfile(saved_errno, fmt, args);
+	errno = saved_errno;
 	if (level == LIBBPF_DEBUG && !libbpf_verbose)
 		return 0;
 	/* Warnings are only useful with -v too: our own one-line errors say what failed. */
@@ -61,14 +86,34 @@ int hk_check_privilege(void)
 	return 1;
 }
 
-int hk_bpf_fail(const char *what, int err)
+int hk_bpf_errno(int err)
 {
 	if (err < 0)
 		err = -err;
+	return libbpf_saw_emfile && (err == EINVAL || err == EBADF) ? EMFILE : err;
+}
+
+const char *hk_bpf_strerror(int err)
+{
+	static char buf[128];
+	struct rlimit rl;
+
+	err = hk_bpf_errno(err);
+	if (err != EMFILE || getrlimit(RLIMIT_NOFILE, &rl))
+		return strerror(err);
+	snprintf(buf, sizeof(buf), "%s (ulimit -n is %llu)", strerror(err),
+		 (unsigned long long)rl.rlim_cur);
+	return buf;
+}
+
+int hk_bpf_fail(const char *what, int err)
+{
+	err = hk_bpf_errno(err);
 	if (err == EPERM || err == EACCES)
 		hk_err("need root (CAP_BPF/CAP_PERFMON): cannot %s", what);
 	else
-		hk_err("cannot %s: %s%s", what, strerror(err), libbpf_verbose ? "" : " (-v for details)");
+		hk_err("cannot %s: %s%s", what, hk_bpf_strerror(err),
+		       libbpf_verbose ? "" : " (-v for details)");
 	return 1;
 }
 
@@ -81,7 +126,7 @@ int hk_usdt_attach(struct hk_links *l, struct bpf_program *prog, const char *bin
 		return -E2BIG;
 	link = bpf_program__attach_usdt(prog, -1, binary, HK_PROBE_PROVIDER, probe, NULL);
 	if (!link)
-		return -errno;
+		return -hk_bpf_errno(errno);
 	l->link[l->n++] = link;
 	return 0;
 }
