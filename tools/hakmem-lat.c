@@ -94,7 +94,8 @@ static const char doc[] =
 	"    hakmem-lat --svg lat.svg -- ./prog     # plus a picture\n"
 	"    hakmem-lat -p 1234 1 10                # a running process, 10 x 1 s\n"
 	"\n"
-	"Exit status: the command's; 1/2 on errors, 127 when the command does not exist.\n";
+	"Exit status: the command's, also after Ctrl-C (with -p, 0); 1/2 on errors,\n"
+	"127 when the command does not exist.\n";
 
 static const struct argp_option options[] = {
 	{ "events", 'e', "LIST", 0, "Events: cold,refill,drain,grow,reclaim,map,unmap,advise (default all)", 0 },
@@ -996,5 +997,5 @@ int main(int argc, char **argv)
 		rc = 1;
 	free(r.cur.rows);
 	free(r.all.rows);
-	return rc ? rc : hk_target_tool_exit_code(&t);
+	return rc ? rc : hk_target_exit_code(&t);
 }

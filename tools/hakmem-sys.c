@@ -85,8 +85,8 @@ static const char doc[] =
 	"  hakmem-sys --max mmap=100,madvise=0 -- ./prog   # exit 3 if over\n"
 	"  hakmem-sys -p 1234 --duration 10    # a running process, 10 s\n"
 	"\n"
-	"Exit status: the command's; 3 when over a --max budget; 1 or 2 on\n"
-	"errors; 127 when the command does not exist.\n";
+	"Exit status: the command's, also after Ctrl-C (with -p, 0); 3 when over\n"
+	"a --max budget; 1 or 2 on errors; 127 when the command does not exist.\n";
 
 static const struct argp_option options[] = {
 	{ "compare", OPT_COMPARE, NULL, 0, "Compare two --json reports A.json B.json (no tracing)", 0 },
@@ -716,7 +716,7 @@ int main(int argc, char **argv)
 	else
 		hk_close_output(out);
 	if (!rc)
-		rc = over_budget(&r) ? EXIT_OVER_BUDGET : hk_target_tool_exit_code(&t);
+		rc = over_budget(&r) ? EXIT_OVER_BUDGET : hk_target_exit_code(&t);
 	free(r.rows);
 	return rc;
 }

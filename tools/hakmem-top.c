@@ -65,8 +65,8 @@ static const char doc[] =
 	"  hakmem-top -p 1234,1240         # also statically linked hakmem programs\n"
 	"  hakmem-top -b -- env LD_PRELOAD=lib/libhakmem.so ./app   # until app exits\n"
 	"\n"
-	"Exit status: 0, 1 on errors (no such process, no privilege), 2 on usage\n"
-	"errors; with -- COMMAND, the command's status.\n";
+	"Exit status: 0, also after Ctrl-C; with -- COMMAND, the command's status;\n"
+	"1 on errors (no such process, no privilege), 2 on usage errors.\n";
 
 static const struct argp_option options[] = {
 	{ "delay", 'd', "SECONDS", 0, "Refresh every SECONDS (default 1)", 0 },

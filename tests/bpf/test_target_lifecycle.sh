@@ -162,7 +162,10 @@ assert_eq "sys SIGINT: report" "130 False" "$(jget "$TMP/c.json" "'%s %s' % (j['
 
 # --- SIGINT/SIGTERM while the report is blocked on a slow reader: the report
 # still comes whole (a write cut by EINTR lost stdio's buffer: the report
-# ended mid-line, exit 1), then the tool exits 128+signal.
+# ended mid-line, exit 1), then the tool exits with the command's status: 0
+# for one that had exited by itself (the signal stopped nothing; the old
+# code exited 128+signal for hakmem-sys and -lat, 0 for hakmem-top), 128+
+# signal for one still running (hakmem-top's sleep), which gets it.
 # slow_report SIG TOOL ARGS...: the tool's output goes to a pipe of 4 KiB that
 # is read only once the tool blocks writing it and got SIG; $TMP/report.
 slow_report() {
@@ -190,14 +193,14 @@ slow_report() {
 for sig in INT TERM; do
 	want=$((128 + $(kill -l $sig)))
 	slow_report $sig sys --json -- sh -c 'for i in $(seq 80); do /bin/true; done' # sh, seq, 80 true
-	assert_eq "sys SIG$sig while writing: exit status" "$want" "$ST"
+	assert_eq "sys SIG$sig while writing: exit status (the command's)" 0 "$ST"
 	assert_eq "sys SIG$sig while writing: whole report" "82 processes, exit 0, complete True" \
 		"$(jget "$TMP/report" "'%d processes, exit %s, complete %s' % (len(j['processes']), j['exit_status'], j['complete'])")"
 	slow_report $sig lat -C --json -- sh -c 'LD_PRELOAD="$1" exec bench/bench_mid_large_mt 2 20000 256 1 >/dev/null' _ "$LIB"
-	assert_eq "lat SIG$sig while writing: exit status" "$want" "$ST"
+	assert_eq "lat SIG$sig while writing: exit status (the command's)" 0 "$ST"
 	assert_eq "lat SIG$sig while writing: whole report" True "$(jget "$TMP/report" "'refill' in j['events']")"
 	slow_report $sig top --json -d 0.02 -- sleep 30
-	assert_eq "top SIG$sig while writing: exit status" "$want" "$ST"
+	assert_eq "top SIG$sig while writing: exit status (its sleep's, forwarded SIG$sig)" "$want" "$ST"
 	"$PY" -c 'import json, sys; [json.loads(l) for l in open(sys.argv[1])]' "$TMP/report" ||
 		fail "top SIG$sig while writing: a JSON line was cut"
 	echo "ok: top SIG$sig while writing: $(wc -l <"$TMP/report") whole JSON lines"
@@ -227,11 +230,14 @@ exec 7>&-
 assert_eq "sys: second SIGTERM while blocked writing: exit status" 143 "$ST"
 
 # --- ... and Ctrl-C still stops each tool promptly while it traces (its
-# waits still return on the signal).
-# stops_promptly LABEL TOOL ARGS...: SIGINT after 1 s; the tool is gone 3 s later.
+# waits still return on the signal), with one exit status convention for
+# all three: a command's status (sleep gets the SIGINT forwarded: 130), and
+# 0 without a command, the trace ended and reported as asked.
+# stops_promptly LABEL WANT TOOL ARGS...: SIGINT after 1 s; the tool is gone
+# 3 s later with exit status WANT.
 stops_promptly() {
-	local label=$1 i
-	shift
+	local label=$1 want=$2 i
+	shift 2
 	exec_tool "$@" >/dev/null 2>&1 &
 	TOOL_PID=$!
 	sleep 1
@@ -242,18 +248,33 @@ stops_promptly() {
 	done
 	[ "$i" -lt 60 ] || { kill -KILL "$TOOL_PID"; fail "$label: still running 3 s after SIGINT"; }
 	wait_tool
-	echo "ok: $label stopped by SIGINT (exit $ST)"
+	assert_eq "$label stopped by SIGINT: exit status" "$want" "$ST"
 }
 sleep 60 &
 sleeper=$!
-stops_promptly "sys -- COMMAND" sys -- sleep 30
-stops_promptly "sys -p" sys -p "$sleeper"
-stops_promptly "lat -- COMMAND" lat -- sleep 30
-stops_promptly "lat periodic -p" lat -p "$sleeper" 0.3
-stops_promptly "top -- COMMAND" top -d 0.3 -- sleep 30
-stops_promptly "top" top -d 0.3
+stops_promptly "sys -- COMMAND" 130 sys -- sleep 30
+stops_promptly "sys -p" 0 sys -p "$sleeper"
+stops_promptly "lat -- COMMAND" 130 lat -- sleep 30
+stops_promptly "lat periodic -p" 0 lat -p "$sleeper" 0.3
+stops_promptly "top -- COMMAND" 130 top -d 0.3 -- sleep 30
+stops_promptly "top" 0 top -d 0.3
 kill "$sleeper"
 wait "$sleeper" 2>/dev/null || true
+
+# --- SIGINT then SIGTERM within a second is one stop, the first: the
+# command gets SIGINT and the status is 130 (the old code forwarded the
+# last one: 143).
+cmd_is_sleep() { grep -qsx sleep "/proc/$(cat "$TMP/cmd.pid" 2>/dev/null)/comm"; }
+for tool in sys lat "top -d 0.3"; do
+	rm -f "$TMP/cmd.pid"
+	exec_tool $tool -o /dev/null -- sh -c 'echo $$ >"$1"; exec sleep 30' _ "$TMP/cmd.pid" 2>/dev/null &
+	TOOL_PID=$!
+	wait_until "${tool%% *} starts sleep" cmd_is_sleep
+	kill -INT "$TOOL_PID"
+	kill -TERM "$TOOL_PID"
+	wait_tool
+	assert_eq "${tool%% *}: SIGINT then SIGTERM: exit status" 130 "$ST"
+done
 
 # --- The output pipe closed (`| head -1`): the tool dies of SIGPIPE (141) as
 # any pipeline member, but does not leave its command running.

@@ -287,13 +287,6 @@ void hk_target_terminate(struct hk_target *t)
 	t->done = followed_gone(t); /* its children are not terminated: say if they run */
 }
 
-int hk_target_tool_exit_code(const struct hk_target *t)
-{
-	if (t->launched && hk_stopping())
-		return 128 + hk_stop_signal;
-	return hk_target_exit_code(t);
-}
-
 void hk_target_abort(struct hk_target *t)
 {
 	if (!t->launched || t->exited)

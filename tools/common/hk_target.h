@@ -9,7 +9,7 @@
  *   hk_target_release(&t)                child execvp()s now
  *   hk_target_wait(&t, duration)         until exit, Ctrl-C or timeout
  *   hk_target_terminate(&t)              a command the trace did not outlast
- *   exit(hk_target_tool_exit_code(&t))
+ *   exit(hk_target_exit_code(&t))       the tools' exit status after a trace
  */
 #ifndef HK_TARGET_H
 #define HK_TARGET_H
@@ -51,17 +51,17 @@ int hk_target_track(struct hk_target *t, int procs_map_fd);
  * launched child gets the signal forwarded and a short grace period.
  * Returns true when all have exited (t->done). */
 bool hk_target_wait(struct hk_target *t, double timeout_s);
-/* Shell-style exit code of a launched target: its status, or 128+signal; 0 for -p targets. */
+/* The tools' exit status once a trace ran: a launched command's status (or
+ * 128+signal it died of), whatever stopped the trace — a stop signal the
+ * tool got is forwarded to it, and one after it exited changes nothing;
+ * 0 for -p targets, whose trace a stop signal ends as a success (as
+ * bpftrace and libbpf-tools end theirs).  See docs/hakmem-sys.md. */
 int hk_target_exit_code(const struct hk_target *t);
 /* Ends a released command that is still running when the trace ends before
  * it (--duration, an interval COUNT, a quit key): SIGTERM, then SIGKILL if it
  * is still there after a grace period; reaped, so its status is known.  A -p
  * process is left alone.  t->end stays when the trace ended. */
 void hk_target_terminate(struct hk_target *t);
-/* The tool's exit status with a launched command: 128+signal once SIGINT or
- * SIGTERM came (also when it came after the command exited, while the report
- * was written), else hk_target_exit_code. */
-int hk_target_tool_exit_code(const struct hk_target *t);
 /* Kills and reaps a launched child that must not run (setup failed before release). */
 void hk_target_abort(struct hk_target *t);
 /* Closes the descriptors (does not touch the process). */

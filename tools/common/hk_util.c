@@ -69,8 +69,11 @@ static void on_stop(int sig)
 	 * opens) is not coming. */
 	if (hk_stop_signal && hk_now() - first >= FORCE_AFTER_S)
 		die_of(sig);
-	if (!hk_stop_signal)
-		first = hk_now();
+	/* one within the second is the same stop: the first says which signal
+	 * a launched command gets (SIGINT, then SIGTERM: still SIGINT) */
+	if (hk_stop_signal)
+		return;
+	first = hk_now();
 	hk_stop_signal = sig;
 }
 
@@ -88,6 +91,11 @@ int hk_signals_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
+	/* each blocks the other while it runs: SIGINT and SIGTERM sent at once
+	 * would otherwise run SIGTERM's handler first, nested on SIGINT's frame,
+	 * and the first signal on_stop keeps would be the second sent */
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
 	/* SA_RESTART: a write of the report must not fail half-way with EINTR
 	 * (stdio drops what it had buffered: the report would be cut).  The
 	 * waits that must notice a stop are poll, epoll_wait and nanosleep,
