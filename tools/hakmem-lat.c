@@ -416,7 +416,7 @@ static int attach_all(struct run *r)
 
 	if (err)
 		return hk_bpf_fail("attach the tracepoints", err);
-	err = hk_target_track(r->t, bpf_map__fd(r->skel->maps.hk_procs));
+	err = hk_target_track(r->t, bpf_map__fd(r->skel->maps.hk_procs), &r->skel->bss->hk_untracked);
 	if (err)
 		return hk_bpf_fail("track the target", err);
 	if (r->lib_src != HK_LIB_NONE)

@@ -238,7 +238,7 @@ static int attach_all(struct sys_bpf *skel, struct hk_links *links, struct hk_ta
 
 	if (err)
 		return hk_bpf_fail("attach the syscall tracepoints", err);
-	err = hk_target_track(t, bpf_map__fd(skel->maps.hk_procs));
+	err = hk_target_track(t, bpf_map__fd(skel->maps.hk_procs), &skel->bss->hk_untracked);
 	if (err)
 		return hk_bpf_fail("track the target", err);
 	if (r->lib_src != HK_LIB_NONE)

@@ -30,9 +30,10 @@ static void init(struct hk_target *t)
 	t->pidfd = t->go_fd = t->err_fd = t->procs_fd = -1;
 }
 
-int hk_target_track(struct hk_target *t, int procs_map_fd)
+int hk_target_track(struct hk_target *t, int procs_map_fd, __u64 *untracked)
 {
-	int err = t->launched ? hk_track_add(procs_map_fd, t->pid) : hk_track_add_tree(procs_map_fd, t->pid);
+	int err = t->launched ? hk_track_add(procs_map_fd, t->pid)
+			      : hk_track_add_tree(procs_map_fd, t->pid, untracked);
 
 	if (!err)
 		t->procs_fd = procs_map_fd;

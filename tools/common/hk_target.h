@@ -15,6 +15,7 @@
 #define HK_TARGET_H
 
 #include <stdbool.h>
+#include <linux/types.h>
 #include <sys/types.h>
 
 struct hk_target {
@@ -44,8 +45,9 @@ int hk_target_release(struct hk_target *t);
 int hk_target_open(struct hk_target *t, pid_t pid);
 /* Seeds map hk_procs (procs_map_fd) with the target — a -p PID with its live
  * descendants — and makes hk_target_wait wait for every process tracked there
- * (the children it starts), as strace -f does; 0 or -errno. */
-int hk_target_track(struct hk_target *t, int procs_map_fd);
+ * (the children it starts), as strace -f does; 0 or -errno.  Descendants
+ * the map has no room for are added to *untracked (BPF's hk_untracked). */
+int hk_target_track(struct hk_target *t, int procs_map_fd, __u64 *untracked);
 /* Waits until the target and the processes it is followed with have exited,
  * a stop signal arrives, or timeout_s (0: none) passes.  On a stop signal a
  * launched child gets the signal forwarded and a short grace period.

@@ -61,18 +61,21 @@ static pid_t parent_of(pid_t pid)
 	return state == 'Z' || state == 'X' ? -1 : ppid;
 }
 
-/* One pass over /proc adding children of tracked processes; returns how many were added. */
-static int add_children_pass(int fd)
+/* One pass over /proc adding children of tracked processes; returns how
+ * many were added, and in *full how many found the map full. */
+static int add_children_pass(int fd, int *full)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	struct hk_proc p;
 	int added = 0;
 
+	*full = 0;
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
 		__u32 pid, ppid;
+		int err;
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
@@ -82,21 +85,28 @@ static int add_children_pass(int fd)
 			continue;
 		if (bpf_map_lookup_elem(fd, &ppid, &p) || p.exited)
 			continue;
-		added += add(fd, (pid_t)pid, (pid_t)ppid, BPF_NOEXIST) == 0;
+		err = add(fd, (pid_t)pid, (pid_t)ppid, BPF_NOEXIST);
+		added += err == 0;
+		*full += err == -E2BIG;
 	}
 	closedir(d);
 	return added;
 }
 
-int hk_track_add_tree(int procs_map_fd, pid_t pid)
+int hk_track_add_tree(int procs_map_fd, pid_t pid, __u64 *untracked)
 {
-	int err = add(procs_map_fd, pid, 0, BPF_ANY);
+	int err = add(procs_map_fd, pid, 0, BPF_ANY), full;
 
 	if (err)
 		return err;
-	/* Repeat until stable: /proc order does not put parents first. */
-	while (add_children_pass(procs_map_fd) > 0)
+	/* Repeat until stable: /proc order does not put parents first.  A
+	 * child refused for a full map is tried again by each pass: the last
+	 * pass's refusals are the children left out, once each (as
+	 * hk_track_fork counts one it cannot add; their own children, of a
+	 * parent not followed, are not looked for either way). */
+	while (add_children_pass(procs_map_fd, &full) > 0)
 		;
+	__atomic_fetch_add(untracked, (__u64)full, __ATOMIC_RELAXED);
 	return 0;
 }
 
