@@ -121,22 +121,31 @@ wait "$zparent" "$threaded" 2>/dev/null || true
 
 # --- The trace ends before the command (--duration, lat's COUNT, top's -n):
 # the command does not outlive it; it gets SIGTERM, and its status (143) is
-# the tool's.  With -p the process keeps running.
-# ends_command LABEL TOOL ARGS...: runs exec_tool TOOL ARGS -- a 30 s sleep.
+# the tool's.  Nor do the children it started, for hakmem-sys and -lat,
+# which follow them (the old code left them running); hakmem-top follows no
+# children.  With -p the process keeps running.
+# ends_command LABEL TOOL ARGS...: runs exec_tool TOOL ARGS -- a 30 s sleep
+# that has started another in the background.
 ends_command() {
-	local label=$1 rc=0 cmd
+	local label=$1 rc=0 cmd child
 	shift
-	rm -f "$TMP/cmd.pid"
-	(exec_tool "$@" -- sh -c 'echo $$ >"$1"; exec sleep 30' _ "$TMP/cmd.pid") \
-		>"$TMP/tool.out" 2>"$TMP/tool.err" || rc=$?
-	cmd=$(cat "$TMP/cmd.pid")
-	gone "$cmd" 1 || { kill "$cmd"; fail "$label: the command outlived the trace"; }
+	rm -f "$TMP/cmd.pid" "$TMP/child.pid"
+	(exec_tool "$@" -- sh -c 'sleep 30 & echo $! >"$2"; echo $$ >"$1"; exec sleep 30' _ \
+		"$TMP/cmd.pid" "$TMP/child.pid") >"$TMP/tool.out" 2>"$TMP/tool.err" || rc=$?
+	cmd=$(cat "$TMP/cmd.pid") child=$(cat "$TMP/child.pid")
+	gone "$cmd" 1 || { kill "$cmd" "$child"; fail "$label: the command outlived the trace"; }
 	assert_eq "$label: exit status (the command's, SIGTERM)" 143 "$rc"
+	if [ "$1" = top ]; then
+		kill "$child"
+	else
+		gone "$child" 1 || { kill "$child"; fail "$label: the command's child outlived the trace"; }
+		echo "ok: $label: the command's child was terminated too"
+	fi
 }
 ends_command "sys --duration" sys --duration 0.5 --json -o "$TMP/d.json"
 assert_eq "sys --duration: report" "143 False" "$(jget "$TMP/d.json" "'%s %s' % (j['exit_status'], j['complete'])")"
 ends_command "sys --duration (text)" sys --duration 0.5 -o "$TMP/d.txt"
-grep -q '(exit status 143, 0\.[0-9]* s, 1 process)' "$TMP/d.txt" ||
+grep -q '(exit status 143, 0\.[0-9]* s, 2 processes)' "$TMP/d.txt" ||
 	fail "sys --duration: status line: $(head -1 "$TMP/d.txt")"
 ends_command "lat --duration" lat --duration 0.5 -o /dev/null
 ends_command "lat INTERVAL COUNT" lat -o /dev/null 0.2 2

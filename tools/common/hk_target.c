@@ -275,17 +275,36 @@ int hk_target_exit_code(const struct hk_target *t)
 	return 1;
 }
 
+/* Until every process followed with the command has exited, or secs. */
+static bool followed_exit_within(const struct hk_target *t, double secs)
+{
+	double deadline = hk_now() + secs;
+
+	while (!followed_gone(t) && hk_now() < deadline)
+		poll(NULL, 0, FOLLOW_POLL_MS);
+	return followed_gone(t);
+}
+
+/* The command and what it started, as timeout(1) ends a command's process
+ * group: a run cut short must not leave `make -j`'s compilers or a
+ * server's workers running unseen.  Only processes followed with it (its
+ * descendants in hk_procs) are signalled, by pidfd. */
 void hk_target_terminate(struct hk_target *t)
 {
 	double end = t->end;
 
-	if (!t->launched || t->exited || t->go_fd >= 0)
+	if (!t->launched || t->go_fd >= 0 || (t->exited && followed_gone(t)))
 		return;
-	kill(t->pid, SIGTERM);
-	if (!poll_exit(t, KILL_GRACE_S, false))
+	if (!t->exited)
+		kill(t->pid, SIGTERM);
+	if (t->procs_fd >= 0)
+		hk_track_signal_live(t->procs_fd, SIGTERM);
+	if (!t->exited && !poll_exit(t, KILL_GRACE_S, false))
 		hk_target_abort(t);
+	if (!followed_exit_within(t, KILL_GRACE_S))
+		hk_track_signal_live(t->procs_fd, SIGKILL);
 	t->end = end > 0 ? end : t->end; /* the run ended when the trace did */
-	t->done = followed_gone(t); /* its children are not terminated: say if they run */
+	t->done = followed_exit_within(t, KILL_GRACE_S);
 }
 
 void hk_target_abort(struct hk_target *t)

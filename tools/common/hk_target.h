@@ -60,9 +60,11 @@ bool hk_target_wait(struct hk_target *t, double timeout_s);
  * bpftrace and libbpf-tools end theirs).  See docs/hakmem-sys.md. */
 int hk_target_exit_code(const struct hk_target *t);
 /* Ends a released command that is still running when the trace ends before
- * it (--duration, an interval COUNT, a quit key): SIGTERM, then SIGKILL if it
- * is still there after a grace period; reaped, so its status is known.  A -p
- * process is left alone.  t->end stays when the trace ended. */
+ * it (--duration, an interval COUNT, a quit key), and the processes followed
+ * with it (hk_target_track: its descendants), as timeout(1) ends a process
+ * group: SIGTERM, then SIGKILL to those still there after a grace period;
+ * the command is reaped, so its status is known.  A -p process and its
+ * children are left alone.  t->end stays when the trace ended. */
 void hk_target_terminate(struct hk_target *t);
 /* Kills and reaps a launched child that must not run (setup failed before release). */
 void hk_target_abort(struct hk_target *t);

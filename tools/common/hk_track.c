@@ -5,9 +5,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 
 /* Reads /proc/PID/comm into comm (may stay empty if the process is gone). */
@@ -117,14 +120,50 @@ int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out)
 	return bpf_map_lookup_elem(procs_map_fd, &key, out) ? -ENOENT : 0;
 }
 
-int hk_track_live(int procs_map_fd)
+/* Calls fn(fd, pid, arg) for each tracked process not marked exited;
+ * returns for how many it returned true. */
+static int each_live(int fd, bool (*fn)(int fd, pid_t pid, int arg), int arg)
 {
 	__u32 key, *prev = NULL;
 	struct hk_proc p;
 	int n = 0;
 
-	for (; !bpf_map_get_next_key(procs_map_fd, prev, &key); prev = &key)
-		if (!bpf_map_lookup_elem(procs_map_fd, &key, &p) && !p.exited)
-			n += !(kill((pid_t)key, 0) && errno == ESRCH);
+	for (; !bpf_map_get_next_key(fd, prev, &key); prev = &key)
+		if (!bpf_map_lookup_elem(fd, &key, &p) && !p.exited)
+			n += fn(fd, (pid_t)key, arg);
 	return n;
+}
+
+static bool is_alive(int fd, pid_t pid, int arg)
+{
+	(void)fd;
+	(void)arg;
+	return !(kill(pid, 0) && errno == ESRCH);
+}
+
+int hk_track_live(int procs_map_fd)
+{
+	return each_live(procs_map_fd, is_alive, 0);
+}
+
+/* The pidfd first, the entry then: a tracked process that exited since the
+ * map was read is marked exited (or forgotten) before its pid can be reused,
+ * so a pidfd taken while the entry still says alive is of that process. */
+static bool signal_one(int fd, pid_t pid, int sig)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct hk_proc p;
+	bool sent;
+
+	if (pidfd < 0)
+		return false;
+	sent = !hk_track_get(fd, pid, &p) && !p.exited &&
+	       !syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+	close(pidfd);
+	return sent;
+}
+
+int hk_track_signal_live(int procs_map_fd, int sig)
+{
+	return each_live(procs_map_fd, signal_one, sig);
 }

@@ -20,5 +20,8 @@ int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out);
 /* Tracked processes still running (an entry whose exit was missed, its PID
  * gone, counts as exited). */
 int hk_track_live(int procs_map_fd);
+/* Sends sig to every tracked process still running (through a pidfd, never
+ * to a pid reused since); returns how many got it. */
+int hk_track_signal_live(int procs_map_fd, int sig);
 
 #endif
