@@ -16,7 +16,7 @@ cc -O2 -Wall -Wextra -Werror -pthread tests/bpf/workloads/top_remote.c -o "$TMP/
 cc -O2 -Wall -Wextra -Werror -pthread tests/bpf/workloads/top_remote.c lib/libhakmem.a \
 	-o "$TMP/top_remote_static" || fail "cannot build top_remote_static"
 
-W= X=
+W="" X=""
 cleanup() { # only the processes we started, by pid
 	for p in $X $W; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true

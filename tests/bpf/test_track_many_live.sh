@@ -12,7 +12,7 @@ cc -O2 -Wall -Wextra -Werror tests/bpf/workloads/hold_many.c -o "$TMP/hold_many"
 	fail "cannot build hold_many"
 
 N=8300 MAXP=8192
-W= X=
+W="" X=""
 cleanup() { # only what we started, by pid: the children exit with hold_many
 	touch "$TMP/go"
 	[ -n "$X" ] && kill "$X" 2>/dev/null
