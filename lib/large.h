@@ -22,7 +22,8 @@ struct hk_large {
 
 /* n bytes aligned to align (0 for the default), or NULL when out of memory.
  * *dirty (when not NULL) gets how many bytes from the returned pointer may
- * hold old data: calloc clears only those, the rest is known zero. */
+ * hold old data: calloc clears only those, the rest is known zero.  Such a
+ * block (calloc's: sparse tables) never gets huge pages. */
 void *hk_large_alloc(size_t n, size_t align, size_t *dirty);
 /* For realloc moving a block up to n bytes: a reused span keeps its dirty
  * pages, since a buffer that grows will soon touch them again. */

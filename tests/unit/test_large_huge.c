@@ -6,8 +6,9 @@
  * page is resident whole once any byte of it is touched: not a block that
  * ends just past a chunk boundary (malloc(8 MiB), behind its header), not a
  * smaller span, a run or a small tier's chunk, nor a block aligned so far
- * past its header that the header's chunk holds nothing else; and freed
- * huge spans are never lent to the other tiers.  HAKMEM_LARGE_HUGE_MB=0
+ * past its header that the header's chunk holds nothing else, nor a
+ * block calloc asks for; and freed huge spans are never lent to the other
+ * tiers.  HAKMEM_LARGE_HUGE_MB=0
  * turns it off.
  *
  * The advice shows as "hg" in the VmFlags of /proc/self/smaps whatever the
@@ -105,6 +106,24 @@ static void others_not_advised(void)
 	hk_pass("small blocks, runs, spans under 4 MiB, malloc(8 MiB) and 16 MiB aligned to 4 MiB stay in normal memory");
 }
 
+/* calloc makes sparse tables (xz's 16 MiB hash, written here and there):
+ * in huge pages each place written would hold 2 MiB, so calloc's big
+ * blocks stay in normal memory, fresh or from the cache, even where a
+ * freed huge span would fit them. */
+static void calloc_not_advised(void **huge)
+{
+	free(huge[0]); /* a cached huge span of the size calloc asks for */
+	for (int i = 0; i < 2; i++) { /* the second after the first was cached */
+		char *p = calloc(1, HUGE_SIZE);
+		HK_CHECK(p != NULL, "calloc(1, 15 MiB)");
+		p[HUGE_SIZE / 2] = 1;
+		HK_CHECK(!advised_huge(p), "calloc(1, 15 MiB) at %p is in MADV_HUGEPAGE memory", p);
+		free(p);
+	}
+	huge[0] = written(HUGE_SIZE);
+	hk_pass("calloc's big blocks (sparse tables) stay in normal memory");
+}
+
 /* Freed huge spans, idle and past HAKMEM_LARGE_CACHE_MB (90 MiB cached,
  * with 256 MiB in use: all kept), serve no other tier: the pool arenas and
  * run chunks taken next are not in advised memory (test_large_lend: normal
@@ -144,6 +163,7 @@ int main(int argc, char **argv)
 	void *huge[HUGE_N];
 	huge_blocks_advised(huge);
 	others_not_advised();
+	calloc_not_advised(huge);
 	huge_spans_not_lent(huge);
 	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
 	return 0;
