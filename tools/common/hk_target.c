@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "hk_discover.h"
@@ -18,11 +17,6 @@
 #define STOP_GRACE_S 0.2 /* a terminal Ctrl-C reaches the child by itself */
 #define KILL_GRACE_S 2.0 /* then we forward the signal and wait this long */
 #define FOLLOW_POLL_MS 20 /* how often the children that outlive the target are looked at */
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
 
 static void init(struct hk_target *t)
 {
@@ -104,7 +98,7 @@ int hk_target_launch(struct hk_target *t, char *const argv[])
 	t->launched = true;
 	hk_child_pid = t->pid;
 	t->name = argv[0];
-	t->pidfd = pidfd_open_(t->pid);
+	t->pidfd = hk_pidfd_open(t->pid);
 	return 0;
 }
 
@@ -169,7 +163,7 @@ int hk_target_open(struct hk_target *t, pid_t pid)
 {
 	init(t);
 	t->pid = pid;
-	t->pidfd = pidfd_open_(pid);
+	t->pidfd = hk_pidfd_open(pid);
 	if (t->pidfd < 0 && errno == ESRCH) {
 		hk_err("no such process: %d", (int)pid);
 		return 1;

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "hk_util.h"
 
 /* Reads /proc/PID/comm into comm (may stay empty if the process is gone). */
 static void read_comm(pid_t pid, char *comm)
@@ -151,7 +152,7 @@ int hk_track_live(int procs_map_fd)
  * so a pidfd taken while the entry still says alive is of that process. */
 static bool signal_one(int fd, pid_t pid, int sig)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = hk_pidfd_open(pid);
 	struct hk_proc p;
 	bool sent;
 

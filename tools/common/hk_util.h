@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* Set by SIGINT/SIGTERM (hk_signals_install); holds the signal number. */
 extern volatile sig_atomic_t hk_stop_signal;
@@ -40,6 +41,8 @@ static inline bool hk_stopping(void)
 
 /* CLOCK_MONOTONIC in seconds. */
 double hk_now(void);
+/* pidfd_open(2) (no glibc wrapper before 2.36): a descriptor for pid, or -1 with errno. */
+int hk_pidfd_open(pid_t pid);
 /* Sleeps up to secs; returns early (false) when a stop signal arrives. */
 bool hk_sleep(double secs);
 
