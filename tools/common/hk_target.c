@@ -285,17 +285,20 @@ static bool followed_exit_within(const struct hk_target *t, double secs)
  * descendants in hk_procs) are signalled, by pidfd. */
 void hk_target_terminate(struct hk_target *t)
 {
-	double end = t->end;
+	double end = t->end, kill_at;
 
 	if (!t->launched || t->go_fd >= 0 || (t->exited && followed_gone(t)))
 		return;
-	if (!t->exited)
-		kill(t->pid, SIGTERM);
+	/* one SIGTERM each: the command is followed too (hk_track_add), and a
+	 * second one tells many programs to skip their clean shutdown */
 	if (t->procs_fd >= 0)
 		hk_track_signal_live(t->procs_fd, SIGTERM);
+	else if (!t->exited)
+		kill(t->pid, SIGTERM);
+	kill_at = hk_now() + KILL_GRACE_S; /* one grace period for all of them */
 	if (!t->exited && !poll_exit(t, KILL_GRACE_S, false))
 		hk_target_abort(t);
-	if (!followed_exit_within(t, KILL_GRACE_S))
+	if (!followed_exit_within(t, kill_at - hk_now()))
 		hk_track_signal_live(t->procs_fd, SIGKILL);
 	t->end = end > 0 ? end : t->end; /* the run ended when the trace did */
 	t->done = followed_exit_within(t, KILL_GRACE_S);
