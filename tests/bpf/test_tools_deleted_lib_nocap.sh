@@ -17,7 +17,7 @@ cc -O2 -Wall -Wextra -Werror -pthread tests/bpf/workloads/top_remote.c -o "$TMP/
 
 W=
 cleanup() { # only the process we started, by pid
-	[ -n "$W" ] && kill "$W" 2>/dev/null
+	[ -z "$W" ] || kill "$W" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$TMP"
 }

@@ -15,7 +15,7 @@ N=8300 MAXP=8192
 W="" X=""
 cleanup() { # only what we started, by pid: the children exit with hold_many
 	touch "$TMP/go"
-	[ -n "$X" ] && kill "$X" 2>/dev/null
+	[ -z "$X" ] || kill "$X" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$TMP"
 }
