@@ -238,6 +238,8 @@ static bool maps_line_is_lib(char *line, void *arg)
  * another inode, probes that never fire in the process. */
 static enum hk_lib_source from_maps(pid_t pid, char *out, size_t outsz)
 {
+	static const char deleted[] = " (deleted)"; /* the kernel's mark in maps */
+	const size_t dn = sizeof(deleted) - 1;
 	struct found_lib fl = { .pid = pid, .out = out, .outsz = outsz };
 	size_t n;
 
@@ -246,8 +248,8 @@ static enum hk_lib_source from_maps(pid_t pid, char *out, size_t outsz)
 	if (fl.denied != EPERM && fl.denied != EACCES)
 		return HK_LIB_NONE;
 	n = strlen(fl.file);
-	if (n > 10 && !strcmp(fl.file + n - 10, " (deleted)"))
-		fl.file[n - 10] = 0;
+	if (n > dn && !strcmp(fl.file + n - dn, deleted))
+		fl.file[n - dn] = 0;
 	hk_err("pid %d runs %s, deleted or replaced since it was mapped; reading it through "
 	       "/proc/%d/map_files needs CAP_SYS_ADMIN (run as root)", (int)pid, fl.file, (int)pid);
 	return HK_LIB_ERROR;
