@@ -420,8 +420,11 @@ enum hk_lib_source hk_discover_lib(const char *explicit_path, pid_t pid, char *c
 
 const char *hk_lib_source_name(enum hk_lib_source s)
 {
-	static const char *names[] = { "none", "--lib", "mapped", "LD_PRELOAD", "static", "default",
-				       "error" };
+	static const char *const names[] = { [HK_LIB_NONE] = "none", [HK_LIB_EXPLICIT] = "--lib",
+					     [HK_LIB_MAPPED] = "mapped", [HK_LIB_PRELOAD] = "LD_PRELOAD",
+					     [HK_LIB_STATIC] = "static", [HK_LIB_DEFAULT] = "default",
+					     [HK_LIB_ERROR] = "error" };
 
-	return s <= HK_LIB_ERROR ? names[s] : "?";
+	/* bounded by the table: a source added to the enum without a name is "?" */
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "?";
 }
