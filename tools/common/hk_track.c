@@ -121,17 +121,43 @@ int hk_track_get(int procs_map_fd, pid_t tgid, struct hk_proc *out)
 	return bpf_map_lookup_elem(procs_map_fd, &key, out) ? -ENOENT : 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The keys of the map, each once (at most max, sorted); returns how many.
+ * A key deleted under the walk (hakmem-lat forgets a process at its exit,
+ * as soon as a SIGTERM ends it) makes bpf_map_get_next_key start over from
+ * the first key: the walk takes every key first and drops those it met
+ * twice, so that fn never sees a process twice (a second SIGTERM). */
+static int map_keys(int fd, __u32 *keys, int max)
+{
+	__u32 *prev = NULL;
+	int n = 0, u = 0;
+
+	for (; n < max && !bpf_map_get_next_key(fd, prev, &keys[n]); n++)
+		prev = &keys[n];
+	qsort(keys, (size_t)n, sizeof(*keys), cmp_u32);
+	for (int i = 0; i < n; i++)
+		if (!u || keys[u - 1] != keys[i])
+			keys[u++] = keys[i];
+	return u;
+}
+
 /* Calls fn(fd, pid, arg) for each tracked process not marked exited;
  * returns for how many it returned true. */
 static int each_live(int fd, bool (*fn)(int fd, pid_t pid, int arg), int arg)
 {
-	__u32 key, *prev = NULL;
+	static __u32 keys[2 * HK_MAX_PROCS]; /* room for a walk started over */
+	int nkeys = map_keys(fd, keys, 2 * HK_MAX_PROCS), n = 0;
 	struct hk_proc p;
-	int n = 0;
 
-	for (; !bpf_map_get_next_key(fd, prev, &key); prev = &key)
-		if (!bpf_map_lookup_elem(fd, &key, &p) && !p.exited)
-			n += fn(fd, (pid_t)key, arg);
+	for (int i = 0; i < nkeys; i++)
+		if (!bpf_map_lookup_elem(fd, &keys[i], &p) && !p.exited)
+			n += fn(fd, (pid_t)keys[i], arg);
 	return n;
 }
 
