@@ -15,7 +15,7 @@ cc -O2 -Wall -Wextra -Werror -pthread tests/bpf/workloads/top_remote.c lib/libha
 	fail "cannot build $prog"
 
 W=
-cleanup() { [ -n "$W" ] && kill "$W" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+cleanup() { [ -z "$W" ] || kill "$W" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 
 # stat_sum FILE NAME: NAME summed over the HAKMEM_STATS=1 blocks in FILE.
