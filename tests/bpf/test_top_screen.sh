@@ -11,8 +11,8 @@ SOCK=hktop-test-$$
 T() { tmux -L "$SOCK" "$@"; }
 screen_cleanup() {
 	T kill-server 2>/dev/null || true
-	[ -n "${busy:-}" ] && kill "$busy" 2>/dev/null
-	[ -n "${idle:-}" ] && kill "$idle" 2>/dev/null
+	[ -z "${busy:-}" ] || kill "$busy" 2>/dev/null || true
+	[ -z "${idle:-}" ] || kill "$idle" 2>/dev/null || true
 	top_cleanup
 }
 trap screen_cleanup EXIT
