@@ -396,10 +396,8 @@ static int attach_usdt(struct run *r)
 			hk_list_append(missing, sizeof(missing), p[i].probe);
 			continue;
 		}
-		if (err) {
-			hk_err("cannot attach hakmem:%s in %s: %s", p[i].probe, r->lib, hk_bpf_strerror(err));
-			return 1;
-		}
+		if (err)
+			return hk_usdt_attach_fail(p[i].probe, r->lib, err);
 	}
 	if (missing[0])
 		hk_err("%s has no hakmem probe %s: no samples of their events", r->lib, missing);

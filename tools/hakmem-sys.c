@@ -219,10 +219,8 @@ static int attach_usdt(struct sys_bpf *skel, struct hk_links *links, const char 
 
 	for (int k = 0; k < HS_NKINDS; k++) {
 		err = hk_usdt_attach(links, progs[k], lib, kind_probes[k]);
-		if (err) {
-			hk_err("cannot attach hakmem:%s in %s: %s", kind_probes[k], lib, hk_bpf_strerror(err));
-			return 1;
-		}
+		if (err)
+			return hk_usdt_attach_fail(kind_probes[k], lib, err);
 	}
 	return 0;
 }

@@ -270,12 +270,8 @@ static int attach_file(int f)
 			hk_list_append(missing, sizeof(missing), probes[i]);
 			continue;
 		}
-		if (err) {
-			char what[PATH_MAX + 64];
-
-			snprintf(what, sizeof(what), "attach to probe %s in %s", probes[i], run.files[f]);
-			return hk_bpf_fail(what, err);
-		}
+		if (err)
+			return hk_usdt_attach_fail(probes[i], run.files[f], err);
 	}
 	if (missing[0])
 		hk_err("%s has no hakmem probe %s: those counts stay 0", run.files[f], missing);

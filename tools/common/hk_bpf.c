@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -93,7 +94,7 @@ int hk_bpf_errno(int err)
 	return libbpf_saw_emfile && (err == EINVAL || err == EBADF) ? EMFILE : err;
 }
 
-const char *hk_bpf_strerror(int err)
+static const char *hk_bpf_strerror(int err)
 {
 	static char buf[128];
 	struct rlimit rl;
@@ -115,6 +116,14 @@ int hk_bpf_fail(const char *what, int err)
 		hk_err("cannot %s: %s%s", what, hk_bpf_strerror(err),
 		       libbpf_verbose ? "" : " (-v for details)");
 	return 1;
+}
+
+int hk_usdt_attach_fail(const char *probe, const char *binary, int err)
+{
+	char what[PATH_MAX + 64];
+
+	snprintf(what, sizeof(what), "attach hakmem:%s in %s", probe, binary);
+	return hk_bpf_fail(what, err);
 }
 
 int hk_usdt_attach(struct hk_links *l, struct bpf_program *prog, const char *binary,

@@ -24,13 +24,13 @@ int hk_check_privilege(void);
 /* The errno (positive) behind err (+/-) returned by a libbpf step: EMFILE
  * when libbpf ran out of descriptors and returned EINVAL or EBADF for it. */
 int hk_bpf_errno(int err);
-/* strerror of hk_bpf_errno(err); EMFILE also gives the limit
- * ("Too many open files (ulimit -n is 64)"). */
-const char *hk_bpf_strerror(int err);
 /* Prints a one-line error for a failed libbpf step (what = "load BPF programs")
  * with EPERM/EACCES turned into the privilege message and the real errno
  * (hk_bpf_errno); returns 1 (exit code). */
 int hk_bpf_fail(const char *what, int err);
+/* hk_bpf_fail for hakmem:probe in binary, which hk_usdt_attach refused:
+ * "cannot attach hakmem:PROBE in BINARY: ...", or "need root" on EPERM. */
+int hk_usdt_attach_fail(const char *probe, const char *binary, int err);
 /* Attaches prog to USDT hakmem:probe in binary for every process (pid -1); 0 or -errno. */
 int hk_usdt_attach(struct hk_links *l, struct bpf_program *prog, const char *binary,
 		   const char *probe);
