@@ -22,6 +22,14 @@ wait_until() {
 	done
 	fail "timed out waiting until $what"
 }
+# nocap CMD...: CMD as root with only CAP_BPF and CAP_PERFMON (a bounding
+# set of just those).  need_nocap checks that setpriv can do it and did.
+nocap() { setpriv --bounding-set -all,+bpf,+perfmon -- "$@"; }
+need_nocap() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	grep -q '^CapEff:.*000000c000000000$' <<<"$(nocap cat /proc/self/status)" ||
+		fail "setpriv did not leave CAP_BPF+CAP_PERFMON only"
+}
 # Built artefacts must exist: a missing build is a failure, not a skip.
 need_built() { for f in "$@"; do [ -x "$f" ] || [ -f "$f" ] || fail "missing $f (run make)"; done; }
 

@@ -7,13 +7,9 @@
 # uprobes the tools run, and exit 0.
 . "$(dirname "$0")/test_sys_lib.sh"
 need_root
-command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+need_nocap
 LAT=$ROOT/tools/hakmem-lat TOP=$ROOT/tools/hakmem-top
 need_built "$SYS" "$LAT" "$TOP" "$LIB"
-
-nocap() { setpriv --bounding-set -all,+bpf,+perfmon -- "$@"; }
-nocap cat /proc/self/status >"$TMP/status"
-grep -q '^CapEff:.*000000c000000000$' "$TMP/status" || fail "setpriv did not leave CAP_BPF+CAP_PERFMON only"
 
 # check NAME PROBE COMMAND...: exit 0, or 1 with exactly the need-root line.
 check() {
