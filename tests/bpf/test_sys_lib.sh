@@ -22,6 +22,24 @@ wait_until() {
 	done
 	fail "timed out waiting until $what"
 }
+# spawn_mapping FILE CMD...: CMD in the background (its pid in W), once it
+# has FILE mapped.  orphan MODE FILE SRC: then FILE is deleted
+# (MODE=deleted) or replaced by a new copy of SRC renamed over it, as make
+# or install does (MODE=replaced), so /proc/W/maps says "FILE (deleted)".
+spawn_mapping() {
+	local file=$1
+	shift
+	"$@" >/dev/null &
+	W=$!
+	wait_until "$file is mapped" grep -q " $file\$" "/proc/$W/maps"
+}
+orphan() {
+	if [ "$1" = deleted ]; then
+		rm "$2"
+	else
+		cp "$3" "$2.new" && mv "$2.new" "$2"
+	fi
+}
 # nocap CMD...: CMD as root with only CAP_BPF and CAP_PERFMON (a bounding
 # set of just those).  need_nocap checks that setpriv can do it and did.
 nocap() { setpriv --bounding-set -all,+bpf,+perfmon -- "$@"; }

@@ -35,21 +35,14 @@ run() {
 	if [ "$link" = dynamic ]; then
 		file=$d/libhakmem.so src=$LIB
 		cp "$src" "$file"
-		env LD_PRELOAD="$file" HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$d/st.json" \
-			"$TMP/top_remote" 100 "$d/go" >/dev/null &
+		spawn_mapping "$file" env LD_PRELOAD="$file" HAKMEM_LARGE_CACHE_MB=0 \
+			HAKMEM_STATS_FILE="$d/st.json" "$TMP/top_remote" 100 "$d/go"
 	else
 		file=$d/top_remote src=$TMP/top_remote_static
 		cp "$src" "$file"
-		env HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$d/st.json" "$file" 100 "$d/go" >/dev/null &
+		spawn_mapping "$file" env HAKMEM_LARGE_CACHE_MB=0 HAKMEM_STATS_FILE="$d/st.json" "$file" 100 "$d/go"
 	fi
-	W=$!
-	wait_until "$file is mapped" grep -q " $file\$" "/proc/$W/maps"
-	if [ "$mode" = deleted ]; then
-		rm "$file"
-	else # as make or install does: a new file renamed over the old
-		cp "$src" "$file.new"
-		mv "$file.new" "$file"
-	fi
+	orphan "$mode" "$file" "$src"
 	grep -q " $file (deleted)\$" "/proc/$W/maps" || fail "$mode $link: maps does not say deleted"
 	case $tool in
 	sys) "$SYS" -p "$W" --json -o "$d/out.json" 2>"$d/err" & ;;

@@ -24,20 +24,13 @@ cleanup() { # only the process we started, by pid
 trap cleanup EXIT
 
 # start MODE: top_remote (waiting for $TMP/go) on a private copy of the
-# library, which is then deleted or replaced by another file (as make
-# install does: a new file renamed over the old).
+# library, which is then orphaned (deleted or replaced).
 start() {
 	local d=$TMP/$1
 	mkdir -p "$d"
 	cp "$LIB" "$d/libhakmem.so"
-	env LD_PRELOAD="$d/libhakmem.so" "$TMP/top_remote" 100 "$TMP/go" >/dev/null &
-	W=$!
-	wait_until "$d/libhakmem.so is mapped" grep -q " $d/libhakmem.so\$" "/proc/$W/maps"
-	if [ "$1" = deleted ]; then
-		rm "$d/libhakmem.so"
-	else
-		cp "$LIB" "$d/new.so" && mv "$d/new.so" "$d/libhakmem.so"
-	fi
+	spawn_mapping "$d/libhakmem.so" env LD_PRELOAD="$d/libhakmem.so" "$TMP/top_remote" 100 "$TMP/go"
+	orphan "$1" "$d/libhakmem.so" "$LIB"
 	if nocap cat "/proc/$W/map_files/$(grep -m1 " $d/libhakmem.so" "/proc/$W/maps" | cut -d' ' -f1)" \
 		>/dev/null 2>&1; then
 		fail "map_files is readable without CAP_SYS_ADMIN here"
