@@ -82,24 +82,26 @@ void *hk_chunks_take_fresh(size_t size, enum hk_purpose purpose)
  * What a tier frees past its budget goes back to the OS at once (runs.c:
  * an empty chunk, whole), unless phases alternate: some tier took fresh
  * memory within the wait after such a give, and the wait is doubled (see
- * above).  Then it waits idle instead, where the next chunk of any tier
- * finds it resident, and goes back once it has waited there.  A program
- * that frees its peak once still returns it at once.  bench_phases (2000
- * blocks of one size, written, all freed, then the next of 17 sizes to
- * 64 KiB; 5 passes) faulted every phase's runs in anew: 145 madvise calls,
- * 112 k ops/s; 34 and 212 k with this, runs built in idle chunks (runs.c)
- * and the reclaims before them (reclaim.c); mimalloc 317 k.
+ * above), or it is lent: it stands for idle chunks the tier took (runs.c).
+ * Then it waits idle instead, where the next chunk of any tier finds it
+ * resident, and goes back once it has waited there.  A program that frees
+ * a peak built on fresh memory once still returns it at once.
+ * bench_phases (2000 blocks of one size, written, all freed, then the next
+ * of 17 sizes to 64 KiB; 5 passes) faulted every phase's runs in anew: 145
+ * madvise calls, 112 k ops/s; 34 and 212 k with this, runs built in idle
+ * chunks (runs.c) and the reclaims before them (reclaim.c); mimalloc 317 k;
+ * 2 calls and 39 k page faults (56 k before) once lent chunks wait too.
  */
-void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose purpose)
+void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose purpose, int lent)
 {
 	hk_chunks_purge(0); /* what waited long enough */
 	uint64_t now = hk_os_now_ms();
 	hk_lock(&idle_lock);
-	int alternating = wait_locked(now) > hk_config.large_purge_ms;
-	if (!alternating)
+	int idle_it = lent || wait_locked(now) > hk_config.large_purge_ms;
+	if (!idle_it)
 		gave_at = now;
 	hk_unlock(&idle_lock);
-	if (alternating)
+	if (idle_it)
 		hk_chunks_idle(base, size, purpose);
 	else
 		hk_region_give(base, size, dirty, purpose);

@@ -45,8 +45,9 @@ void *hk_chunks_reuse_upto(size_t min, size_t *size, enum hk_purpose purpose, ui
 void hk_chunks_idle(void *base, size_t size, enum hk_purpose purpose);
 /* What a tier frees past its budget, wholly free (dirty: the bytes from
  * base that may be resident): back to the OS at once, or, while phases
- * alternate (chunks.c), idle as with hk_chunks_idle. */
-void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose purpose);
+ * alternate (chunks.c) or when lent (it stands for idle chunks the tier
+ * took: runs.c), idle as with hk_chunks_idle. */
+void hk_chunks_release(void *base, size_t size, size_t dirty, enum hk_purpose purpose, int lent);
 /* Give back to the region what waited long enough (all: all of it). */
 void hk_chunks_purge(int all);
 /* How many hk_chunks_reuse found nothing waiting: another heap had to take

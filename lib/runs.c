@@ -173,6 +173,29 @@ static struct run_chunk *find_chunk(struct run_arena *a, unsigned k)
 /* Bytes in run chunks now: the arena_grow probes' sizes for the large tier. */
 static size_t chunk_bytes;
 
+/* Bytes of chunks the runs took from the idle ones (chunk_take): memory a
+ * small tier gave up for a while, not for good.  As many bytes of the empty
+ * chunks past the budget go back there, to wait for the next chunk of any
+ * tier, rather than to the OS at once (chunk_release): a program whose runs
+ * were built on its arenas (bench_phases: 73 MB of the first pass's 130 MB
+ * of runs) would otherwise give back what its next small phase faults in
+ * again, 61 MB and 17 k page faults, before the phases' alternation is
+ * learned (chunks.c).  What it returns there goes to the OS once it has
+ * waited HAKMEM_LARGE_PURGE_MS, as the arenas would have; a peak of runs
+ * built on fresh memory still goes back at once.  Atomic: updated under any
+ * arena's lock. */
+static size_t borrowed;
+
+/* Repay one chunk of what the runs borrowed: whether there was one. */
+static int repay_chunk(void)
+{
+	size_t b = load(&borrowed);
+	while (b >= HK_CHUNK)
+		if (__atomic_compare_exchange_n(&borrowed, &b, b - HK_CHUNK, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return 1;
+	return 0;
+}
+
 /* An idle chunk (its contents stale: header cleared, every page counted
  * dirty), else a fresh one; *stale says which. */
 static struct run_chunk *chunk_take(int *stale)
@@ -204,8 +227,10 @@ static struct run_chunk *chunk_new(struct run_arena *a)
 	c->free_pages = PAGES - 1;
 	hk_bits_set(c->used, 0, 1, 1);
 	hk_bits_set(c->dirty, 0, stale ? PAGES : 1, 1);
-	if (stale)
+	if (stale) {
 		add(&free_dirty, PAGES - 1);
+		add(&borrowed, HK_CHUNK);
+	}
 	file_under(c, PAGES - 1);
 	return c;
 }
@@ -231,7 +256,8 @@ static unsigned dirty_extent(const struct run_chunk *c, unsigned i, unsigned k)
 static void chunk_release(struct run_chunk *c)
 {
 	hk_registry_clear(c, HK_CHUNK);
-	hk_chunks_release(c, HK_CHUNK, (size_t)dirty_extent(c, 0, PAGES) * HK_PAGE, HK_PURPOSE_LARGE);
+	hk_chunks_release(c, HK_CHUNK, (size_t)dirty_extent(c, 0, PAGES) * HK_PAGE, HK_PURPOSE_LARGE,
+			  repay_chunk());
 }
 
 /* Pages [i, i + k) of c, free until now, are handed out. */
@@ -395,6 +421,7 @@ static void over_budget(struct run_arena *a)
 
 void hk_runs_purge(int all)
 {
+	__atomic_store_n(&borrowed, 0, __ATOMIC_RELAXED); /* the idle chunks went back just before (hk_flush) */
 	if (all)
 		purge_others(NULL, 1, 0);
 	else if (load(&free_dirty) > budget_pages())
@@ -480,6 +507,7 @@ size_t hk_runs_give_empty(void)
 			next = c->next; /* read before c is another tier's */
 			hk_registry_clear(c, HK_CHUNK);
 			hk_chunks_idle(c, HK_CHUNK, HK_PURPOSE_LARGE);
+			repay_chunk(); /* back where it came from, if borrowed */
 		}
 	}
 	return n;

@@ -6,7 +6,9 @@
  * makes a call per chunk, not one per run, and memory freed after a peak
  * still leaves the process once the delay has passed, or at hakmem_flush.
  * But once fresh chunks follow soon after such a give, phases are
- * alternating: empty chunks then wait resident, idle, for the next phase.
+ * alternating: empty chunks then wait resident, idle, for the next phase;
+ * and so do as many bytes of them as the runs took of chunks the heaps had
+ * handed back (a pool phase's arenas).
  * Each case runs in a child with its own HAKMEM_LARGE_PURGE_MS.
  */
 #include <sys/resource.h>
@@ -220,6 +222,47 @@ static void spans_between(void)
 	hk_pass("spans taken after a peak went back do not hold the next peak's runs idle");
 }
 
+/* HAKMEM_LARGE_PURGE_MS=60000: runs built in the chunks a pool phase left
+ * give them back to the idle ones when they empty past the budget, not to
+ * the OS at once (52 MiB went back before), and the pool's next phase takes
+ * them again resident. */
+#define POOL_BYTES 32768
+#define POOL_N 5000 /* 164 MB: arenas enough for all the runs */
+#define LENT_RUNS 1200 /* 117 MiB: 60 chunks, all of them the pool's */
+
+static void *pool[POOL_N];
+
+static long pool_phase(void)
+{
+	long f0 = minor_faults();
+	hk_fill_then_free(pool, POOL_N, POOL_BYTES);
+	return minor_faults() - f0;
+}
+
+static void lent_back(void)
+{
+	long first = pool_phase();
+	uint64_t calls0, bytes0, calls, bytes;
+	for (int i = 0; i < LENT_RUNS; i++) { /* the heap hands its arenas back before the first chunk */
+		runs[i] = malloc(RUN_BYTES);
+		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_BYTES);
+		memset(runs[i], 1, RUN_BYTES);
+	}
+	advised(&calls0, &bytes0);
+	for (int i = 0; i < LENT_RUNS; i++)
+		free(runs[i]);
+	advised(&calls, &bytes);
+	HK_CHECK(bytes - bytes0 < (8u << 20), "runs built in a pool phase's chunks: %" PRIu64 " MiB of them went "
+		 "back to the OS as they emptied", (bytes - bytes0) >> 20);
+	long again = pool_phase();
+	HK_CHECK(again * 4 < first, "the pool's next phase took %ld page faults, its first %ld", again, first);
+	advised(&calls0, &bytes0);
+	hakmem_flush();
+	advised(&calls, &bytes);
+	HK_CHECK(bytes - bytes0 >= (64u << 20), "hakmem_flush gave back %" PRIu64 " MiB", (bytes - bytes0) >> 20);
+	hk_pass("runs built in the chunks a pool phase left give them back to the idle ones, for its next phase");
+}
+
 static void run_child(const char *self, const char *mode, const char *purge_ms)
 {
 	pid_t pid = fork();
@@ -248,12 +291,15 @@ int main(int argc, char **argv)
 		phases();
 	else if (argc > 1 && strcmp(argv[1], "spans") == 0)
 		spans_between();
+	else if (argc > 1 && strcmp(argv[1], "lent") == 0)
+		lent_back();
 	else {
 		run_child("/proc/self/exe", "exit", "60000");
 		run_child("/proc/self/exe", "purge", "50");
 		run_child("/proc/self/exe", "hold", "60000");
 		run_child("/proc/self/exe", "phases", "60000");
 		run_child("/proc/self/exe", "spans", "200");
+		run_child("/proc/self/exe", "lent", "60000");
 	}
 	return 0;
 }
