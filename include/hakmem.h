@@ -80,7 +80,7 @@ int hakmem_ptr_info(const void *p, struct hakmem_ptr_info *out);
 /*
  * Hand the calling thread's pending remote frees to their owners now.  Blocks
  * freed by a thread that does not own them are queued to the owner in chains
- * of up to 32 blocks or 16 KiB per owner and class; a chain is pushed when
+ * of up to 32 blocks or 8 KiB per owner and class; a chain is pushed when
  * full, when the thread refills a class, and when it exits.  Likewise the
  * last few large blocks (up to 1 MiB) a thread freed wait for its next large
  * mallocs until it exits, free large-block pages past the budget wait

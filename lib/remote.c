@@ -105,13 +105,16 @@ __attribute__((noinline)) static void flush(struct hk_heap *h, unsigned cls)
 	batch_clear(h, cls);
 }
 
-/* A chain is pushed once it holds HK_REMOTE_BATCH_MAX blocks or 16 KiB: its
+/* A chain is pushed once it holds HK_REMOTE_BATCH_MAX blocks or 8 KiB: its
  * blocks are memory neither thread can hand out until it is pushed, and a
  * freeing thread holds a chain per class: 31 blocks of each pool class
- * could strand 10 MiB in a thread that then goes idle, 16 KiB a class at most
- * 0.6 MiB (a bigger block is pushed alone).  A tighter bound (4 KiB) saved
- * cross-thread pc 3 % of its peak RSS but cost it a quarter of its speed. */
-#define CHAIN_BYTES 16384u
+ * could strand 10 MiB in a thread that then goes idle, 8 KiB a class at most
+ * 0.25 MiB (a bigger block is pushed alone).  And the owner carves new
+ * blocks for a class while its own wait in chains: cross-thread pc (a full
+ * ring of 16..1024 B) peaked at 4,988 KiB with 16 KiB chains, 4,924 with 8
+ * and 4,892 with 4 (medians of 15), for 124, 127 and 133 instructions per
+ * op in libhakmem. */
+#define CHAIN_BYTES 8192u
 
 static inline int chain_full(unsigned cls, unsigned n)
 {

@@ -1,7 +1,7 @@
 /*
  * remote.h — blocks freed by a thread that does not own them.  Each heap has
  * one lock-free MPSC queue per class: a freeing thread gathers up to
- * HK_REMOTE_BATCH_MAX blocks (at most 16 KiB) of a class for one owner in its
+ * HK_REMOTE_BATCH_MAX blocks (at most 8 KiB) of a class for one owner in its
  * own heap and pushes the chain with one CAS; the owner takes the whole
  * queue with one exchange when it refills that class.  Chains are pushed
  * when full, when a block of another owner arrives in that class, when the

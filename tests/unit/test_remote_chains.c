@@ -1,6 +1,6 @@
 /*
  * How remote frees are chained: a thread freeing another thread's blocks
- * pushes a chain when it holds 32 blocks or 16 KiB of them, whichever comes
+ * pushes a chain when it holds 32 blocks or 8 KiB of them, whichever comes
  * first.  The helper frees N blocks of each size below, owned by this thread,
  * without flushing; each size is its own class, so the pushes are exactly
  * sum(N / blocks_per_chain), and every block is queued (census).
@@ -13,14 +13,15 @@
 
 struct size_case {
 	size_t size;
-	unsigned per_chain; /* 32 blocks, or fewer when 16 KiB fill first */
+	unsigned per_chain; /* 32 blocks, or fewer when 8 KiB fill first */
 };
 
 static const struct size_case cases[] = {
 	{ 16, 32 }, /* 32 blocks of 16 B: 512 B */
-	{ 1024, 16 }, /* 16 KiB after 16 blocks */
-	{ 8192, 2 }, /* pool blocks of 8 KiB + header: 2 fill 16 KiB */
-	{ 32768, 1 }, /* a block alone is over 16 KiB */
+	{ 256, 32 }, /* 8 KiB after 32 blocks, both at once */
+	{ 1024, 8 }, /* 8 KiB after 8 blocks */
+	{ 4096, 2 }, /* pool blocks of 4 KiB + header: 2 fill 8 KiB */
+	{ 8192, 1 }, /* a block alone is over 8 KiB (with its header) */
 };
 #define CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -37,7 +38,7 @@ static void *free_all(void *arg)
 
 int main(void)
 {
-	hk_test_begin("test_remote_chains", "remote frees push chains of 32 blocks or 16 KiB");
+	hk_test_begin("test_remote_chains", "remote frees push chains of 32 blocks or 8 KiB");
 	struct hakmem_stats before, after;
 	int cls[CASES];
 	for (unsigned c = 0; c < CASES; c++) {
@@ -66,7 +67,7 @@ int main(void)
 	for (unsigned c = 0; c < CASES; c++)
 		HK_CHECK(census.remote_pending[cls[c]] == N, "class of %zu B: %" PRIu64 " queued, want %d",
 			 cases[c].size, census.remote_pending[cls[c]], N);
-	printf("  %d frees each of 16 B, 1, 8 and 32 KiB blocks: %" PRIu64 " chains\n", N, pushes);
-	hk_pass("chains hold 32 blocks or 16 KiB, whichever is reached first");
+	printf("  %d frees each of 16, 256 B, 1, 4 and 8 KiB blocks: %" PRIu64 " chains\n", N, pushes);
+	hk_pass("chains hold 32 blocks or 8 KiB, whichever is reached first");
 	return 0;
 }
