@@ -39,7 +39,32 @@ static unsigned refill_batch(unsigned cls)
 	return n > 2 ? n : 2; /* tiny: 4..256; pool: 2..12, a block over 8 KiB goes in pairs */
 }
 
-static struct hk_block *refill(struct hk_heap *h, unsigned cls)
+/* A tiny class whose blocks come back from other threads runs dry while
+ * they are away: in a consumer's ring, in its chains (remote.c).  Carved
+ * blocks serve their class for good, so a class carves for the highest
+ * count it ever had away, and the classes' highs do not come at once:
+ * one is high while its neighbour is low and holds blocks it does not
+ * need.  So a plain malloc takes a free block of the next class up (16 to
+ * 64 bytes bigger: malloc_usable_size says so) before it carves; freed, the
+ * block goes back to its own class.  Cross-thread pc (16..1024 B through a
+ * 4096-slot ring, 24 classes): peak RSS 4,744 KiB, not 4,936 (medians of
+ * 9), for 1.3 % more instructions.  Aligned allocations need their own
+ * class's stride (exact). */
+static struct hk_block **borrow(struct hk_heap *h, unsigned cls)
+{
+	unsigned up = cls + 1;
+	if (up >= HK_TINY_CLASSES || !(h->remote_fed & (1ull << cls)))
+		return NULL;
+	if (!h->free[up] && hk_remote_pending(h, up)) {
+		unsigned got;
+		h->free[up] = hk_remote_drain(h, up, &got);
+	}
+	return h->free[up] ? &h->free[up] : NULL;
+}
+
+/* The list to take a block of class cls from (its own, or the next one up
+ * when not exact), or NULL when out of memory. */
+static struct hk_block **refill(struct hk_heap *h, unsigned cls, int exact)
 {
 	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
 	unsigned want = refill_batch(cls), got = 0;
@@ -50,8 +75,11 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	if (hk_reclaim_for_others_due(h, cls)) {
 		hk_reclaim_for_others(h);
 		if (h->free[cls]) /* its drain refilled the class */
-			return h->free[cls];
+			return &h->free[cls];
 	}
+	struct hk_block **up;
+	if (!exact && !hk_remote_pending(h, cls) && (up = borrow(h, cls)))
+		return up;
 	hk_probe_refill_start(tier, cls, want);
 	if (hk_remote_pending(h, cls))
 		list = hk_remote_drain(h, cls, &got);
@@ -64,24 +92,27 @@ static struct hk_block *refill(struct hk_heap *h, unsigned cls)
 	hk_probe_refill_done(tier, cls, got, source);
 	/* a reclaim while carving may have drained blocks of cls already */
 	hk_free_list_join(h, cls, list);
-	return h->free[cls];
+	return h->free[cls] ? &h->free[cls] : NULL;
 }
 
-static struct hk_block *pop_or_refill(unsigned cls)
+static struct hk_block *pop_or_refill(unsigned cls, int exact)
 {
 	struct hk_heap *h = hk_heap_current();
 	if (!h && !(h = hk_heap_acquire(NULL)))
 		return NULL;
-	if (!h->free[cls] && !refill(h, cls))
-		return NULL;
-	return hk_free_list_pop(h, cls);
+	if (h->free[cls])
+		return hk_free_list_pop(h, cls);
+	struct hk_block **head = refill(h, cls, exact);
+	return head ? hk_free_head_pop(head) : NULL;
 }
 
-void *hk_alloc_class(unsigned cls, size_t n)
+/* exact: the block must be of class cls (aligned allocations); else it may
+ * be of the next class up (borrow). */
+static void *alloc_class(unsigned cls, size_t n, int exact)
 {
 	uint64_t bit = 1ull << cls;
 	if (__builtin_expect(hk_tl_cold & bit, 1)) {
-		void *p = HK_OOM_RETRY(pop_or_refill(cls));
+		void *p = HK_OOM_RETRY(pop_or_refill(cls, exact));
 		if (!p)
 			errno = ENOMEM;
 		return p;
@@ -89,7 +120,7 @@ void *hk_alloc_class(unsigned cls, size_t n)
 	/* the thread's first slow path for this class: a cold start */
 	int tier = hk_class_tier(cls);
 	hk_probe_cold_start(tier, cls, (long)n);
-	void *p = HK_OOM_RETRY(pop_or_refill(cls));
+	void *p = HK_OOM_RETRY(pop_or_refill(cls, exact));
 	if (p) {
 		hk_tl_cold |= bit;
 		hk_tl_heap->counters.cold_starts[tier]++;
@@ -104,9 +135,14 @@ void *hk_alloc_slow(size_t n)
 {
 	hk_init();
 	if (n <= HK_POOL_MAX)
-		return hk_alloc_class(hk_size_class(n), n);
+		return alloc_class(hk_size_class(n), n, 0);
 	void *p = HK_OOM_RETRY(hk_large_alloc(n, 0, NULL));
 	if (!p)
 		errno = ENOMEM;
 	return p;
+}
+
+void *hk_alloc_class(unsigned cls, size_t n)
+{
+	return alloc_class(cls, n, 1);
 }

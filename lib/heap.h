@@ -107,6 +107,7 @@ struct hk_heap {
 	unsigned idle_walks;
 	uint64_t carved[HK_CLASSES]; /* blocks ever carved (census) */
 	struct hk_remote_batch batch[HK_CLASSES]; /* outgoing remote frees, per class */
+	uint64_t remote_fed; /* bit c: blocks of class c came back through its remote queue */
 	uint64_t batch_used; /* bit c: batch[c] holds blocks */
 	struct hk_heap *pushed_to; /* the owner of its last chains pushed, and their bytes (remote.c) */
 	size_t pushed_bytes;

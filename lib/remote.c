@@ -188,6 +188,7 @@ struct hk_block *hk_remote_drain(struct hk_heap *h, unsigned cls, unsigned *n)
 	long depth;
 	int tier = hk_class_tier(cls);
 	struct hk_block *list = hk_remote_take(h, cls, n, &depth);
+	h->remote_fed |= 1ull << cls;
 	h->counters.drains[tier]++;
 	h->counters.drained_blocks[tier] += *n;
 	hk_probe_drain(tier, cls, *n, depth);
