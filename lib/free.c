@@ -1,6 +1,7 @@
 /*
- * free.c — free.  The fast path finds the block's segment with two loads,
- * checks that this thread owns it and that p is a block start, and pushes it
+ * free.c — free.  The fast path finds the owner and kind of the block's
+ * segment with one load (hk_window_kind), checks that this thread owns it
+ * and that p is a block start, and pushes it
  * on the thread's list.  Everything else — remote frees, large spans, invalid
  * pointers and double frees — goes to the slow path.
  */
@@ -22,23 +23,43 @@ static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
 		hk_dealloc_slow(b, "free");
 }
 
-void hk_dealloc(void *p)
+/* kind: the owner_kind of p's segment ^ h.  Heaps are 64-byte aligned: only
+ * a segment of this thread's heap leaves just its kind, and one compare
+ * tells its tiny ones from the rest.  ss: p's superslab if it is tiny;
+ * *seg is read for a pool block only. */
+static inline void free_owned(struct hk_heap *h, uintptr_t kind, struct hk_superslab *ss,
+			      struct hk_segment *const *seg, void *p)
 {
-	struct hk_segment *s = hk_segment_of(p);
-	struct hk_heap *h = hk_tl_heap;
-	if (__builtin_expect(s == NULL, 0)) {
-		hk_dealloc_slow(p, "free");
-		return;
-	}
-	/* heaps are 64-byte aligned: only a segment of this thread's heap leaves
-	 * just its kind, and one compare tells its tiny ones from the rest */
-	uintptr_t kind = s->owner_kind ^ (uintptr_t)h;
 	if (__builtin_expect(kind == HK_SEG_TINY, 1))
-		push_if_valid(h, hk_tiny_block_class((struct hk_superslab *)s, p), p);
+		push_if_valid(h, hk_tiny_block_class(ss, p), p);
 	else if (kind == HK_SEG_POOL)
-		push_if_valid(h, hk_pool_block_class((struct hk_arena *)s, p), p);
+		push_if_valid(h, hk_pool_block_class((struct hk_arena *)*seg, p), p);
 	else
 		hk_dealloc_slow(p, "free");
+}
+
+/* A segment mapped outside the window (the window was full), NULL or an
+ * invalid pointer: the two-level registry. */
+static __attribute__((noinline)) void dealloc_outside(struct hk_heap *h, void *p)
+{
+	struct hk_segment *s = hk_segment_of(p);
+	free_owned(h, s ? s->owner_kind ^ (uintptr_t)h : 0, hk_superslab_of(p), &s, p);
+}
+
+void hk_dealloc(void *p)
+{
+	struct hk_heap *h = hk_tl_heap;
+	uintptr_t chunk = (uintptr_t)p >> HK_CHUNK_SHIFT;
+	/* kept: the superslab is chunk << HK_CHUNK_SHIFT, one shift where
+	 * p & ~(HK_CHUNK - 1), GCC's choice, takes a copy and a mask */
+	__asm__("" : "+r"(chunk));
+	uintptr_t w = chunk - (HK_WINDOW_BASE >> HK_CHUNK_SHIFT);
+	if (__builtin_expect(w >= HK_WINDOW_CHUNKS, 0)) {
+		dealloc_outside(h, p);
+		return;
+	}
+	uintptr_t kind = __atomic_load_n(&hk_window_kind[w], __ATOMIC_RELAXED) ^ (uintptr_t)h;
+	free_owned(h, kind, (struct hk_superslab *)(chunk << HK_CHUNK_SHIFT), &hk_window[w], p);
 }
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
 

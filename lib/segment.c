@@ -6,6 +6,7 @@
 #include "segment.h"
 
 struct hk_segment *hk_window[HK_WINDOW_CHUNKS];
+uintptr_t hk_window_kind[HK_WINDOW_CHUNKS];
 hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
 static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -32,6 +33,8 @@ static int set_range(uintptr_t base, size_t len, struct hk_segment *value)
 	for (uintptr_t c = first; c <= last; c++) {
 		uintptr_t w = hk_window_chunk(c << HK_CHUNK_SHIFT);
 		if (w < HK_WINDOW_CHUNKS) {
+			__atomic_store_n(&hk_window_kind[w], value ? value->owner_kind : 0,
+					 __ATOMIC_RELAXED);
 			__atomic_store_n(&hk_window[w], value, __ATOMIC_RELEASE);
 			continue;
 		}

@@ -51,6 +51,11 @@ static inline struct hk_heap *hk_segment_owner(const struct hk_segment *s)
 
 #define HK_WINDOW_CHUNKS (HK_WINDOW_SIZE >> HK_CHUNK_SHIFT)
 extern struct hk_segment *hk_window[HK_WINDOW_CHUNKS] __attribute__((visibility("hidden")));
+/* The owner_kind of each window chunk's segment, 0 for none: free's fast
+ * path tells "a tiny segment of this thread's heap" with this one load, no
+ * NULL check and no load of the header behind it (a tiny segment is its
+ * chunk).  Set with hk_window, from the header written before. */
+extern uintptr_t hk_window_kind[HK_WINDOW_CHUNKS] __attribute__((visibility("hidden")));
 
 typedef struct hk_segment *hk_reg_leaf[1u << HK_REG_L2_BITS];
 extern hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS] __attribute__((visibility("hidden")));

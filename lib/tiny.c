@@ -63,11 +63,6 @@ static struct hk_superslab *superslab_new(struct hk_heap *h)
  * hakmem_flush). */
 #define EMPTY UINT32_MAX /* scratch mark of a slab to reclaim */
 
-static struct hk_superslab *superslab_of(const void *p)
-{
-	return (struct hk_superslab *)((uintptr_t)p & ~(HK_CHUNK - 1));
-}
-
 static unsigned slab_index(const void *p)
 {
 	return (unsigned)(((uintptr_t)p & (HK_CHUNK - 1)) >> HK_SLAB_SHIFT);
@@ -86,7 +81,7 @@ struct ways {
 /* Move free block b from its list to its slab's gathered blocks, counted. */
 static void gather_block(struct hk_block *b)
 {
-	struct hk_superslab *ss = superslab_of(b);
+	struct hk_superslab *ss = hk_superslab_of(b);
 	unsigned i = slab_index(b);
 	ss->scratch[i]++;
 	if (!ss->gathered[i])
@@ -167,7 +162,7 @@ static unsigned mark_empty(struct hk_heap *h)
 
 static int meta_empty(const struct hk_slab_meta *m)
 {
-	const struct hk_superslab *ss = superslab_of(m);
+	const struct hk_superslab *ss = hk_superslab_of(m);
 	return ss->scratch[m - ss->slabs] == EMPTY;
 }
 
@@ -178,7 +173,7 @@ static int meta_empty(const struct hk_slab_meta *m)
  * then, so that its superslab can go back whole. */
 static void restart_slab(struct hk_slab_meta *m)
 {
-	struct hk_superslab *ss = superslab_of(m);
+	struct hk_superslab *ss = hk_superslab_of(m);
 	ss->scratch[m - ss->slabs] = 0;
 	__atomic_store_n(&m->limit, 0, __ATOMIC_RELEASE);
 }

@@ -57,6 +57,12 @@ struct hk_superslab {
 	struct hk_block *gathered[HK_SLABS_PER_SUPERSLAB], *gathered_tail[HK_SLABS_PER_SUPERSLAB];
 };
 
+/* The superslab holding p, a block of one (superslabs are one chunk). */
+static inline struct hk_superslab *hk_superslab_of(const void *p)
+{
+	return (struct hk_superslab *)((uintptr_t)p & ~(HK_CHUNK - 1));
+}
+
 /* The meta of the slab holding p inside ss if p is a block start that was
  * carved, else NULL; then m->cls is the block's class.  Every free
  * runs this: it is kept to one multiply and one compare. */
