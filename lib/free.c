@@ -14,13 +14,29 @@
 /* pulls api.o in with this file from libhakmem.a (see api.h) */
 static const char *const link_api __attribute__((used)) = &hk_api_linked;
 
-/* cls: the block's class, or -1 when p is no block start of this heap. */
-static inline void push_if_valid(struct hk_heap *h, int cls, struct hk_block *b)
+/* head: the list of b's class, NULL when b is no block start of this heap. */
+static inline void push_if_valid(struct hk_block **head, struct hk_block *b)
 {
-	if (__builtin_expect(cls >= 0 && b->key != hk_free_key, 1))
-		hk_free_list_push(h, (unsigned)cls, b);
+	if (__builtin_expect(head && b->key != hk_free_key, 1))
+		hk_free_head_push(head, b);
 	else
 		hk_dealloc_slow(b, "free");
+}
+
+static inline struct hk_block **tiny_head(const struct hk_superslab *ss, const void *p)
+{
+	const struct hk_slab_meta *m = hk_tiny_block_meta(ss, p);
+	if (!m)
+		return NULL;
+	if (!m->head) /* set with the class, before the limit: no second test */
+		__builtin_unreachable();
+	return m->head;
+}
+
+static inline struct hk_block **pool_head(struct hk_heap *h, const struct hk_arena *a, const void *p)
+{
+	int cls = hk_pool_block_class(a, p);
+	return cls >= 0 ? &h->free[cls] : NULL;
 }
 
 /* kind: the owner_kind of p's segment ^ h.  Heaps are 64-byte aligned: only
@@ -31,9 +47,9 @@ static inline void free_owned(struct hk_heap *h, uintptr_t kind, struct hk_super
 			      struct hk_segment *const *seg, void *p)
 {
 	if (__builtin_expect(kind == HK_SEG_TINY, 1))
-		push_if_valid(h, hk_tiny_block_class(ss, p), p);
+		push_if_valid(tiny_head(ss, p), p);
 	else if (kind == HK_SEG_POOL)
-		push_if_valid(h, hk_pool_block_class((struct hk_arena *)*seg, p), p);
+		push_if_valid(pool_head(h, (struct hk_arena *)*seg, p), p);
 	else
 		hk_dealloc_slow(p, "free");
 }

@@ -179,13 +179,18 @@ static inline struct hk_heap *hk_heap_current(void)
 	return h == &hk_heap_none ? NULL : h;
 }
 
-/* Put b on h's free list of class cls, marked free. */
-static inline void hk_free_list_push(struct hk_heap *h, unsigned cls, struct hk_block *b)
+/* Put b on the free list at head, marked free. */
+static inline void hk_free_head_push(struct hk_block **head, struct hk_block *b)
 {
-	struct hk_block **head = hk_free_head(h, cls);
 	b->next = *head;
 	b->key = hk_free_key;
 	*head = b;
+}
+
+/* Put b on h's free list of class cls, marked free. */
+static inline void hk_free_list_push(struct hk_heap *h, unsigned cls, struct hk_block *b)
+{
+	hk_free_head_push(hk_free_head(h, cls), b);
 }
 
 /* Join list (NULL-terminated, marked free) and h's free list of class cls,

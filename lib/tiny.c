@@ -346,6 +346,7 @@ static struct hk_slab_meta *slab_assign(struct hk_heap *h, unsigned cls, int *so
 	m->stride = (uint16_t)stride;
 	m->multiple = (uint64_t)(((unsigned __int128)1 << 64) / stride) + 1; /* tiny.h */
 	m->cls = (uint16_t)cls;
+	m->head = &h->free[cls];
 	h->slab[cls] = m;
 	return m;
 }

@@ -15,7 +15,7 @@
 #define HK_SLAB_SIZE ((uint32_t)1 << HK_SLAB_SHIFT)
 #define HK_SLABS_PER_SUPERSLAB ((uint32_t)(HK_CHUNK >> HK_SLAB_SHIFT))
 
-/* 16 bytes, so that free's checks read one cache line.
+/* 32 bytes, so that free's checks read one cache line.
  *
  * One multiply and one compare tell a carved block's start from any other
  * offset o in the slab.  With multiple = floor(2^64 / stride) + 1, the
@@ -30,8 +30,12 @@ struct hk_slab_meta {
 	uint32_t limit; /* atomic: read by any thread; 0 for a slab no class has */
 	uint16_t cls; /* valid once limit > 0 */
 	uint16_t stride;
-} __attribute__((aligned(16)));
-_Static_assert(sizeof(struct hk_slab_meta) == 16, "hk_tiny_block_meta scales by 16");
+	/* &owner->free[cls], valid with cls: free pushes there with one load
+	 * (the owner's heap never moves, and a slab changes hands only
+	 * through slab_assign) */
+	struct hk_block **head;
+} __attribute__((aligned(32)));
+_Static_assert(sizeof(struct hk_slab_meta) == 32, "hk_tiny_block_meta scales by 32");
 
 /* e above: what the limit grows by with each block carved. */
 static inline uint64_t hk_slab_step(const struct hk_slab_meta *m)
@@ -70,9 +74,9 @@ static inline const struct hk_slab_meta *hk_tiny_block_meta(const struct hk_supe
 							   const void *p)
 {
 	/* superslabs are chunk aligned, so slabs are slab aligned; the meta
-	 * index is scaled by 16 in the shift itself */
+	 * index is scaled by 32 in the shift itself */
 	uintptr_t u = (uintptr_t)p;
-	uintptr_t scaled = (u >> (HK_SLAB_SHIFT - 4)) & ((HK_SLABS_PER_SUPERSLAB - 1) << 4);
+	uintptr_t scaled = (u >> (HK_SLAB_SHIFT - 5)) & ((HK_SLABS_PER_SUPERSLAB - 1) << 5);
 	const struct hk_slab_meta *m = (const void *)((uintptr_t)ss->slabs + scaled);
 	__asm__("" : "+r"(m)); /* else GCC computes m twice, for the atomic load apart */
 	uint64_t o = u & (HK_SLAB_SIZE - 1);
