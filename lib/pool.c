@@ -419,7 +419,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 		prev->walk |= prev->has_stretch; /* a stretch before the gap joins it */
 		__atomic_store_n(&prev->carved, prev->end, __ATOMIC_RELEASE);
 	}
-	a->data = (uintptr_t)a + 64; /* header is 64 bytes; blocks stay 16-aligned */
+	a->data = (uintptr_t)a + HK_ARENA_HDR;
 	a->carved = a->data;
 	a->end = (uintptr_t)a + size;
 	a->next = prev;

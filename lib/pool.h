@@ -37,6 +37,11 @@ struct hk_arena {
 	uint16_t has_stretch, walk;
 };
 
+/* Bytes of arena header: blocks start there (data), 16-aligned; free checks
+ * a pointer against it as a constant instead of loading data. */
+#define HK_ARENA_HDR 64u
+_Static_assert(sizeof(struct hk_arena) <= HK_ARENA_HDR, "the arena header fits");
+
 extern uint32_t hk_pool_secret __attribute__((visibility("hidden")));
 
 static inline uint32_t hk_pool_check(const struct hk_pool_hdr *hdr)
@@ -49,7 +54,7 @@ static inline int hk_pool_block_class(const struct hk_arena *a, const void *p)
 {
 	uintptr_t u = (uintptr_t)p;
 	const struct hk_pool_hdr *hdr = (const struct hk_pool_hdr *)(u - HK_POOL_HDR);
-	if ((u & (HK_ALIGN - 1)) || u < a->data + HK_POOL_HDR ||
+	if ((u & (HK_ALIGN - 1)) || u < (uintptr_t)a + HK_ARENA_HDR + HK_POOL_HDR ||
 	    u >= __atomic_load_n(&a->carved, __ATOMIC_RELAXED))
 		return -1;
 	if (hdr->check != hk_pool_check(hdr) || hdr->cls < HK_TINY_CLASSES || hdr->cls >= HK_CLASSES)
