@@ -39,6 +39,27 @@ static unsigned refill_batch(unsigned cls)
 	return n > 2 ? n : 2; /* tiny: 4..256; pool: 2..12, a block over 8 KiB goes in pairs */
 }
 
+/* One refill of cls's list, between the refill probes: from its remote
+ * queue when blocks wait there, else carved. */
+static void fill(struct hk_heap *h, unsigned cls)
+{
+	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
+	unsigned want = refill_batch(cls), got = 0;
+	struct hk_block *list;
+	hk_probe_refill_start(tier, cls, want);
+	if (hk_remote_pending(h, cls))
+		list = hk_remote_drain(h, cls, &got);
+	else if (tier == HK_TIER_TINY)
+		list = hk_tiny_carve(h, cls, want, &got, &source);
+	else
+		list = hk_pool_carve(h, cls, want, &got, &source);
+	h->counters.refills[tier]++;
+	h->counters.refill_blocks[tier] += got;
+	hk_probe_refill_done(tier, cls, got, source);
+	/* a reclaim while carving may have drained blocks of cls already */
+	hk_free_list_join(h, cls, list);
+}
+
 /* A tiny class whose blocks come back from other threads runs dry while
  * they are away: in a consumer's ring, in its chains (remote.c).  Carved
  * blocks serve their class for good, so a class carves for the highest
@@ -55,10 +76,8 @@ static struct hk_block **borrow(struct hk_heap *h, unsigned cls)
 	unsigned up = cls + 1;
 	if (up >= HK_TINY_CLASSES || !(h->remote_fed & (1ull << cls)))
 		return NULL;
-	if (!h->free[up] && hk_remote_pending(h, up)) {
-		unsigned got;
-		h->free[up] = hk_remote_drain(h, up, &got);
-	}
+	if (!h->free[up] && hk_remote_pending(h, up))
+		fill(h, up); /* a refill of up from its queue, as its own would be */
 	return h->free[up] ? &h->free[up] : NULL;
 }
 
@@ -66,9 +85,6 @@ static struct hk_block **borrow(struct hk_heap *h, unsigned cls)
  * when not exact), or NULL when out of memory. */
 static struct hk_block **refill(struct hk_heap *h, unsigned cls, int exact)
 {
-	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
-	unsigned want = refill_batch(cls), got = 0;
-	struct hk_block *list;
 	if (HK_PROBE_ACTIVE(remote_push))
 		hk_heap_tid(h); /* so that frees by other threads can name this owner */
 	hk_remote_flush_all(h); /* our own outgoing remote frees wait no longer */
@@ -80,18 +96,7 @@ static struct hk_block **refill(struct hk_heap *h, unsigned cls, int exact)
 	struct hk_block **up;
 	if (!exact && !hk_remote_pending(h, cls) && (up = borrow(h, cls)))
 		return up;
-	hk_probe_refill_start(tier, cls, want);
-	if (hk_remote_pending(h, cls))
-		list = hk_remote_drain(h, cls, &got);
-	else if (tier == HK_TIER_TINY)
-		list = hk_tiny_carve(h, cls, want, &got, &source);
-	else
-		list = hk_pool_carve(h, cls, want, &got, &source);
-	h->counters.refills[tier]++;
-	h->counters.refill_blocks[tier] += got;
-	hk_probe_refill_done(tier, cls, got, source);
-	/* a reclaim while carving may have drained blocks of cls already */
-	hk_free_list_join(h, cls, list);
+	fill(h, cls);
 	return h->free[cls] ? &h->free[cls] : NULL;
 }
 
