@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -270,6 +271,30 @@ static inline void hk_sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, ms % 1000 * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+/* Runs attempt() (it must _exit) in a forked child, up to n times, and
+ * returns once one exits 0.  One that exits `again` found its precondition
+ * missing this time (a test at the mercy of the clock or the scheduler) and
+ * is run anew; any other end fails the test, and so do n attempts that all
+ * exited `again` (why: what happened). */
+static inline void hk_attempts(int n, void (*attempt)(void), int again, const char *why)
+{
+	for (int i = 1; i <= n; i++) {
+		fflush(stdout);
+		pid_t pid = fork();
+		HK_CHECK(pid >= 0, "fork: %s", strerror(errno));
+		if (pid == 0)
+			attempt();
+		int status;
+		HK_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		HK_CHECK(WIFEXITED(status), "attempt %d died of signal %d", i, WTERMSIG(status));
+		if (WEXITSTATUS(status) == 0)
+			return;
+		HK_CHECK(WEXITSTATUS(status) == again, "attempt %d failed", i);
+		printf("attempt %d: %s; again\n", i, why);
+	}
+	HK_FAIL("in %d attempts: %s, every time", n, why);
 }
 
 /* hakmem reads its knobs at the first malloc: unless name is set, run this

@@ -17,7 +17,6 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include "hk_test.h"
 
 #define THREADS 1500 /* more heaps than a metadata chunk holds */
@@ -110,21 +109,7 @@ int main(void)
 		hk_pass("not under sanitizers");
 		return 0;
 	}
-	for (int i = 1; i <= ATTEMPTS; i++) {
-		fflush(stdout);
-		pid_t pid = fork();
-		HK_CHECK(pid >= 0, "fork: %s", strerror(errno));
-		if (pid == 0)
-			attempt();
-		int status;
-		HK_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-		HK_CHECK(WIFEXITED(status), "attempt %d died of signal %d", i, WTERMSIG(status));
-		if (WEXITSTATUS(status) == 0) {
-			hk_pass("no abort, memory served again");
-			return 0;
-		}
-		HK_CHECK(WEXITSTATUS(status) == NO_HEAPLESS, "attempt %d failed", i);
-		printf("attempt %d: every thread got a heap; again\n", i);
-	}
-	HK_FAIL("in %d attempts every thread got a heap: none freed without one", ATTEMPTS);
+	hk_attempts(ATTEMPTS, attempt, NO_HEAPLESS, "every thread got a heap, none freed without one");
+	hk_pass("no abort, memory served again");
+	return 0;
 }

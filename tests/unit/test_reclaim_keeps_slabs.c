@@ -18,7 +18,6 @@
  * runs in a child of its own, and one whose heap walked before the refill
  * under test is retried.
  */
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hk_test.h"
@@ -67,11 +66,8 @@ static void attempt(void)
 	for (size_t i = 0; i < POOL_N; i++)
 		free(pool[i]);
 
-	if (hk_stats().reclaims != walks) {
-		printf("%s: the heap walked while it set up (a slow machine): not this attempt\n", hk_test_name);
-		fflush(stdout);
+	if (hk_stats().reclaims != walks)
 		_exit(EARLY_WALK);
-	}
 	uint64_t released = hk_stats().arena_releases;
 	hk_sleep_ms(WAIT_MS);
 	void *p = malloc(256);
@@ -100,18 +96,6 @@ int main(int argc, char **argv)
 	hk_rerun_with(argv, "HAKMEM_LARGE_PURGE_MS", PURGE_MS);
 	hk_test_begin("test_reclaim_keeps_slabs",
 		      "reclaiming for others leaves the empty slabs of a superslab in use to their class");
-	for (int i = 1; i <= ATTEMPTS; i++) {
-		fflush(stdout);
-		pid_t pid = fork();
-		HK_CHECK(pid >= 0, "fork: %s", strerror(errno));
-		if (pid == 0)
-			attempt();
-		int status;
-		HK_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
-		HK_CHECK(WIFEXITED(status), "attempt %d died of signal %d", i, WTERMSIG(status));
-		if (WEXITSTATUS(status) == 0)
-			return 0;
-		HK_CHECK(WEXITSTATUS(status) == EARLY_WALK, "attempt %d failed", i);
-	}
-	HK_FAIL("in %d attempts the heap walked before the refill every time", ATTEMPTS);
+	hk_attempts(ATTEMPTS, attempt, EARLY_WALK, "the heap walked before the refill under test (a slow machine)");
+	return 0;
 }
