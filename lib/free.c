@@ -42,15 +42,17 @@ static inline struct hk_block **pool_head(struct hk_heap *h, const struct hk_are
 /* kind: the owner_kind of p's segment ^ h.  Heaps are 64-byte aligned: only
  * a segment of this thread's heap leaves just its kind, and one compare
  * tells its tiny ones from the rest.  ss: p's superslab if it is tiny;
- * *seg is read for a pool block only. */
+ * *seg is read for a pool block only (relaxed, as every reader of
+ * hk_window: set_range writes it while other threads free). */
 static inline void free_owned(struct hk_heap *h, uintptr_t kind, struct hk_superslab *ss,
 			      struct hk_segment *const *seg, void *p)
 {
 	if (__builtin_expect(kind == HK_SEG_TINY, 1))
 		push_if_valid(tiny_head(ss, p), p);
-	else if (kind == HK_SEG_POOL)
-		push_if_valid(pool_head(h, (struct hk_arena *)*seg, p), p);
-	else
+	else if (kind == HK_SEG_POOL) {
+		struct hk_arena *a = (struct hk_arena *)__atomic_load_n(seg, __ATOMIC_RELAXED);
+		push_if_valid(pool_head(h, a, p), p);
+	} else
 		hk_dealloc_slow(p, "free");
 }
 
