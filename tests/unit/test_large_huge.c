@@ -1,15 +1,14 @@
 /*
- * A large block of HAKMEM_LARGE_HUGE_MB (4) or more that fills its span to
- * within an eighth gets the span from address space advised for
- * transparent huge pages (MADV_HUGEPAGE, one call per 256 MiB region): its
- * chunks fault in 2 MiB at a time.  Nothing else lies there, since a huge
+ * With HAKMEM_LARGE_HUGE_MB=4 (the default, 0, is off), a large block of
+ * 4 MiB or more that fills its span to within an eighth gets the span from
+ * address space advised for transparent huge pages (MADV_HUGEPAGE, one call
+ * per 256 MiB region): its chunks fault in 2 MiB at a time.  Nothing else lies there, since a huge
  * page is resident whole once any byte of it is touched: not a block that
  * ends just past a chunk boundary (malloc(8 MiB), behind its header), not a
  * smaller span, a run or a small tier's chunk, nor a block aligned so far
  * past its header that the header's chunk holds nothing else, nor a
  * block calloc asks for; and freed huge spans are never lent to the other
- * tiers.  HAKMEM_LARGE_HUGE_MB=0
- * turns it off.
+ * tiers.  Without the variable there are no huge pages.
  *
  * The advice shows as "hg" in the VmFlags of /proc/self/smaps whatever the
  * system's THP setting, so the test does not depend on it.
@@ -152,19 +151,18 @@ static void huge_spans_not_lent(void **huge)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	hk_test_begin("test_large_huge", "blocks that fill whole chunks get transparent huge pages");
-	if (getenv("HAKMEM_LARGE_HUGE_MB")) { /* the rerun below */
+	hk_test_begin("test_large_huge", "none by default; with HAKMEM_LARGE_HUGE_MB, blocks that fill whole chunks get transparent huge pages");
+	if (!getenv("HAKMEM_LARGE_HUGE_MB")) { /* the default: off; then the rerun below */
 		void *p = written(HUGE_SIZE);
 		HK_CHECK(!advised_huge(p) && region_advice() == 0,
-			 "HAKMEM_LARGE_HUGE_MB=0: malloc(15 MiB) is in MADV_HUGEPAGE memory, or a region was advised");
-		hk_pass("HAKMEM_LARGE_HUGE_MB=0: no huge pages");
-		return 0;
+			 "by default: malloc(15 MiB) is in MADV_HUGEPAGE memory, or a region was advised");
+		hk_pass("by default: no huge pages");
+		hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "4");
 	}
 	void *huge[HUGE_N];
 	huge_blocks_advised(huge);
 	others_not_advised();
 	calloc_not_advised(huge);
 	huge_spans_not_lent(huge);
-	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
 	return 0;
 }
