@@ -2,13 +2,13 @@
  * With HAKMEM_LARGE_HUGE_MB=4 (the default, 0, is off), a large block of
  * 4 MiB or more that fills its span to within an eighth gets the span from
  * address space advised for transparent huge pages (MADV_HUGEPAGE, one call
- * per 256 MiB region): its chunks fault in 2 MiB at a time.  Nothing else lies there, since a huge
- * page is resident whole once any byte of it is touched: not a block that
- * ends just past a chunk boundary (malloc(8 MiB), behind its header), not a
- * smaller span, a run or a small tier's chunk, nor a block aligned so far
- * past its header that the header's chunk holds nothing else, nor a
- * block calloc asks for; and freed huge spans are never lent to the other
- * tiers.  Without the variable there are no huge pages.
+ * per 256 MiB region): its chunks fault in 2 MiB at a time.  Nothing else
+ * lies there, since a huge page is resident whole once any byte of it is
+ * touched: not a block that ends just past a chunk boundary (malloc(8 MiB),
+ * behind its header), not a smaller span, a run or a small tier's chunk, nor
+ * a block aligned so far past its header that the header's chunk holds
+ * nothing else, nor a block calloc asks for; and freed huge spans are never
+ * lent to the other tiers.  Without the variable there are no huge pages.
  *
  * The advice shows as "hg" in the VmFlags of /proc/self/smaps whatever the
  * system's THP setting, so the test does not depend on it.
