@@ -75,7 +75,7 @@ static __attribute__((noinline)) void tiny_elsewhere(struct hk_heap *h, uintptr_
 		hk_dealloc_slow(p, "free");
 		return;
 	}
-	free_elsewhere((struct hk_heap *)((kind ^ (uintptr_t)h) & ~HK_SEG_KIND_MASK), m->cls, b);
+	free_elsewhere(hk_owner_of(kind ^ (uintptr_t)h), m->cls, b);
 }
 
 /* kind: the owner_kind of p's segment ^ h.  Heaps are 64-byte aligned: only
@@ -91,7 +91,7 @@ static inline void free_owned(struct hk_heap *h, uintptr_t kind, struct hk_super
 	else if (kind == HK_SEG_POOL) {
 		struct hk_arena *a = (struct hk_arena *)__atomic_load_n(seg, __ATOMIC_RELAXED);
 		push_if_valid(pool_head(h, a, p), p);
-	} else if ((kind & HK_SEG_KIND_MASK) == HK_SEG_TINY)
+	} else if (hk_kind_of(kind) == HK_SEG_TINY)
 		tiny_elsewhere(h, kind, ss, p);
 	else
 		hk_dealloc_slow(p, "free");

@@ -39,14 +39,25 @@ static inline uintptr_t hk_owner_kind(const struct hk_heap *owner, enum hk_seg_k
 	return (uintptr_t)owner | kind;
 }
 
+/* The two halves of an owner_kind word (a header's, or hk_window_kind's). */
+static inline enum hk_seg_kind hk_kind_of(uintptr_t owner_kind)
+{
+	return (enum hk_seg_kind)(owner_kind & HK_SEG_KIND_MASK);
+}
+
+static inline struct hk_heap *hk_owner_of(uintptr_t owner_kind)
+{
+	return (struct hk_heap *)(owner_kind & ~HK_SEG_KIND_MASK);
+}
+
 static inline enum hk_seg_kind hk_segment_kind(const struct hk_segment *s)
 {
-	return (enum hk_seg_kind)(s->owner_kind & HK_SEG_KIND_MASK);
+	return hk_kind_of(s->owner_kind);
 }
 
 static inline struct hk_heap *hk_segment_owner(const struct hk_segment *s)
 {
-	return (struct hk_heap *)(s->owner_kind & ~HK_SEG_KIND_MASK);
+	return hk_owner_of(s->owner_kind);
 }
 
 #define HK_WINDOW_CHUNKS (HK_WINDOW_SIZE >> HK_CHUNK_SHIFT)
