@@ -63,9 +63,10 @@ static void free_elsewhere(struct hk_heap *owner, unsigned cls, struct hk_block 
 /* A tiny block of another heap (kind: its superslab's owner_kind ^ h, the
  * heaps 64-byte aligned): the fast path's one load already names the owner,
  * so a remote free need not look the segment up again as the slow path
- * does (cross-thread pc: 7 % fewer instructions in the library).  A pointer
- * that is no block start, or a double free, goes to the slow path, which
- * says so. */
+ * does, and a thread with a heap batches it at once, without asking for
+ * its heap again (cross-thread pc: 21 % fewer instructions in the library,
+ * sym 15 %).  A pointer that is no block start, or a double free, goes to
+ * the slow path, which says so. */
 static __attribute__((noinline)) void tiny_elsewhere(struct hk_heap *h, uintptr_t kind,
 						     const struct hk_superslab *ss, void *p)
 {
@@ -75,7 +76,11 @@ static __attribute__((noinline)) void tiny_elsewhere(struct hk_heap *h, uintptr_
 		hk_dealloc_slow(p, "free");
 		return;
 	}
-	free_elsewhere(hk_owner_of(kind ^ (uintptr_t)h), m->cls, b);
+	struct hk_heap *owner = hk_owner_of(kind ^ (uintptr_t)h);
+	if (h == &hk_heap_none) /* no heap yet, or past the thread's exit */
+		free_elsewhere(owner, m->cls, b);
+	else /* kind is not HK_SEG_TINY: owner is not h */
+		hk_remote_free(h, owner, m->cls, b);
 }
 
 /* kind: the owner_kind of p's segment ^ h.  Heaps are 64-byte aligned: only
