@@ -101,5 +101,6 @@ void hk_config_load(void)
 	load_prewarm();
 	hk_config.large_cache = (size_t)knob("HAKMEM_LARGE_CACHE_MB", 64, 0, 1 << 20) * MB;
 	hk_config.large_purge_ms = (unsigned)knob("HAKMEM_LARGE_PURGE_MS", 100, 0, 60000);
+	hk_config.large_idle_ms = (unsigned)knob("HAKMEM_LARGE_IDLE_MS", 200, 0, 600000);
 	hk_config.large_huge = (size_t)knob("HAKMEM_LARGE_HUGE_MB", 0, 0, 1 << 20) * MB;
 }

@@ -19,6 +19,7 @@ struct hk_config {
 	int prewarm_on;
 	size_t large_cache; /* HAKMEM_LARGE_CACHE_MB, bytes */
 	unsigned large_purge_ms; /* HAKMEM_LARGE_PURGE_MS */
+	unsigned large_idle_ms; /* HAKMEM_LARGE_IDLE_MS; 0: never */
 	size_t large_huge; /* HAKMEM_LARGE_HUGE_MB, bytes; 0: no huge pages */
 };
 
@@ -52,6 +53,18 @@ static inline int hk_purge_due(uint64_t *since, uint64_t now)
 	if (!s)
 		__atomic_store_n(since, s = now, __ATOMIC_RELAXED);
 	return hk_waited(s, now);
+}
+
+/* Whether a tier should look now for memory nothing has asked for in
+ * HAKMEM_LARGE_IDLE_MS (never when that is 0), which goes back within the
+ * budget too: a program that stopped using large blocks (Python parsing JSON
+ * into pymalloc's own mappings) does not keep what it freed.  One look a
+ * millisecond at most among all threads; *checked: when the last was. */
+static inline int hk_idle_check_due(uint64_t *checked, uint64_t now)
+{
+	uint64_t last = __atomic_load_n(checked, __ATOMIC_RELAXED);
+	return hk_config.large_idle_ms && now >= hk_config.large_idle_ms && now != last &&
+	       __atomic_compare_exchange_n(checked, &last, now, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 /* Within the budget again (or just purged): the next excess waits anew.

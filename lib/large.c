@@ -508,10 +508,46 @@ static void release_evicted(const struct cached_span *out, unsigned n)
 		span_release(out[i]);
 }
 
+/* ms of the last look for idle spans (hk_idle_check_due). */
+static uint64_t idle_checked;
+
+/* Take up to 8 spans cached at cutoff or before out of the cache into out. */
+static unsigned cache_idle_locked(struct cached_span *out, uint64_t cutoff)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < cache_count && n < 8;) {
+		if (cache[i].since <= cutoff)
+			cache_remove_locked(i, 1, &out[n++]);
+		else
+			i++;
+	}
+	return n;
+}
+
+/* Spans cached for HAKMEM_LARGE_IDLE_MS go back, within the budget too, and
+ * so do the free pages of idle run arenas: a span free is the one large-tier
+ * call a program may still make once it has stopped taking runs. */
+static void cache_decay(void)
+{
+	uint64_t now = hk_os_now_ms();
+	if (!hk_idle_check_due(&idle_checked, now))
+		return;
+	unsigned n;
+	do {
+		struct cached_span out[8];
+		hk_lock(&large_lock);
+		n = cache_idle_locked(out, now - hk_config.large_idle_ms);
+		hk_unlock(&large_lock);
+		release_evicted(out, n);
+	} while (n == 8);
+	hk_runs_decay();
+}
+
 /* Cache the span c, evicting the oldest spans when it needs a slot or the
  * cache has been over its budget long enough. */
 static void cache_put(struct cached_span c)
 {
+	cache_decay();
 	size_t budget = cache_budget();
 	if (c.dirty > budget) {
 		span_release(c);

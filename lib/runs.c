@@ -44,6 +44,7 @@ _Static_assert(sizeof(struct run_chunk) <= HK_PAGE, "the header fits page 0");
 struct run_arena {
 	pthread_mutex_t lock;
 	struct run_chunk *bins[BINS];
+	uint64_t took_ms; /* hk_os_now_ms() when it last handed out a run (decay) */
 } __attribute__((aligned(64)));
 static struct run_arena arenas[ARENAS] = {[0 ... ARENAS - 1] = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP}};
 /* Pages in live runs, and free pages that may still be resident.  Free
@@ -303,6 +304,7 @@ static void *alloc_in(struct run_arena *a, unsigned pages, unsigned align_pages,
 		unsigned run_len;
 		int i = find_run(c, need, &run_len);
 		p = take(c, (unsigned)hk_align_up((size_t)i, align_pages), pages, run_len, dirty);
+		a->took_ms = hk_os_now_ms();
 	}
 	return p;
 }
@@ -409,6 +411,36 @@ static void purge_others(const struct run_arena *held, int wait, size_t target)
 	}
 }
 
+/* ms of the last look for idle arenas (hk_idle_check_due). */
+static uint64_t idle_checked;
+
+/* The free pages of every arena that has handed out no run for
+ * HAKMEM_LARGE_IDLE_MS go back, within the budget too.  held: the arena
+ * whose lock the caller holds, or NULL; the others only if their lock is
+ * free right now. */
+static void decay(struct run_arena *held)
+{
+	if (!load(&free_dirty))
+		return;
+	uint64_t now = hk_os_now_ms();
+	if (!hk_idle_check_due(&idle_checked, now))
+		return;
+	for (unsigned i = 0; i < ARENAS; i++) {
+		struct run_arena *b = &arenas[i];
+		if (b != held && hk_trylock(&b->lock) != 0)
+			continue;
+		if (now - b->took_ms >= hk_config.large_idle_ms)
+			purge_down(b, 0);
+		if (b != held)
+			hk_unlock(&b->lock);
+	}
+}
+
+void hk_runs_decay(void)
+{
+	decay(NULL);
+}
+
 /* free_dirty is past the budget: purge once that has lasted long enough. */
 static void over_budget(struct run_arena *a)
 {
@@ -457,6 +489,7 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 		over_budget(&arenas[c->arena]);
 	else
 		hk_purge_reset(&over_since);
+	decay(&arenas[c->arena]);
 	return NULL;
 }
 

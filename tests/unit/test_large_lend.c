@@ -142,6 +142,8 @@ int main(int argc, char **argv)
 	(void)argc;
 	/* spans in normal memory, which is lent; huge ones: test_large_huge */
 	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
+	/* idle spans are lent, not given back (test_large_idle) */
+	hk_rerun_with(argv, "HAKMEM_LARGE_IDLE_MS", "0");
 	hk_test_begin("test_large_lend", "chunks for the other tiers come from idle cached spans first");
 	uintptr_t first = within_budget_kept();
 	void *held = malloc(256 * MiB); /* spans in use: the cache may keep as much */

@@ -1,0 +1,97 @@
+/*
+ * Freed large memory that nothing asks for in HAKMEM_LARGE_IDLE_MS (200 ms)
+ * goes back to the OS, within HAKMEM_LARGE_CACHE_MB too: cached spans, and
+ * the free pages of run arenas that handed out no run meanwhile.  A program
+ * that stopped using large blocks (Python parsing JSON into pymalloc's own
+ * mappings) then does not keep what it freed.  The next span free looks
+ * (one look a millisecond at most); memory freed just now stays.  With
+ * HAKMEM_LARGE_IDLE_MS=0 everything within the budget stays.
+ */
+#include "hk_test.h"
+
+#define MiB ((size_t)1 << 20)
+#define SPANS 4
+#define SPAN_SIZE (6 * MiB) /* > 1 MiB: a span of its own */
+#define RUNS 64
+#define RUN_SIZE (256 * 1024) /* 16 MiB of runs: past a thread's 4 MiB stash */
+#define IDLE_WAIT_MS 350 /* past the default 200 */
+
+struct freed {
+	char *p[RUNS];
+	size_t size;
+	int n;
+};
+
+/* n blocks of size bytes, each written whole, then freed. */
+static void free_written(struct freed *f, int n, size_t size)
+{
+	f->n = n;
+	f->size = size;
+	for (int i = 0; i < n; i++) {
+		f->p[i] = malloc(size);
+		HK_CHECK(f->p[i] != NULL, "malloc(%zu)", size);
+		memset(f->p[i], 0x5a, size);
+	}
+	for (int i = 0; i < n; i++)
+		free(f->p[i]);
+}
+
+/* Resident pages among the first n blocks of f (mincore: the region stays
+ * mapped, so freed addresses can be asked about). */
+static size_t resident_pages(const struct freed *f, int n)
+{
+	size_t pages = 0;
+	for (int i = 0; i < n; i++) {
+		uintptr_t lo = (uintptr_t)f->p[i] & ~(uintptr_t)(HK_PAGE - 1);
+		size_t len = (uintptr_t)f->p[i] + f->size - lo;
+		unsigned char vec[SPAN_SIZE / HK_PAGE + 2];
+		HK_CHECK(len / HK_PAGE + 1 <= sizeof(vec), "block of %zu bytes", f->size);
+		HK_CHECK(mincore((void *)lo, len, vec) == 0, "mincore: %s", strerror(errno));
+		for (size_t k = 0; k < (len + HK_PAGE - 1) / HK_PAGE; k++)
+			pages += vec[k] & 1;
+	}
+	return pages;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	int off = getenv("HAKMEM_LARGE_IDLE_MS") != NULL; /* the rerun below */
+	/* spans in normal memory: a huge page would stay resident whole */
+	hk_rerun_with(argv, "HAKMEM_LARGE_HUGE_MB", "0");
+	hk_test_begin("test_large_idle", off ? "with HAKMEM_LARGE_IDLE_MS=0 idle memory within the budget stays"
+					     : "freed large memory left idle goes back within the budget too");
+	static struct freed spans, runs;
+	void *trigger = malloc(SPAN_SIZE); /* live while the rest idles: its free looks */
+	HK_CHECK(trigger != NULL, "malloc(%zu)", SPAN_SIZE);
+	memset(trigger, 1, SPAN_SIZE);
+	free_written(&spans, SPANS, SPAN_SIZE);
+	free_written(&runs, RUNS, RUN_SIZE);
+	/* the runs freed first left the stash for the chunks' free pages */
+	size_t span_pages = resident_pages(&spans, SPANS), run_pages = resident_pages(&runs, RUNS / 2);
+	HK_CHECK(span_pages == SPANS * (SPAN_SIZE / HK_PAGE + 1), "%zu pages of the freed spans resident", span_pages);
+	HK_CHECK(run_pages == RUNS / 2 * (RUN_SIZE / HK_PAGE), "%zu pages of the freed runs resident", run_pages);
+	uint64_t advised = hk_advised_calls();
+	hk_sleep_ms(IDLE_WAIT_MS);
+	HK_CHECK(hk_advised_calls() == advised, "memory went back with no call into hakmem");
+	free(trigger);
+	uint64_t calls = hk_advised_calls() - advised;
+	span_pages = resident_pages(&spans, SPANS);
+	run_pages = resident_pages(&runs, RUNS / 2);
+	printf("%s: after %d ms idle and a span free: %" PRIu64 " madvise calls, %zu pages of the spans and %zu of "
+	       "the runs resident\n",
+	       hk_test_name, IDLE_WAIT_MS, calls, span_pages, run_pages);
+	if (off) {
+		HK_CHECK(calls == 0, "%" PRIu64 " madvise calls within the budget", calls);
+		HK_CHECK(span_pages > 0 && run_pages > 0, "idle memory went back");
+		hk_pass("idle spans and run pages within HAKMEM_LARGE_CACHE_MB stay");
+		return 0;
+	}
+	HK_CHECK(span_pages == 0, "%zu pages of spans idle for %d ms still resident", span_pages, IDLE_WAIT_MS);
+	HK_CHECK(run_pages == 0, "%zu free run pages idle for %d ms still resident", run_pages, IDLE_WAIT_MS);
+	HK_CHECK(resident_pages(&(struct freed){.p = {trigger}, .size = SPAN_SIZE}, 1) > 0,
+		 "the span freed just now went back too");
+	hk_pass("idle spans and free run pages go back at the next span free; one freed just now stays");
+	hk_rerun_with(argv, "HAKMEM_LARGE_IDLE_MS", "0");
+	return 0;
+}
