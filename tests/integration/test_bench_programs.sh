@@ -26,8 +26,10 @@ check_result() {
 	[[ $line =~ ^RESULT\ name=([a-z0-9_]+)\ ops_per_sec=([0-9.]+)\ peak_rss_kb=([0-9]+) ]] ||
 		fail "$label: last line is not a RESULT line: $line"
 	name=${BASH_REMATCH[1]} ops=${BASH_REMATCH[2]} rss=${BASH_REMATCH[3]}
-	# its own name: the program's, and the label's start (cross_thread_pc, mid_large_mt of mid_large_mt_1t)
-	[[ $name == "${prog#bench_}"* && $label == "$name"* ]] || fail "$label: RESULT name=$name from $prog"
+	# its own name: the program's (a script's without .py), and the label's
+	# start (cross_thread_pc, mid_large_mt of mid_large_mt_1t)
+	local base=${prog%.py}
+	[[ $name == "${base#bench_}"* && $label == "$name"* ]] || fail "$label: RESULT name=$name from $prog"
 	awk -v o="$ops" 'BEGIN { exit !(o > 0) }' || fail "$label: ops_per_sec=$ops"
 	[ "$rss" -gt 0 ] || fail "$label: peak_rss_kb=$rss"
 	[ "$extras" = - ] && return
