@@ -44,7 +44,7 @@ _Static_assert(sizeof(struct run_chunk) <= HK_PAGE, "the header fits page 0");
 struct run_arena {
 	pthread_mutex_t lock;
 	struct run_chunk *bins[BINS];
-	uint64_t took_ms; /* hk_os_now_ms() when it last handed out a run (decay) */
+	uint64_t used_ms; /* hk_os_now_ms() when it last handed out or took back a run */
 } __attribute__((aligned(64)));
 static struct run_arena arenas[ARENAS] = {[0 ... ARENAS - 1] = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP}};
 /* Pages in live runs, and free pages that may still be resident.  Free
@@ -304,7 +304,7 @@ static void *alloc_in(struct run_arena *a, unsigned pages, unsigned align_pages,
 		unsigned run_len;
 		int i = find_run(c, need, &run_len);
 		p = take(c, (unsigned)hk_align_up((size_t)i, align_pages), pages, run_len, dirty);
-		a->took_ms = hk_os_now_ms();
+		a->used_ms = hk_os_now_ms();
 	}
 	return p;
 }
@@ -393,10 +393,11 @@ static void purge_down(struct run_arena *a, size_t target)
 		}
 }
 
-/* purge_down every arena but held (whose lock the caller holds, or NULL);
- * with wait 0, only those whose lock is free right now (a trylock keeps no
- * lock order while the caller holds one). */
-static void purge_others(const struct run_arena *held, int wait, size_t target)
+/* purge_down every arena but held (whose lock the caller holds, or NULL)
+ * not used since used_before (UINT64_MAX: all); with wait 0, only those
+ * whose lock is free right now (a trylock keeps no lock order while the
+ * caller holds one). */
+static void purge_others(const struct run_arena *held, int wait, size_t target, uint64_t used_before)
 {
 	for (unsigned i = 0; i < ARENAS; i++) {
 		struct run_arena *b = &arenas[i];
@@ -406,7 +407,8 @@ static void purge_others(const struct run_arena *held, int wait, size_t target)
 			continue;
 		if (wait)
 			hk_lock(&b->lock);
-		purge_down(b, target);
+		if (b->used_ms <= used_before)
+			purge_down(b, target);
 		hk_unlock(&b->lock);
 	}
 }
@@ -414,31 +416,19 @@ static void purge_others(const struct run_arena *held, int wait, size_t target)
 /* ms of the last look for idle arenas (hk_idle_check_due). */
 static uint64_t idle_checked;
 
-/* The free pages of every arena that has handed out no run for
- * HAKMEM_LARGE_IDLE_MS go back, within the budget too.  held: the arena
- * whose lock the caller holds, or NULL; the others only if their lock is
- * free right now. */
-static void decay(struct run_arena *held)
+/* The free pages of the arenas that have neither handed out nor taken back
+ * a run for HAKMEM_LARGE_IDLE_MS go back, within the budget too (an arena
+ * still taking back runs, as at a program's exit, keeps them: the chunk
+ * that empties goes back whole, in one call).  held: as purge_others. */
+static void decay(const struct run_arena *held, uint64_t now)
 {
-	if (!load(&free_dirty))
-		return;
-	uint64_t now = hk_os_now_ms();
-	if (!hk_idle_check_due(&idle_checked, now))
-		return;
-	for (unsigned i = 0; i < ARENAS; i++) {
-		struct run_arena *b = &arenas[i];
-		if (b != held && hk_trylock(&b->lock) != 0)
-			continue;
-		if (now - b->took_ms >= hk_config.large_idle_ms)
-			purge_down(b, 0);
-		if (b != held)
-			hk_unlock(&b->lock);
-	}
+	if (hk_idle_check_due(&idle_checked, now))
+		purge_others(held, 0, 0, now - hk_config.large_idle_ms);
 }
 
 void hk_runs_decay(void)
 {
-	decay(NULL);
+	decay(NULL, hk_os_now_ms());
 }
 
 /* free_dirty is past the budget: purge once that has lasted long enough. */
@@ -447,7 +437,7 @@ static void over_budget(struct run_arena *a)
 	if (!hk_purge_due(&over_since, hk_os_now_ms()))
 		return;
 	purge_down(a, purge_target());
-	purge_others(a, 0, purge_target()); /* the free pages may be anywhere */
+	purge_others(a, 0, purge_target(), UINT64_MAX); /* the free pages may be anywhere */
 	hk_purge_reset(&over_since);
 }
 
@@ -455,9 +445,9 @@ void hk_runs_purge(int all)
 {
 	__atomic_store_n(&borrowed, 0, __ATOMIC_RELAXED); /* the idle chunks went back just before (hk_flush) */
 	if (all)
-		purge_others(NULL, 1, 0);
+		purge_others(NULL, 1, 0, UINT64_MAX);
 	else if (load(&free_dirty) > budget_pages())
-		purge_others(NULL, 1, purge_target());
+		purge_others(NULL, 1, purge_target(), UINT64_MAX);
 	hk_purge_reset(&over_since);
 }
 
@@ -473,6 +463,9 @@ static void unfile_empty(struct run_chunk *c)
  * when it is now empty and should go back to the region. */
 static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 {
+	struct run_arena *a = &arenas[c->arena];
+	uint64_t now = hk_os_now_ms();
+	a->used_ms = now;
 	hk_bits_set(c->used, i, k, 0);
 	c->free_pages += k;
 	sub(&live_pages, k);
@@ -486,10 +479,10 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	if (merged > c->longest)
 		file_under(c, merged);
 	if (load(&free_dirty) > budget_pages())
-		over_budget(&arenas[c->arena]);
+		over_budget(a);
 	else
 		hk_purge_reset(&over_since);
-	decay(&arenas[c->arena]);
+	decay(a, now);
 	return NULL;
 }
 

@@ -54,7 +54,7 @@ size_t hk_runs_give_empty(void);
  * lasted HAKMEM_LARGE_PURGE_MS (hakmem_flush); all: every free page
  * (malloc_trim). */
 void hk_runs_purge(int all);
-/* The free pages of arenas that handed out no run for HAKMEM_LARGE_IDLE_MS go back now. */
+/* The free pages of arenas no run came from or went to for HAKMEM_LARGE_IDLE_MS go back now. */
 void hk_runs_decay(void);
 
 struct hk_heap;
