@@ -511,16 +511,13 @@ static void release_evicted(const struct cached_span *out, unsigned n)
 /* ms of the last look for idle spans (hk_idle_check_due). */
 static uint64_t idle_checked;
 
-/* Take up to 8 spans cached at cutoff or before out of the cache into out. */
+/* Take up to 8 spans cached at cutoff or before out of the cache into out,
+ * the oldest first (as cache_evict_locked). */
 static unsigned cache_idle_locked(struct cached_span *out, uint64_t cutoff)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < cache_count && n < 8;) {
-		if (cache[i].since <= cutoff)
-			cache_remove_locked(i, 1, &out[n++]);
-		else
-			i++;
-	}
+	unsigned n = 0, i;
+	while (n < 8 && cache_count && cache[i = cache_oldest_locked()].since <= cutoff)
+		cache_remove_locked(i, 1, &out[n++]);
 	return n;
 }
 
