@@ -537,7 +537,7 @@ static void cache_decay(void)
 		hk_unlock(&large_lock);
 		release_evicted(out, n);
 	} while (n == 8);
-	hk_runs_decay();
+	hk_runs_decay(now);
 }
 
 /* Cache the span c, evicting the oldest spans when it needs a slot or the

@@ -426,15 +426,15 @@ static void decay(const struct run_arena *held, uint64_t now)
 		purge_others(held, 0, 0, now - hk_config.large_idle_ms);
 }
 
-void hk_runs_decay(void)
+void hk_runs_decay(uint64_t now)
 {
-	decay(NULL, hk_os_now_ms());
+	decay(NULL, now);
 }
 
 /* free_dirty is past the budget: purge once that has lasted long enough. */
-static void over_budget(struct run_arena *a)
+static void over_budget(struct run_arena *a, uint64_t now)
 {
-	if (!hk_purge_due(&over_since, hk_os_now_ms()))
+	if (!hk_purge_due(&over_since, now))
 		return;
 	purge_down(a, purge_target());
 	purge_others(a, 0, purge_target(), UINT64_MAX); /* the free pages may be anywhere */
@@ -479,7 +479,7 @@ static struct run_chunk *give_pages(struct run_chunk *c, unsigned i, unsigned k)
 	if (merged > c->longest)
 		file_under(c, merged);
 	if (load(&free_dirty) > budget_pages())
-		over_budget(a);
+		over_budget(a, now);
 	else
 		hk_purge_reset(&over_since);
 	decay(a, now);

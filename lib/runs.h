@@ -11,6 +11,7 @@
 #define HK_RUNS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "os.h"
 #include "segment.h"
 
@@ -54,8 +55,9 @@ size_t hk_runs_give_empty(void);
  * lasted HAKMEM_LARGE_PURGE_MS (hakmem_flush); all: every free page
  * (malloc_trim). */
 void hk_runs_purge(int all);
-/* The free pages of arenas no run came from or went to for HAKMEM_LARGE_IDLE_MS go back now. */
-void hk_runs_decay(void);
+/* The free pages of arenas no run came from or went to for
+ * HAKMEM_LARGE_IDLE_MS before now (hk_os_now_ms()) go back. */
+void hk_runs_decay(uint64_t now);
 
 struct hk_heap;
 /* Give h's stashed runs back to the chunks (thread exit, hakmem_flush). */
