@@ -151,7 +151,11 @@ static void huge_spans_not_lent(void **huge)
 int main(int argc, char **argv)
 {
 	(void)argc;
-	hk_test_begin("test_large_huge", "none by default; with HAKMEM_LARGE_HUGE_MB, blocks that fill whole chunks get transparent huge pages");
+	/* idle huge spans stay cached, not given back (test_large_idle): the
+	 * other tiers must find them and pass them by */
+	hk_rerun_with(argv, "HAKMEM_LARGE_IDLE_MS", "0");
+	hk_test_begin("test_large_huge",
+		      "none by default; with HAKMEM_LARGE_HUGE_MB, blocks that fill whole chunks get transparent huge pages");
 	if (!getenv("HAKMEM_LARGE_HUGE_MB")) { /* the default: off; then the rerun below */
 		void *p = written(HUGE_SIZE);
 		HK_CHECK(!advised_huge(p) && region_advice() == 0,
