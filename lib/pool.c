@@ -145,7 +145,7 @@ static void link_stretch(struct hk_heap *h, uintptr_t x)
  * born word, till link_made. */
 struct walk {
 	struct hk_heap *h;
-	int leaving; /* HK_GIVE_LEAVING: the carved part of the arena being carved may go back */
+	int carving; /* gives_carving: the carved part of the arena being carved may go back */
 	uintptr_t made;
 	size_t pieces; /* left for the next walk */
 	size_t stretches; /* found or made */
@@ -192,8 +192,8 @@ static void find_runs(struct walk *w, const struct hk_arena *a)
 		w->pieces += !free;
 		x += len;
 	}
-	if (run) /* all of the arena being carved, however short, when its thread leaves */
-		end_run(w, run, x, had || (w->leaving && run == a->data && a == w->h->arena), in_run);
+	if (run) /* all of the arena being carved, however short, when it may go back */
+		end_run(w, run, x, had || (w->carving && run == a->data && a == w->h->arena), in_run);
 }
 
 /* The stretches made by the walk join h's list, stamped as found now. */
@@ -257,9 +257,17 @@ static void give_back_stretches(struct hk_heap *h, enum hk_give_back give)
 	}
 }
 
+/* Whether give lets the arena being carved go back when wholly free: when
+ * the heap's thread leaves, and when the runs are about to map a chunk
+ * (reclaim.c), since the heap's next arena can take an idle chunk then. */
+static int gives_carving(enum hk_give_back give)
+{
+	return give == HK_GIVE_LEAVING || give == HK_GIVE_CARVING;
+}
+
 /* Whether a, walked just now, is one stretch and not the arena being
- * carved (unless the heap's thread leaves: then what it carved of it is
- * one stretch, or nothing): it then goes back, for any heap's next arena or
+ * carved (unless give lets it go: then what was carved of it is one
+ * stretch, or nothing): it then goes back, for any heap's next arena or
  * superslab (chunks.h).  Its headers inside were cleared when the stretch
  * was made: none reads as a block. */
 static int arena_free(const struct hk_heap *h, const struct hk_arena *a, enum hk_give_back give)
@@ -267,7 +275,7 @@ static int arena_free(const struct hk_heap *h, const struct hk_arena *a, enum hk
 	int free, stretch = 0;
 	uintptr_t end = a->end;
 	if (a == h->arena) {
-		if (give != HK_GIVE_LEAVING)
+		if (!gives_carving(give))
 			return 0;
 		end = __atomic_load_n(&a->carved, __ATOMIC_RELAXED);
 		if (end == a->data)
@@ -347,12 +355,12 @@ static void keep_unwalked(struct hk_heap *h, enum hk_give_back give)
  * them is read any more.  Returns the pieces left for the next walk. */
 static size_t walk_arenas(struct hk_heap *h, enum hk_give_back give)
 {
-	struct walk w = {.h = h, .leaving = give == HK_GIVE_LEAVING};
+	struct walk w = {.h = h, .carving = gives_carving(give)};
 	struct hk_arena *freed = NULL;
 	for (struct hk_arena **link = &h->arena; *link;) {
 		struct hk_arena *a = *link;
 		size_t before = w.pieces, stretches = w.stretches;
-		int walked = a->walk || (give == HK_GIVE_LEAVING && a == h->arena && a->carved == a->data);
+		int walked = a->walk || (gives_carving(give) && a == h->arena && a->carved == a->data);
 		if (walked) {
 			find_runs(&w, a);
 			a->has_stretch = w.stretches != stretches;

@@ -42,6 +42,7 @@ enum hk_give_back {
 	HK_GIVE_WHOLE, /* the same, for other heaps: empty slabs of superslabs in use stay as they are */
 	HK_GIVE_ALL,
 	HK_GIVE_LEAVING, /* HK_GIVE_WHOLE, and the slabs, superslab and arena it carves when wholly free */
+	HK_GIVE_CARVING, /* pool only: HK_GIVE_WHOLE, and the arena it carves when wholly free */
 };
 
 /* The tiers' own walks: free blocks of whole slabs (runs) leave the lists
