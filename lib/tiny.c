@@ -144,8 +144,11 @@ static size_t gather_free(struct hk_heap *h)
 	return n + (w.n ? gather_alone(w.cur[0]) : 0);
 }
 
-/* Mark EMPTY the slabs whose carved blocks all sit in the lists (the other
- * counts go back to 0); how many. */
+/* Mark EMPTY the slabs whose carved blocks all sit in the lists, and the
+ * slabs classes carve that have carved nothing since they restarted (the
+ * other counts go back to 0); how many.  Those last pinned their
+ * superslabs: bench_phases kept two of three resident beside its runs,
+ * each for a few classes that no longer carved. */
 static unsigned mark_empty(struct hk_heap *h)
 {
 	unsigned n = 0;
@@ -153,7 +156,7 @@ static unsigned mark_empty(struct hk_heap *h)
 		for (unsigned i = 1; i < ss->next_slab; i++) {
 			const struct hk_slab_meta *m = &ss->slabs[i];
 			uint32_t blocks = hk_slab_blocks(m); /* 0 for a free slab */
-			int empty = blocks && ss->scratch[i] == blocks;
+			int empty = blocks ? ss->scratch[i] == blocks : h->slab[m->cls] == m;
 			ss->scratch[i] = empty ? EMPTY : 0;
 			n += (unsigned)empty;
 		}
@@ -169,8 +172,15 @@ static int meta_empty(const struct hk_slab_meta *m)
 /* The slab a class carves, found empty, stays that class's and is carved
  * again from its start: its pages are resident up to where it got.  As a
  * free slab, another class could carve a fuller one past those pages while
- * it took the short one.  Not when the heap's thread leaves: it is freed
- * then, so that its superslab can go back whole. */
+ * it took the short one.  Not when the walk gives superslabs back for
+ * other heaps, which keeps the EMPTY marks only in superslabs wholly empty
+ * (keep_partly_used): it is freed then, so that its superslab can go back
+ * whole. */
+static int leaves_class(enum hk_give_back give)
+{
+	return give == HK_GIVE_WHOLE || give == HK_GIVE_LEAVING;
+}
+
 static void restart_slab(struct hk_slab_meta *m)
 {
 	struct hk_superslab *ss = hk_superslab_of(m);
@@ -205,7 +215,7 @@ static void relink(struct hk_heap *h, enum hk_give_back give)
 		}
 	for (unsigned c = 0; c < HK_TINY_CLASSES; c++)
 		if (h->slab[c] && meta_empty(h->slab[c])) {
-			if (give == HK_GIVE_LEAVING)
+			if (leaves_class(give))
 				h->slab[c] = NULL;
 			else
 				restart_slab(h->slab[c]);
