@@ -31,6 +31,7 @@ struct hk_remote_queue {
 struct hk_remote_batch {
 	struct hk_heap *owner; /* NULL when empty */
 	unsigned n;
+	unsigned full; /* the n at which the chain is pushed (remote.c: chain_len) */
 	struct hk_block *head, *tail;
 };
 
