@@ -372,6 +372,30 @@ static inline uintptr_t hk_chunk_of(const void *p)
 	return (uintptr_t)p >> 21;
 }
 
+/* n blocks of size bytes into p, each with its index in its first byte
+ * only (the rest of a run is never written); returns how many lie in the
+ * chunks of set. */
+static inline int hk_stamped_in(void **p, int n, size_t size, const struct hk_addr_set *set)
+{
+	int in = 0;
+	for (int i = 0; i < n; i++) {
+		p[i] = malloc(size);
+		HK_CHECK(p[i] != NULL, "malloc(%zu)", size);
+		*(volatile char *)p[i] = (char)i;
+		in += hk_addr_set_has(set, hk_chunk_of(p[i]));
+	}
+	return in;
+}
+
+/* Check the first bytes hk_stamped_in wrote, and free the blocks. */
+static inline void hk_stamped_free(void **p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		HK_CHECK(*(volatile char *)p[i] == (char)i, "block %d lost its first byte", i);
+		free(p[i]);
+	}
+}
+
 static inline double hk_now(void)
 {
 	struct timespec ts;

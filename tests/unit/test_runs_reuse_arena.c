@@ -29,24 +29,16 @@ int main(void)
 {
 	hk_test_begin("test_runs_reuse_arena", "runs take the chunk of the arena the pool was carving, once wholly free");
 	fill_pool("before the runs");
-	uintptr_t carving = hk_chunk_of(pool[POOL_N - 1]); /* the last carved: the arena being carved */
+	struct hk_addr_set carving = {0}; /* the last carved: the arena being carved */
+	hk_addr_set_add(&carving, hk_chunk_of(pool[POOL_N - 1]));
 	HK_CHECK(hk_ptr_info(pool[POOL_N - 1]).tier == 1 /* pool */, "the last %d B block is not a pool block",
 		 POOL_SIZE);
 	for (int i = 0; i < POOL_N; i++)
 		free(pool[i]);
-	int in_carving = 0;
-	for (int i = 0; i < RUN_N; i++) {
-		runs[i] = malloc(RUN_SIZE);
-		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_SIZE);
-		*(volatile char *)runs[i] = (char)i;
-		in_carving += hk_chunk_of(runs[i]) == carving;
-	}
+	int in_carving = hk_stamped_in(runs, RUN_N, RUN_SIZE, &carving);
 	HK_CHECK(in_carving > 0, "none of %d runs of %d B went in the chunk of the arena the pool was carving", RUN_N,
 		 RUN_SIZE);
-	for (int i = 0; i < RUN_N; i++) {
-		HK_CHECK(*(volatile char *)runs[i] == (char)i, "run %d lost its first byte", i);
-		free(runs[i]);
-	}
+	hk_stamped_free(runs, RUN_N);
 	fill_pool("after the runs"); /* a new arena to carve */
 	for (int i = 0; i < POOL_N; i++) {
 		HK_CHECK(*(volatile char *)pool[i] == 0x5a, "pool block %d lost its first byte", i);

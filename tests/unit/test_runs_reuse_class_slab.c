@@ -41,23 +41,16 @@ static void *scenario(void *arg)
 {
 	int *in_first = arg;
 	alloc_all(cls, CLASS_N, CLASS_SIZE);
-	uintptr_t first = hk_chunk_of(cls[0]); /* the thread's first superslab */
+	struct hk_addr_set first = {0}; /* the thread's first superslab */
+	hk_addr_set_add(&first, hk_chunk_of(cls[0]));
 	free_all(cls, CLASS_N);
 	/* past 8 MiB the tiny tier reclaims for itself before it takes another
 	 * superslab: the 16 B slab, found empty, restarts, 0 blocks carved */
 	alloc_all(fill, FILL_N, FILL_SIZE);
-	HK_CHECK(hk_chunk_of(fill[FILL_N - 1]) != first, "10 MB of %d B blocks stayed in one superslab", FILL_SIZE);
+	HK_CHECK(!hk_addr_set_has(&first, hk_chunk_of(fill[FILL_N - 1])), "10 MB of %d B blocks stayed in one superslab", FILL_SIZE);
 	free_all(fill, FILL_N);
-	for (int i = 0; i < RUN_N; i++) {
-		runs[i] = malloc(RUN_SIZE);
-		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_SIZE);
-		*(volatile char *)runs[i] = (char)i;
-		*in_first += hk_chunk_of(runs[i]) == first;
-	}
-	for (int i = 0; i < RUN_N; i++) {
-		HK_CHECK(*(volatile char *)runs[i] == (char)i, "run %d lost its first byte", i);
-		free(runs[i]);
-	}
+	*in_first = hk_stamped_in(runs, RUN_N, RUN_SIZE, &first);
+	hk_stamped_free(runs, RUN_N);
 	alloc_all(cls, CLASS_N, CLASS_SIZE); /* the class carves a slab again */
 	free_all(cls, CLASS_N);
 	return NULL;

@@ -30,19 +30,10 @@ int main(void)
 	}
 	for (int i = 0; i < SMALL_N; i++)
 		free(small[i]);
-	int reused = 0;
-	for (int i = 0; i < RUN_N; i++) {
-		runs[i] = malloc(RUN_SIZE);
-		HK_CHECK(runs[i] != NULL, "malloc(%d)", RUN_SIZE);
-		*(volatile char *)runs[i] = (char)i;
-		reused += hk_addr_set_has(&small_chunks, hk_chunk_of(runs[i]));
-	}
+	int reused = hk_stamped_in(runs, RUN_N, RUN_SIZE, &small_chunks);
 	HK_CHECK(reused > 0, "none of %d runs of %d B went in the %d chunks 80 MB of freed 1 KiB blocks left", RUN_N,
 		 RUN_SIZE, small_chunks.n);
-	for (int i = 0; i < RUN_N; i++) {
-		HK_CHECK(*(volatile char *)runs[i] == (char)i, "run %d lost its first byte", i);
-		free(runs[i]);
-	}
+	hk_stamped_free(runs, RUN_N);
 	char msg[128];
 	snprintf(msg, sizeof(msg), "%d of %d runs in chunks the superslabs left; all freed as live runs", reused,
 		 RUN_N);
