@@ -144,6 +144,13 @@ static size_t gather_free(struct hk_heap *h)
 	return n + (w.n ? gather_alone(w.cur[0]) : 0);
 }
 
+/* Whether m is the slab a class of h carves.  A slab's cls is valid only
+ * once a class has it: a free slab's may be stale, so it is bounded first. */
+static int class_slab(const struct hk_heap *h, const struct hk_slab_meta *m)
+{
+	return m->cls < HK_TINY_CLASSES && h->slab[m->cls] == m;
+}
+
 /* Mark EMPTY the slabs whose carved blocks all sit in the lists, and the
  * slabs classes carve that have carved nothing since they restarted (the
  * other counts go back to 0); how many.  Those last pinned their
@@ -156,7 +163,7 @@ static unsigned mark_empty(struct hk_heap *h)
 		for (unsigned i = 1; i < ss->next_slab; i++) {
 			const struct hk_slab_meta *m = &ss->slabs[i];
 			uint32_t blocks = hk_slab_blocks(m); /* 0 for a free slab */
-			int empty = blocks ? ss->scratch[i] == blocks : h->slab[m->cls] == m;
+			int empty = blocks ? ss->scratch[i] == blocks : class_slab(h, m);
 			ss->scratch[i] = empty ? EMPTY : 0;
 			n += (unsigned)empty;
 		}
