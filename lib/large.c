@@ -481,22 +481,25 @@ static uint64_t over_since;
 
 /* Whether the cache, to take in dirty more bytes, must come down to its
  * budget: it would be past it, and has been for long enough. */
-static int over_budget_long_locked(size_t dirty, size_t budget)
+static int over_budget_long_locked(size_t dirty, size_t budget, uint64_t now)
 {
 	if (cache_bytes + dirty <= budget) {
 		hk_purge_reset(&over_since);
 		return 0;
 	}
-	return hk_purge_due(&over_since, hk_os_now_ms());
+	return hk_purge_due(&over_since, now);
 }
 
-/* Take up to 8 of the oldest spans out of the cache into out, while its
- * slots are full or, when to_budget, while dirty more bytes would not fit
- * its budget; returns how many.  They are released outside the lock. */
+/* Spans taken out of the cache per hold of its lock, released after it. */
+#define EVICT_MAX 8
+
+/* Take up to EVICT_MAX of the oldest spans out of the cache into out,
+ * while its slots are full or, when to_budget, while dirty more bytes would
+ * not fit its budget; returns how many.  They are released outside the lock. */
 static unsigned cache_evict_locked(struct cached_span *out, size_t dirty, size_t budget, int to_budget)
 {
 	unsigned n = 0;
-	while (n < 8 && cache_count && (cache_count == CACHE_SLOTS || (to_budget && cache_bytes + dirty > budget)))
+	while (n < EVICT_MAX && cache_count && (cache_count == CACHE_SLOTS || (to_budget && cache_bytes + dirty > budget)))
 		cache_remove_locked(cache_oldest_locked(), 1, &out[n++]);
 	return n;
 }
@@ -511,12 +514,12 @@ static void release_evicted(const struct cached_span *out, unsigned n)
 /* ms of the last look for idle spans (hk_idle_check_due). */
 static uint64_t idle_checked;
 
-/* Take up to 8 spans cached at cutoff or before out of the cache into out,
- * the oldest first (as cache_evict_locked). */
+/* Take up to EVICT_MAX spans cached at cutoff or before out of the cache
+ * into out, the oldest first (as cache_evict_locked). */
 static unsigned cache_idle_locked(struct cached_span *out, uint64_t cutoff)
 {
 	unsigned n = 0, i;
-	while (n < 8 && cache_count && cache[i = cache_oldest_locked()].since <= cutoff)
+	while (n < EVICT_MAX && cache_count && cache[i = cache_oldest_locked()].since <= cutoff)
 		cache_remove_locked(i, 1, &out[n++]);
 	return n;
 }
@@ -524,19 +527,18 @@ static unsigned cache_idle_locked(struct cached_span *out, uint64_t cutoff)
 /* Spans cached for HAKMEM_LARGE_IDLE_MS go back, within the budget too, and
  * so do the free pages of idle run arenas: a span free is the one large-tier
  * call a program may still make once it has stopped taking runs. */
-static void cache_decay(void)
+static void cache_decay(uint64_t now)
 {
-	uint64_t now = hk_os_now_ms();
 	if (!hk_idle_check_due(&idle_checked, now))
 		return;
 	unsigned n;
 	do {
-		struct cached_span out[8];
+		struct cached_span out[EVICT_MAX];
 		hk_lock(&large_lock);
 		n = cache_idle_locked(out, now - hk_config.large_idle_ms);
 		hk_unlock(&large_lock);
 		release_evicted(out, n);
-	} while (n == 8);
+	} while (n == EVICT_MAX);
 	hk_runs_decay(now);
 }
 
@@ -544,18 +546,19 @@ static void cache_decay(void)
  * cache has been over its budget long enough. */
 static void cache_put(struct cached_span c)
 {
-	cache_decay();
+	uint64_t now = hk_os_now_ms();
+	cache_decay(now);
 	size_t budget = cache_budget();
 	if (c.dirty > budget) {
 		span_release(c);
 		return;
 	}
 	for (;;) {
-		struct cached_span out[8];
+		struct cached_span out[EVICT_MAX];
 		hk_lock(&large_lock);
-		int shrink = over_budget_long_locked(c.dirty, budget);
+		int shrink = over_budget_long_locked(c.dirty, budget, now);
 		if (cache_count < CACHE_SLOTS && !shrink) {
-			c.since = c.since ? c.since : hk_os_now_ms();
+			c.since = c.since ? c.since : now;
 			cache_insert_locked(c);
 			hk_unlock(&large_lock);
 			return;
@@ -582,7 +585,7 @@ void hk_large_purge(int all)
 	size_t budget = all ? 0 : cache_budget();
 	unsigned n;
 	do {
-		struct cached_span out[8];
+		struct cached_span out[EVICT_MAX];
 		hk_lock(&large_lock);
 		n = cache_evict_locked(out, 0, budget, 1);
 		hk_purge_reset(&over_since);
