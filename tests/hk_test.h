@@ -387,6 +387,14 @@ static inline int hk_stamped_in(void **p, int n, size_t size, const struct hk_ad
 	return in;
 }
 
+/* Every one of the n blocks at p is a block of tier (0 tiny, 1 pool, 2
+ * large) as hakmem_ptr_info sees it. */
+static inline void hk_check_tier_all(void *const *p, int n, int tier)
+{
+	for (int i = 0; i < n; i++)
+		HK_CHECK(hk_ptr_info(p[i]).tier == tier, "block %d (%p) is not of tier %d", i, p[i], tier);
+}
+
 /* Check the first bytes hk_stamped_in wrote, and free the blocks. */
 static inline void hk_stamped_free(void **p, int n)
 {

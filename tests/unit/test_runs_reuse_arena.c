@@ -16,34 +16,27 @@
 
 static void *pool[POOL_N], *runs[RUN_N];
 
-static void fill_pool(const char *when)
-{
-	for (int i = 0; i < POOL_N; i++) {
-		pool[i] = malloc(POOL_SIZE);
-		HK_CHECK(pool[i] != NULL, "malloc(%d) %s", POOL_SIZE, when);
-		memset(pool[i], 0x5a, POOL_SIZE);
-	}
-}
 
 int main(void)
 {
 	hk_test_begin("test_runs_reuse_arena", "runs take the chunk of the arena the pool was carving, once wholly free");
-	fill_pool("before the runs");
+	for (int i = 0; i < POOL_N; i++) { /* written whole: resident */
+		pool[i] = malloc(POOL_SIZE);
+		HK_CHECK(pool[i] != NULL, "malloc(%d)", POOL_SIZE);
+		memset(pool[i], 0x5a, POOL_SIZE);
+	}
 	struct hk_addr_set carving = {0}; /* the last carved: the arena being carved */
 	hk_addr_set_add(&carving, hk_chunk_of(pool[POOL_N - 1]));
-	HK_CHECK(hk_ptr_info(pool[POOL_N - 1]).tier == 1 /* pool */, "the last %d B block is not a pool block",
-		 POOL_SIZE);
+	hk_check_tier_all(pool, POOL_N, 1 /* pool */);
 	for (int i = 0; i < POOL_N; i++)
 		free(pool[i]);
 	int in_carving = hk_stamped_in(runs, RUN_N, RUN_SIZE, &carving);
 	HK_CHECK(in_carving > 0, "none of %d runs of %d B went in the chunk of the arena the pool was carving", RUN_N,
 		 RUN_SIZE);
+	hk_stamped_in(pool, POOL_N, POOL_SIZE, &carving); /* from a new arena, with the runs live */
+	hk_check_tier_all(pool, POOL_N, 1);
+	hk_stamped_free(pool, POOL_N);
 	hk_stamped_free(runs, RUN_N);
-	fill_pool("after the runs"); /* a new arena to carve */
-	for (int i = 0; i < POOL_N; i++) {
-		HK_CHECK(*(volatile char *)pool[i] == 0x5a, "pool block %d lost its first byte", i);
-		free(pool[i]);
-	}
 	char msg[128];
 	snprintf(msg, sizeof(msg), "%d of %d runs in the carving arena's chunk; pool blocks carved again after", in_carving,
 		 RUN_N);

@@ -47,12 +47,14 @@ static void *scenario(void *arg)
 	/* past 8 MiB the tiny tier reclaims for itself before it takes another
 	 * superslab: the 16 B slab, found empty, restarts, 0 blocks carved */
 	alloc_all(fill, FILL_N, FILL_SIZE);
-	HK_CHECK(!hk_addr_set_has(&first, hk_chunk_of(fill[FILL_N - 1])), "10 MB of %d B blocks stayed in one superslab", FILL_SIZE);
+	HK_CHECK(!hk_addr_set_has(&first, hk_chunk_of(fill[FILL_N - 1])), "10 MB of %d B blocks stayed in one superslab",
+		 FILL_SIZE);
 	free_all(fill, FILL_N);
 	*in_first = hk_stamped_in(runs, RUN_N, RUN_SIZE, &first);
+	hk_stamped_in(cls, CLASS_N, CLASS_SIZE, &first); /* the class carves a slab again, the runs live */
+	hk_check_tier_all(cls, CLASS_N, 0 /* tiny */);
+	hk_stamped_free(cls, CLASS_N);
 	hk_stamped_free(runs, RUN_N);
-	alloc_all(cls, CLASS_N, CLASS_SIZE); /* the class carves a slab again */
-	free_all(cls, CLASS_N);
 	return NULL;
 }
 
