@@ -2,7 +2,7 @@
 #include "size_class.h"
 
 uint8_t hk_class_of16[HK_POOL_MAX / 16 + 1];
-uint32_t hk_class_size[HK_CLASSES] = {
+const uint32_t hk_class_size[HK_CLASSES] = {
 	/* tiny: 16-byte steps to 128, four steps per power of two to 512, then
 	 * eight: the biggest blocks set how many lines a working set spans, and
 	 * each tiny class added costs its own slab and remote batch */

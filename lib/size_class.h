@@ -22,7 +22,7 @@ _Static_assert(HK_CLASSES <= 64, "a class bitmask is one uint64_t");
 #define HK_ALIGN 16u /* malloc's guaranteed alignment */
 
 extern uint8_t hk_class_of16[HK_POOL_MAX / 16 + 1] __attribute__((visibility("hidden")));
-extern uint32_t hk_class_size[HK_CLASSES] __attribute__((visibility("hidden")));
+extern const uint32_t hk_class_size[HK_CLASSES] __attribute__((visibility("hidden")));
 extern uint32_t hk_class_stride[HK_CLASSES] __attribute__((visibility("hidden")));
 
 void hk_size_class_init(void);
