@@ -5,8 +5,11 @@
 #include "region.h"
 #include "segment.h"
 
-struct hk_segment *hk_window[HK_WINDOW_CHUNKS];
-uintptr_t hk_window_kind[HK_WINDOW_CHUNKS];
+/* In their own section, placed last in the writable segment: a process
+ * writes a page or two of them, and no page here is read before it is
+ * written (lib/bss-in-file.ld says why that matters). */
+__attribute__((section(".hk_tables"))) struct hk_segment *hk_window[HK_WINDOW_CHUNKS];
+__attribute__((section(".hk_tables"))) uintptr_t hk_window_kind[HK_WINDOW_CHUNKS];
 hk_reg_leaf *hk_registry[1u << HK_REG_L1_BITS];
 static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
 
