@@ -4,7 +4,9 @@
  * paired USDT probes, timed per thread) and of mmap/munmap/madvise (from the
  * BTF syscall tracepoints), for the tracked processes only.
  *
- * Intervals (see bpf/lat.h and docs/hakmem-lat.md):
+ * Intervals (see bpf/lat.h and docs/hakmem-lat.md), each the ns argument
+ * of its done probe where hakmem gives one (timed between the two probe
+ * sites, without the probes' own traps), else the time between the hits:
  *   cold    cold_start -> cold_done
  *   refill  refill_start -> refill_done
  *   drain   each drain: its refill's refill_start -> refill_done, or for a
@@ -93,11 +95,10 @@ static __always_inline void atomic_max(__u64 *max, __u64 v)
 	}
 }
 
-/* n samples of event e, each the time since t0. */
-static __always_inline void record_n(enum hl_event e, long tier, long cls, __u64 t0, __u32 n)
+/* n samples of event e, each d ns long. */
+static __always_inline void record_n(enum hl_event e, long tier, long cls, __u64 d, __u32 n)
 {
 	struct hl_hist *h;
-	__u64 d = bpf_ktime_get_ns() - t0;
 	__u32 slot = hk_log2_slot(d);
 
 	h = hist_of(e, tier, cls);
@@ -113,9 +114,23 @@ static __always_inline void record_n(enum hl_event e, long tier, long cls, __u64
 	atomic_max(&h->max_ns, d);
 }
 
-static __always_inline void record(enum hl_event e, long tier, long cls, __u64 t0)
+static __always_inline void record(enum hl_event e, long tier, long cls, __u64 d)
 {
-	record_n(e, tier, cls, t0, 1);
+	record_n(e, tier, cls, d, 1);
+}
+
+/* The interval a done probe ends, begun at t0 (the start probe's hit): its
+ * argument argi where hakmem timed it in the process, between the two probe
+ * sites, so that neither uprobe trap (~1 µs, more than most refills take)
+ * is in it; else (an older hakmem, or an interval a tracer attached in the
+ * middle of) the time between the two hits. */
+static __always_inline __u64 interval_ns(struct pt_regs *ctx, int argi, __u64 t0)
+{
+	long ns;
+
+	if (bpf_usdt_arg_cnt(ctx) > argi && bpf_usdt_arg(ctx, argi, &ns) == 0 && ns >= 0)
+		return ns;
+	return bpf_ktime_get_ns() - t0;
 }
 
 static __always_inline void unmatched(enum hl_event e)
@@ -154,14 +169,16 @@ static __always_inline struct hl_thread *thread_get(void)
 }
 
 /* The end of an interval of event e whose start time is *t0 (NULL: the
- * thread has no state): recorded and closed, or counted unmatched. */
-static __always_inline void close_interval(enum hl_event e, __u64 *t0, long tier, long cls)
+ * thread has no state), its ns in the done probe's argument argi: recorded
+ * and closed, or counted unmatched. */
+static __always_inline void close_interval(struct pt_regs *ctx, int argi, enum hl_event e, __u64 *t0,
+					   long tier, long cls)
 {
 	if (!t0 || !*t0) {
 		unmatched(e);
 		return;
 	}
-	record(e, tier, cls, *t0);
+	record(e, tier, cls, interval_ns(ctx, argi, *t0));
 	*t0 = 0;
 }
 
@@ -181,7 +198,7 @@ int BPF_USDT(hl_cold_done, long tier, long cls, long ptr)
 	struct hl_thread *t = thread_get();
 
 	if (hk_tracked_current())
-		close_interval(HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
+		close_interval(ctx, 3, HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
 	return 0;
 }
 
@@ -219,6 +236,7 @@ SEC("usdt")
 int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 {
 	struct hl_thread *t = thread_get();
+	__u64 d;
 
 	if (!hk_tracked_current())
 		return 0;
@@ -226,10 +244,11 @@ int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 		unmatched(HL_REFILL);
 		return 0;
 	}
+	d = interval_ns(ctx, 4, t->refill_t0);
 	if (wanted(HL_REFILL))
-		record(HL_REFILL, tier, cls, t->refill_t0);
+		record(HL_REFILL, tier, cls, d);
 	if (wanted(HL_DRAIN) && t->refill_drains)
-		record_n(HL_DRAIN, tier, cls, t->refill_t0, t->refill_drains);
+		record_n(HL_DRAIN, tier, cls, d, t->refill_drains);
 	t->refill_t0 = 0;
 	t->refill_drains = 0;
 	return 0;
@@ -251,7 +270,7 @@ int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr
 	struct hl_thread *t = thread_get();
 
 	if (hk_tracked_current())
-		close_interval(HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
+		close_interval(ctx, 4, HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
 	return 0;
 }
 
@@ -275,10 +294,10 @@ int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 	if (!hk_tracked_current())
 		return 0;
 	if (t && t->reclaim_t0 && t->reclaim_drains && wanted(HL_DRAIN))
-		record_n(HL_DRAIN, HL_ALL, HL_ALL, t->reclaim_t0, t->reclaim_drains);
+		record_n(HL_DRAIN, HL_ALL, HL_ALL, interval_ns(ctx, 3, t->reclaim_t0), t->reclaim_drains);
 	if (t)
 		t->reclaim_drains = 0;
-	close_interval(HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
+	close_interval(ctx, 3, HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
 	return 0;
 }
 
@@ -332,7 +351,7 @@ int BPF_PROG(hl_sys_exit, struct pt_regs *regs, long ret)
 	}
 	e = event_of(nr);
 	if (wanted(e))
-		record(e, HL_ALL, HL_ALL, t->sc_t0);
+		record(e, HL_ALL, HL_ALL, bpf_ktime_get_ns() - t->sc_t0);
 	t->sc_t0 = 0;
 	return 0;
 }

@@ -107,7 +107,9 @@ HK_SEMAPHORE(os_advise);
 #endif
 
 /* The catalogue.  Arguments are copied into long locals by the parameter
- * list, so every operand is a register or a constant. */
+ * list, so every operand is a register or a constant.  A done probe's ns is
+ * the interval since its start probe, timed in the process between the two
+ * probe sites (lib/probe_time.h), or -1 when it was not timed. */
 static inline void hk_probe_thread_init(long tid)
 {
 	HK_SDT1(thread_init, tid);
@@ -120,17 +122,17 @@ static inline void hk_probe_cold_start(long tier, long cls, long size)
 {
 	HK_SDT3(cold_start, tier, cls, size);
 }
-static inline void hk_probe_cold_done(long tier, long cls, long ptr)
+static inline void hk_probe_cold_done(long tier, long cls, long ptr, long ns)
 {
-	HK_SDT3(cold_done, tier, cls, ptr);
+	HK_SDT4(cold_done, tier, cls, ptr, ns);
 }
 static inline void hk_probe_refill_start(long tier, long cls, long want)
 {
 	HK_SDT3(refill_start, tier, cls, want);
 }
-static inline void hk_probe_refill_done(long tier, long cls, long got, long source)
+static inline void hk_probe_refill_done(long tier, long cls, long got, long source, long ns)
 {
-	HK_SDT4(refill_done, tier, cls, got, source);
+	HK_SDT5(refill_done, tier, cls, got, source, ns);
 }
 static inline void hk_probe_drain(long tier, long cls, long blocks, long depth_before)
 {
@@ -145,9 +147,9 @@ static inline void hk_probe_arena_grow_start(long tier, long old_bytes, long wan
 {
 	HK_SDT3(arena_grow_start, tier, old_bytes, want_bytes);
 }
-static inline void hk_probe_arena_grow(long tier, long old_bytes, long new_bytes, long addr)
+static inline void hk_probe_arena_grow(long tier, long old_bytes, long new_bytes, long addr, long ns)
 {
-	HK_SDT4(arena_grow, tier, old_bytes, new_bytes, addr);
+	HK_SDT5(arena_grow, tier, old_bytes, new_bytes, addr, ns);
 }
 static inline void hk_probe_arena_release(long tier, long old_bytes, long new_bytes, long addr)
 {
@@ -159,9 +161,9 @@ static inline void hk_probe_reclaim_start(long reason)
 }
 /* walked: free blocks visited; taken: blocks whose slabs or runs, found
  * wholly free, left the lists. */
-static inline void hk_probe_reclaim_done(long reason, long walked, long taken)
+static inline void hk_probe_reclaim_done(long reason, long walked, long taken, long ns)
 {
-	HK_SDT3(reclaim_done, reason, walked, taken);
+	HK_SDT4(reclaim_done, reason, walked, taken, ns);
 }
 static inline void hk_probe_os_map(long addr, long len, long purpose)
 {

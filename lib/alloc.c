@@ -10,6 +10,7 @@
 #include "large.h"
 #include "oom.h"
 #include "pool.h"
+#include "probe_time.h"
 #include "reclaim.h"
 #include "remote.h"
 #include "tiny.h"
@@ -53,6 +54,7 @@ static void fill(struct hk_heap *h, unsigned cls)
 	unsigned want = refill_batch(h, cls), got = 0;
 	struct hk_block *list;
 	hk_probe_refill_start(tier, cls, want);
+	uint64_t t0 = hk_probe_t0(HK_PROBE_ACTIVE(refill_done));
 	if (hk_remote_pending(h, cls))
 		list = hk_remote_drain(h, cls, &got);
 	else if (tier == HK_TIER_TINY)
@@ -61,7 +63,7 @@ static void fill(struct hk_heap *h, unsigned cls)
 		list = hk_pool_carve(h, cls, want, &got, &source);
 	h->counters.refills[tier]++;
 	h->counters.refill_blocks[tier] += got;
-	hk_probe_refill_done(tier, cls, got, source);
+	hk_probe_refill_done(tier, cls, got, source, hk_probe_ns(t0));
 	/* a reclaim while carving may have drained blocks of cls already */
 	hk_free_list_join(h, cls, list);
 }
@@ -131,6 +133,7 @@ static void *alloc_class(unsigned cls, size_t n, int exact)
 	/* the thread's first slow path for this class: a cold start */
 	int tier = hk_class_tier(cls);
 	hk_probe_cold_start(tier, cls, (long)n);
+	uint64_t t0 = hk_probe_t0(HK_PROBE_ACTIVE(cold_done));
 	void *p = HK_OOM_RETRY(pop_or_refill(cls, exact));
 	if (p) {
 		hk_tl_cold |= bit;
@@ -138,7 +141,7 @@ static void *alloc_class(unsigned cls, size_t n, int exact)
 	} else {
 		errno = ENOMEM;
 	}
-	hk_probe_cold_done(tier, cls, (long)p);
+	hk_probe_cold_done(tier, cls, (long)p, hk_probe_ns(t0));
 	return p;
 }
 

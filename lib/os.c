@@ -147,6 +147,13 @@ uint64_t hk_os_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t hk_os_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 unsigned hk_os_cpu(void)
 {
 	int cpu = sched_getcpu(); /* glibc reads it from rseq or the vDSO */

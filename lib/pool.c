@@ -5,6 +5,7 @@
 #include "config.h"
 #include "os.h"
 #include "pool.h"
+#include "probe_time.h"
 #include "reclaim.h"
 #include "stats.h"
 
@@ -408,6 +409,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	if (size < need + HK_PAGE)
 		size = hk_align_up(need + HK_PAGE, HK_CHUNK);
 	hk_probe_arena_grow_start(HK_TIER_POOL, (long)h->arena_bytes, (long)size);
+	uint64_t t0 = hk_probe_t0(HK_PROBE_ACTIVE(arena_grow));
 	/* Chunks handed back, resident, serve first: half of size will do when
 	 * that is all that waits.  A heap whose thread left gives back arenas
 	 * of 1, 2 and 4 MiB, which the next heap's 8 MiB arena never took while
@@ -439,7 +441,7 @@ static struct hk_arena *arena_grow(struct hk_heap *h, size_t need)
 	h->arena_bytes += size;
 	h->arena_level++;
 	h->counters.arena_grows++;
-	hk_probe_arena_grow(HK_TIER_POOL, (long)old, (long)h->arena_bytes, (long)a);
+	hk_probe_arena_grow(HK_TIER_POOL, (long)old, (long)h->arena_bytes, (long)a, hk_probe_ns(t0));
 	return a;
 }
 

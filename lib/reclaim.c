@@ -2,6 +2,7 @@
 #include "chunks.h"
 #include "config.h"
 #include "os.h"
+#include "probe_time.h"
 #include "reclaim.h"
 #include "remote.h"
 
@@ -88,6 +89,7 @@ static void reclaim(struct hk_heap *h, enum hk_reclaim_reason why, enum hk_give_
 		    enum hk_give_back pool)
 {
 	hk_probe_reclaim_start(why);
+	uint64_t t0 = hk_probe_t0(HK_PROBE_ACTIVE(reclaim_done));
 	uint64_t before = carved_blocks(h);
 	size_t pool_next;
 	h->reclaimed_ms = hk_os_now_ms(); /* what the tiers find free now is stamped so */
@@ -97,7 +99,7 @@ static void reclaim(struct hk_heap *h, enum hk_reclaim_reason why, enum hk_give_
 	size_t walked = tiny_walked + hk_pool_reclaim(h, pool, &pool_next);
 	uint64_t taken = before - carved_blocks(h);
 	note_walk(h, taken, walked, tiny_walked + pool_next);
-	hk_probe_reclaim_done(why, (long)walked, (long)taken);
+	hk_probe_reclaim_done(why, (long)walked, (long)taken, hk_probe_ns(t0));
 	hk_chunks_purge(0);
 }
 

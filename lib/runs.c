@@ -6,6 +6,7 @@
 #include "lock.h"
 #include "os.h"
 #include "out.h"
+#include "probe_time.h"
 #include "chunks.h"
 #include "reclaim.h"
 #include "region.h"
@@ -213,6 +214,7 @@ static struct run_chunk *chunk_take(int *stale)
 static struct run_chunk *chunk_new(struct run_arena *a)
 {
 	hk_probe_arena_grow_start(HK_TIER_LARGE, (long)load(&chunk_bytes), (long)HK_CHUNK);
+	uint64_t t0 = hk_probe_t0(HK_PROBE_ACTIVE(arena_grow));
 	int stale;
 	struct run_chunk *c = chunk_take(&stale);
 	if (!c)
@@ -223,7 +225,7 @@ static struct run_chunk *chunk_new(struct run_arena *a)
 	}
 	size_t bytes = __atomic_add_fetch(&chunk_bytes, HK_CHUNK, __ATOMIC_RELAXED);
 	hk_stats_run_grow();
-	hk_probe_arena_grow(HK_TIER_LARGE, (long)(bytes - HK_CHUNK), (long)bytes, (long)c);
+	hk_probe_arena_grow(HK_TIER_LARGE, (long)(bytes - HK_CHUNK), (long)bytes, (long)c, hk_probe_ns(t0));
 	c->arena = (unsigned)(a - arenas);
 	c->free_pages = PAGES - 1;
 	hk_bits_set(c->used, 0, 1, 1);

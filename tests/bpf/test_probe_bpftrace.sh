@@ -7,6 +7,11 @@
 #    refill, drain, remote free, arena growth and release, reclaim) while tests/bpf/workloads/
 #    probe_churn.c runs under LD_PRELOAD with HAKMEM_STATS_FILE; each count
 #    must equal the counter docs/probes.md pairs it with, and be non-zero.
+# 3. The done probes' ns argument (the interval since the start probe, timed
+#    by hakmem between the two probe sites) is never negative and never more
+#    than bpftrace's time between the two hits, which holds the traps; and
+#    hakmem-lat, which the workload runs under, reports exactly the sum of
+#    those arguments for each event (sum_ns), as bpftrace sums them.
 # bpftrace 0.17 cannot resolve a library's USDT probe with -c (the library is
 # not mapped yet), so it attaches by path to a private copy of the library
 # before the workload starts.  Needs root (exit 77 otherwise).
@@ -21,6 +26,9 @@ PAIRS=(cold_start=cold_starts cold_done=cold_starts refill_start=refills refill_
 # (blocks) summed over the hits must equal the blocks freed remotely.  So must
 # reclaim_done's 2nd (walked) sum to the free blocks the walks visited.
 SUMS=(remote_blocks=remote_frees reclaim_walked=reclaim_blocks)
+# hakmem-lat's event = start probe, done probe, index of the done probe's ns
+TIMED=(cold=cold_start,cold_done,3 refill=refill_start,refill_done,4 grow=arena_grow_start,arena_grow,4
+	reclaim=reclaim_start,reclaim_done,3)
 
 # bpftrace ends itself when the workload's stats file is written (see below).
 # Signals are the fall-back only: bpftrace 0.17 started with & from a script
@@ -64,6 +72,14 @@ for pair in "${PAIRS[@]}"; do
 done
 prog+=" usdt:$LIB:hakmem:remote_push { @remote_blocks = sum(arg4); }"
 prog+=" usdt:$LIB:hakmem:reclaim_done { @reclaim_walked = sum(arg1); }"
+for timed in "${TIMED[@]}"; do
+	IFS=, read -r start done arg <<<"${timed#*=}"
+	ev=${timed%%=*}
+	prog+=" usdt:$LIB:hakmem:$start { @${ev}_t0[tid] = nsecs; }"
+	prog+=" usdt:$LIB:hakmem:$done { @${ev}_ns = sum(arg$arg);"
+	prog+=" if (arg$arg < 0 || arg$arg > nsecs - @${ev}_t0[tid]) { @${ev}_bad = count(); }"
+	prog+=" delete(@${ev}_t0[tid]); }"
+done
 bpftrace -e "$prog" >"$tmp/bt.out" 2>"$tmp/bt.err" &
 bt_pid=$!
 for _ in $(seq 300); do # BEGIN runs once every probe is attached
@@ -73,7 +89,8 @@ for _ in $(seq 300); do # BEGIN runs once every probe is attached
 done
 grep -q '^READY' "$tmp/bt.out" || { cat "$tmp/bt.err" >&2; fail "bpftrace did not attach within 30 s"; }
 
-"${WORKLOAD_CMD[@]}" || fail "the workload failed"
+tools/hakmem-lat -L "$LIB" -e cold,refill,grow,reclaim -j -o "$tmp/lat.json" -- "${WORKLOAD_CMD[@]}" ||
+	fail "the workload failed under hakmem-lat"
 stop_bpftrace
 # maps print as "@NAME: COUNT"; a probe that never fired prints nothing
 awk '/^@[a-z_]+: [0-9]+$/ { sub(/^@/, "", $1); sub(/:$/, "", $1); print $1, $2 }' \
@@ -81,4 +98,17 @@ awk '/^@[a-z_]+: [0-9]+$/ { sub(/^@/, "", $1); sub(/:$/, "", $1); print $1, $2 }
 
 echo "probe hits counted by bpftrace vs HAKMEM_STATS_FILE:"
 check_pairs "$STATS" "$tmp/hits" "${PAIRS[@]}" "${SUMS[@]}" || exit 1
-echo "PASS: bpftrace counts equal hakmem's counters"
+
+echo "done probes' ns: bpftrace's sum, bad (negative, or over the hits' interval), hakmem-lat's sum_ns:"
+for timed in "${TIMED[@]}"; do
+	ev=${timed%%=*}
+	bt=$(awk -v k="${ev}_ns" '$1 == k { print $2 }' "$tmp/hits")
+	bad=$(awk -v k="${ev}_bad" '$1 == k { print $2 }' "$tmp/hits")
+	lat=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["events"][sys.argv[2]]["sum_ns"])' \
+		"$tmp/lat.json" "$ev")
+	printf '  %-8s %12s ns  bad %s  hakmem-lat %12s ns\n' "$ev" "${bt:-0}" "${bad:-0}" "$lat"
+	[ "${bt:-0}" -gt 0 ] || fail "no $ev interval was timed"
+	[ "${bad:-0}" -eq 0 ] || fail "$bad $ev intervals were negative or longer than bpftrace's time between the hits"
+	[ "$lat" = "$bt" ] || fail "hakmem-lat's $ev sum_ns $lat != the sum of the ns arguments $bt"
+done
+echo "PASS: bpftrace counts equal hakmem's counters; hakmem-lat reports the ns hakmem timed"

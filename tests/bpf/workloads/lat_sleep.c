@@ -15,6 +15,11 @@
  *   drain   class 1: refill_start, sleep 10 ms, drain, refill_done (also a refill)
  *   grow         -: arena_grow_start, sleep 1.1 ms, arena_grow
  *
+ * The done probes of class 0 and of grow carry the interval's ns as hakmem
+ * times it (the clock read after the start probe and before the done one);
+ * those of class 1 carry -1, as for an interval hakmem did not time, so
+ * hakmem-lat times them between the hits.
+ *
  * A warm-up round first fires every probe once as tier 3 without sleeping:
  * the first hit of a uprobe in a process costs milliseconds of set-up, which
  * must not land in the measured samples.
@@ -55,6 +60,13 @@ static void sleep_ns(long ns)
 		;
 }
 
+/* The ns argument of a done probe: the time since t1, read right after the
+ * start probe, when timed, else -1. */
+static long done_ns(int timed, uint64_t t1)
+{
+	return timed ? (long)(now_ns() - t1) : -1;
+}
+
 static void report(const char *kind, int cls, long sleep, uint64_t t0)
 {
 	printf("%s %d %ld %llu\n", kind, cls, sleep, (unsigned long long)(now_ns() - t0));
@@ -65,8 +77,9 @@ static void cold(int cls, long ns)
 	uint64_t t0 = now_ns();
 
 	hk_probe_cold_start(TIER, cls, 64);
+	uint64_t t1 = now_ns();
 	sleep_ns(ns);
-	hk_probe_cold_done(TIER, cls, 0);
+	hk_probe_cold_done(TIER, cls, 0, done_ns(cls == 0, t1));
 	report("cold", cls, ns, t0);
 }
 
@@ -75,10 +88,11 @@ static void refill(int cls, long ns, int drained)
 	uint64_t t0 = now_ns();
 
 	hk_probe_refill_start(TIER, cls, 8);
+	uint64_t t1 = now_ns();
 	sleep_ns(ns);
 	if (drained)
 		hk_probe_drain(TIER, cls, 8, 8);
-	hk_probe_refill_done(TIER, cls, 8, drained ? HK_SRC_REMOTE : HK_SRC_EXISTING);
+	hk_probe_refill_done(TIER, cls, 8, drained ? HK_SRC_REMOTE : HK_SRC_EXISTING, done_ns(cls == 0, t1));
 	report(drained ? "drain" : "refill", cls, ns, t0);
 }
 
@@ -87,8 +101,9 @@ static void grow(long ns)
 	uint64_t t0 = now_ns();
 
 	hk_probe_arena_grow_start(TIER, 0, GROW_LEN);
+	uint64_t t1 = now_ns();
 	sleep_ns(ns);
-	hk_probe_arena_grow(TIER, 0, GROW_LEN, GROW_ADDR);
+	hk_probe_arena_grow(TIER, 0, GROW_LEN, GROW_ADDR, done_ns(1, t1));
 	report("grow", 0, ns, t0);
 }
 
@@ -96,12 +111,12 @@ static void grow(long ns)
 static void warm_up(void)
 {
 	hk_probe_cold_start(WARM_TIER, 0, 64);
-	hk_probe_cold_done(WARM_TIER, 0, 0);
+	hk_probe_cold_done(WARM_TIER, 0, 0, -1);
 	hk_probe_refill_start(WARM_TIER, 0, 8);
 	hk_probe_drain(WARM_TIER, 0, 8, 8);
-	hk_probe_refill_done(WARM_TIER, 0, 8, HK_SRC_REMOTE);
+	hk_probe_refill_done(WARM_TIER, 0, 8, HK_SRC_REMOTE, -1);
 	hk_probe_arena_grow_start(WARM_TIER, 0, GROW_LEN);
-	hk_probe_arena_grow(WARM_TIER, 0, GROW_LEN, GROW_ADDR);
+	hk_probe_arena_grow(WARM_TIER, 0, GROW_LEN, GROW_ADDR, -1);
 	(void)now_ns();
 }
 
