@@ -524,10 +524,7 @@ static unsigned cache_idle_locked(struct cached_span *out, uint64_t cutoff)
 	return n;
 }
 
-/* Spans cached for HAKMEM_LARGE_IDLE_MS go back, within the budget too, and
- * so do the free pages of idle run arenas: a span free is the one large-tier
- * call a program may still make once it has stopped taking runs. */
-static void cache_decay(uint64_t now)
+void hk_large_idle(uint64_t now)
 {
 	if (!hk_idle_check_due(&idle_checked, now))
 		return;
@@ -547,7 +544,7 @@ static void cache_decay(uint64_t now)
 static void cache_put(struct cached_span c)
 {
 	uint64_t now = hk_os_now_ms();
-	cache_decay(now);
+	hk_large_idle(now);
 	size_t budget = cache_budget();
 	if (c.dirty > budget) {
 		span_release(c);

@@ -1,6 +1,7 @@
 /* reclaim.c — when a heap reclaims, and which tier gives back (see reclaim.h). */
 #include "chunks.h"
 #include "config.h"
+#include "large.h"
 #include "os.h"
 #include "probe_time.h"
 #include "reclaim.h"
@@ -163,6 +164,7 @@ int hk_reclaim_for_others_due(struct hk_heap *h, unsigned cls)
 	if (refilled_blocks(h) - h->refilled_at < REFILLED_MIN + (asked_now ? 0 : h->walk_cost / 4))
 		return 0;
 	uint64_t now = hk_os_now_ms();
+	hk_large_idle(now); /* while only small blocks are asked for, this is its clock */
 	if (!h->reclaimed_ms) { /* the clock starts at the first look, and so
 				 * does the count of other heaps' fresh takes */
 		h->reclaimed_ms = now;

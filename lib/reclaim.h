@@ -22,7 +22,8 @@ int hk_reclaim_due(const struct hk_heap *h);
 /* Reclaim for tier (HK_TIER_TINY or HK_TIER_POOL), about to map memory. */
 void hk_reclaim(struct hk_heap *h, int tier);
 /* Whether h should reclaim, giving back, for other heaps' sake (reclaim.c);
- * asked at each refill, of class cls. */
+ * asked at each refill, of class cls.  When it reads the clock it also lets
+ * the large tier look for idle memory (hk_large_idle). */
 int hk_reclaim_for_others_due(struct hk_heap *h, unsigned cls);
 void hk_reclaim_for_others(struct hk_heap *h);
 /* The large tier is about to map a chunk for runs: the calling thread's

@@ -4,9 +4,12 @@
  * the free pages of run arenas that handed out no run meanwhile.  A program
  * that stopped using large blocks (Python parsing JSON into pymalloc's own
  * mappings) then does not keep what it freed.  The next span free looks
- * (one look a millisecond at most); memory freed just now stays.  With
- * HAKMEM_LARGE_IDLE_MS=0 everything within the budget stays.
+ * (one look a millisecond at most); memory freed just now stays.  So do a
+ * thread's small refills, for a program that now asks for small blocks
+ * alone.  With HAKMEM_LARGE_IDLE_MS=0 everything within the budget stays.
  */
+#include <pthread.h>
+
 #include "hk_test.h"
 
 #define MiB ((size_t)1 << 20)
@@ -15,6 +18,11 @@
 #define RUNS 64
 #define RUN_SIZE (256 * 1024) /* 16 MiB of runs: past a thread's 4 MiB stash */
 #define IDLE_WAIT_MS 350 /* past the default 200 */
+/* Small blocks carved before, freed by another thread: refills that drain
+ * them take no memory, which would come from the freed spans and runs. */
+#define QUEUED_CLASSES 20 /* tiny classes 16..384 B: a refill a round */
+#define QUEUED 1100 /* of each: past a heap's first 1024 refilled blocks, when
+		     * its refills start to read the clock (reclaim.c) */
 /* resident, written whole: the spans with their header page, half the runs */
 #define ALL_SPAN_PAGES (SPANS * (SPAN_SIZE / HK_PAGE + 1))
 #define ALL_RUN_PAGES (RUNS / 2 * (RUN_SIZE / HK_PAGE))
@@ -127,6 +135,64 @@ static void burst_kept(void)
 	hk_pass("runs freed in a burst after an idle spell keep their pages");
 }
 
+static void *queued[QUEUED_CLASSES][QUEUED];
+
+static size_t queued_size(int k)
+{
+	return k < 8 ? 16 * (size_t)(k + 1) : 128 + 32 * (size_t)(k - 7); /* one per tiny class */
+}
+
+static void *free_queued(void *arg)
+{
+	(void)arg;
+	for (int k = 0; k < QUEUED_CLASSES; k++)
+		for (int i = 0; i < QUEUED; i++)
+			free(queued[k][i]);
+	return NULL; /* the thread's exit pushes its chains */
+}
+
+/* Spans and runs freed, left idle, then small blocks alone: no large-tier
+ * call comes, and the look comes with the small refills, one a round, 20 ms
+ * apart: the run chunks the look empties wait idle for
+ * HAKMEM_LARGE_PURGE_MS more (chunks.h). */
+static void small_refills_look(void)
+{
+	static struct freed spans, runs;
+	for (int k = 0; k < QUEUED_CLASSES; k++)
+		for (int i = 0; i < QUEUED; i++)
+			HK_CHECK((queued[k][i] = malloc(queued_size(k))) != NULL, "malloc(%zu)", queued_size(k));
+	pthread_t t;
+	HK_CHECK(pthread_create(&t, NULL, free_queued, NULL) == 0, "pthread_create");
+	pthread_join(t, NULL);
+	free_written(&spans, SPANS, SPAN_SIZE);
+	free_written(&runs, RUNS, RUN_SIZE);
+	hk_sleep_ms(IDLE_WAIT_MS);
+	size_t span_pages = resident_pages(&spans, SPANS), run_pages = resident_pages(&runs, RUNS / 2);
+	HK_CHECK(span_pages == ALL_SPAN_PAGES && run_pages == ALL_RUN_PAGES,
+		 "%zu span and %zu run pages resident before any call into hakmem", span_pages, run_pages);
+	uint64_t advised = hk_advised_calls();
+	int rounds = 0;
+	while (rounds < QUEUED_CLASSES && (span_pages || run_pages)) {
+		if (rounds)
+			hk_sleep_ms(20);
+		for (int i = 0; i < QUEUED; i++) /* the first drains the class's queue */
+			HK_CHECK((queued[rounds][i] = malloc(queued_size(rounds))) != NULL, "malloc");
+		rounds++;
+		span_pages = resident_pages(&spans, SPANS);
+		run_pages = resident_pages(&runs, RUNS / 2);
+	}
+	uint64_t calls = hk_advised_calls() - advised;
+	printf("%s: after %d ms idle, %d rounds of small mallocs: %" PRIu64 " madvise calls, %zu pages of the "
+	       "spans and %zu of the runs resident\n",
+	       hk_test_name, IDLE_WAIT_MS, rounds, calls, span_pages, run_pages);
+	HK_CHECK(span_pages == 0, "%zu pages of spans idle for %d ms still resident", span_pages, IDLE_WAIT_MS);
+	HK_CHECK(run_pages == 0, "%zu free run pages idle for %d ms still resident", run_pages, IDLE_WAIT_MS);
+	for (int k = 0; k < rounds; k++)
+		for (int i = 0; i < QUEUED; i++)
+			free(queued[k][i]);
+	hk_pass("idle spans and free run pages go back at small refills too");
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -139,6 +205,7 @@ int main(int argc, char **argv)
 	if (off)
 		return 0;
 	burst_kept();
+	small_refills_look();
 	hk_rerun_with(argv, "HAKMEM_LARGE_IDLE_MS", "0");
 	return 0;
 }
