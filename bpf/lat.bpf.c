@@ -6,7 +6,9 @@
  *
  * Intervals (see bpf/lat.h and docs/hakmem-lat.md), each the ns argument
  * of its done probe where hakmem gives one (timed between the two probe
- * sites, without the probes' own traps), else the time between the hits:
+ * sites, without the probes' own traps; hl_done_ns: then the start probes
+ * of cold, refill and grow are not even attached), else the time between
+ * the hits:
  *   cold    cold_start -> cold_done
  *   refill  refill_start -> refill_done
  *   drain   each drain: its refill's refill_start -> refill_done, or for a
@@ -39,6 +41,11 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 hl_events = (1u << HL_NEVENTS) - 1; /* bit per enum hl_event */
 const volatile bool hl_by_tier = false; /* -T */
 const volatile bool hl_by_class = false; /* -C (implies tier) */
+/* The done probes carry their interval's ns (a hakmem since 2026-12):
+ * cold_start, refill_start and arena_grow_start are then not attached, one
+ * uprobe trap fewer per interval; a drain in a refill is the refill's
+ * (refill_done's source says it drained). */
+const volatile bool hl_done_ns = false;
 
 /* Written by user space while running: the generation new samples go to. */
 __u32 hl_gen;
@@ -168,6 +175,21 @@ static __always_inline struct hl_thread *thread_get(void)
 	return bpf_map_lookup_elem(&hl_threads, &tid);
 }
 
+/* An interval timed by hakmem alone (hl_done_ns): the done probe's argument
+ * argi, or unmatched when hakmem did not time it (-1: the tool attached in
+ * the middle of it). */
+static __always_inline bool done_ns(struct pt_regs *ctx, int argi, enum hl_event e, __u64 *d)
+{
+	long ns;
+
+	if (bpf_usdt_arg(ctx, argi, &ns) == 0 && ns >= 0) {
+		*d = ns;
+		return true;
+	}
+	unmatched(e);
+	return false;
+}
+
 /* The end of an interval of event e whose start time is *t0 (NULL: the
  * thread has no state), its ns in the done probe's argument argi: recorded
  * and closed, or counted unmatched. */
@@ -195,10 +217,18 @@ int BPF_USDT(hl_cold_start, long tier, long cls, long size)
 SEC("usdt")
 int BPF_USDT(hl_cold_done, long tier, long cls, long ptr)
 {
-	struct hl_thread *t = thread_get();
+	struct hl_thread *t;
+	__u64 d;
 
-	if (hk_tracked_current())
-		close_interval(ctx, 3, HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
+	if (!hk_tracked_current())
+		return 0;
+	if (hl_done_ns) {
+		if (done_ns(ctx, 3, HL_COLD, &d))
+			record(HL_COLD, tier, cls, d);
+		return 0;
+	}
+	t = thread_get();
+	close_interval(ctx, 3, HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
 	return 0;
 }
 
@@ -222,12 +252,14 @@ int BPF_USDT(hl_drain, long tier, long cls, long blocks, long depth_before)
 	if (!hk_tracked_current())
 		return 0;
 	/* a refill drains its class; a reclaim walk, in or out of a refill,
-	 * drains every class first: the drain holds up the outermost */
+	 * drains every class first: the drain holds up the outermost (with
+	 * hl_done_ns, a refill's own drain counts at its refill_done, and one
+	 * in a walk inside a refill is the walk's) */
 	if (t && t->refill_t0)
 		t->refill_drains++;
 	else if (t && t->reclaim_t0)
 		t->reclaim_drains++;
-	else
+	else if (!hl_done_ns)
 		unmatched(HL_DRAIN);
 	return 0;
 }
@@ -240,6 +272,15 @@ int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 
 	if (!hk_tracked_current())
 		return 0;
+	if (hl_done_ns) {
+		if (!done_ns(ctx, 4, HL_REFILL, &d))
+			return 0;
+		if (wanted(HL_REFILL))
+			record(HL_REFILL, tier, cls, d);
+		if (wanted(HL_DRAIN) && source == HK_SRC_REMOTE)
+			record(HL_DRAIN, tier, cls, d);
+		return 0;
+	}
 	if (!t || !t->refill_t0) {
 		unmatched(HL_REFILL);
 		return 0;
@@ -267,10 +308,18 @@ int BPF_USDT(hl_arena_grow_start, long tier, long old_bytes, long want_bytes)
 SEC("usdt")
 int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr)
 {
-	struct hl_thread *t = thread_get();
+	struct hl_thread *t;
+	__u64 d;
 
-	if (hk_tracked_current())
-		close_interval(ctx, 4, HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
+	if (!hk_tracked_current())
+		return 0;
+	if (hl_done_ns) {
+		if (done_ns(ctx, 4, HL_GROW, &d))
+			record(HL_GROW, tier, HL_ALL, d);
+		return 0;
+	}
+	t = thread_get();
+	close_interval(ctx, 4, HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
 	return 0;
 }
 
@@ -297,7 +346,10 @@ int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 		record_n(HL_DRAIN, HL_ALL, HL_ALL, interval_ns(ctx, 3, t->reclaim_t0), t->reclaim_drains);
 	if (t)
 		t->reclaim_drains = 0;
-	close_interval(ctx, 3, HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
+	if (wanted(HL_RECLAIM))
+		close_interval(ctx, 3, HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
+	else if (t) /* loaded for the drains in walks */
+		t->reclaim_t0 = 0;
 	return 0;
 }
 

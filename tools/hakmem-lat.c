@@ -306,25 +306,28 @@ static int cmp_rows(const void *a, const void *b)
 
 /* ------------------------------------------------------------ tracing */
 
-/* The USDT programs, their probe names, and the events that need them. */
+/* The USDT programs, their probe names, the events that need them, and
+ * whether they start an interval whose done probe carries its ns. */
 struct usdt_prog {
 	struct bpf_program *prog;
 	const char *probe;
 	__u32 events;
+	bool timed_start;
 };
 
 static int usdt_progs(struct lat_bpf *skel, struct usdt_prog *out)
 {
 	const struct usdt_prog progs[] = {
-		{ skel->progs.hl_cold_start, "cold_start", 1u << HL_COLD },
-		{ skel->progs.hl_cold_done, "cold_done", 1u << HL_COLD },
-		{ skel->progs.hl_refill_start, "refill_start", (1u << HL_REFILL) | (1u << HL_DRAIN) },
-		{ skel->progs.hl_refill_done, "refill_done", (1u << HL_REFILL) | (1u << HL_DRAIN) },
-		{ skel->progs.hl_drain, "drain", 1u << HL_DRAIN },
-		{ skel->progs.hl_arena_grow_start, "arena_grow_start", 1u << HL_GROW },
-		{ skel->progs.hl_arena_grow, "arena_grow", 1u << HL_GROW },
-		{ skel->progs.hl_reclaim_start, "reclaim_start", 1u << HL_RECLAIM },
-		{ skel->progs.hl_reclaim_done, "reclaim_done", 1u << HL_RECLAIM },
+		{ skel->progs.hl_cold_start, "cold_start", 1u << HL_COLD, true },
+		{ skel->progs.hl_cold_done, "cold_done", 1u << HL_COLD, false },
+		{ skel->progs.hl_refill_start, "refill_start", (1u << HL_REFILL) | (1u << HL_DRAIN), true },
+		{ skel->progs.hl_refill_done, "refill_done", (1u << HL_REFILL) | (1u << HL_DRAIN), false },
+		{ skel->progs.hl_drain, "drain", 1u << HL_DRAIN, false },
+		{ skel->progs.hl_arena_grow_start, "arena_grow_start", 1u << HL_GROW, true },
+		{ skel->progs.hl_arena_grow, "arena_grow", 1u << HL_GROW, false },
+		/* a walk's bounds are a drain's too (a walk drains every class first) */
+		{ skel->progs.hl_reclaim_start, "reclaim_start", (1u << HL_RECLAIM) | (1u << HL_DRAIN), false },
+		{ skel->progs.hl_reclaim_done, "reclaim_done", (1u << HL_RECLAIM) | (1u << HL_DRAIN), false },
 	};
 	int n = (int)(sizeof(progs) / sizeof(progs[0]));
 
@@ -341,6 +344,7 @@ struct run {
 	struct hk_target *t;
 	char lib[PATH_MAX];
 	enum hk_lib_source lib_src;
+	bool done_ns; /* lib's done probes carry their ns: start probes not attached */
 	__u64 unmatched_seen[HL_NEVENTS]; /* hl_unmatched already reported */
 	__u64 lost_seen, untracked_seen; /* hl_dropped, hk_untracked already reported */
 	struct lat_set cur; /* the interval being reported */
@@ -351,15 +355,29 @@ struct run {
 	double interval_start, interval_end; /* hk_now() of the interval reported */
 };
 
+/* Whether p is loaded and attached: an event asked for needs it, and it is
+ * not a start probe whose done probe carries the interval (done_ns). */
+static bool prog_used(const struct usdt_prog *p, __u32 events, bool done_ns)
+{
+	return (p->events & events) && !(done_ns && p->timed_start);
+}
+
+/* Whether the done probes of lib carry their interval's ns (refill_done's
+ * fifth argument came with all four). */
+static bool lib_done_ns(const char *lib)
+{
+	return hk_elf_probe_args(lib, HK_PROBE_PROVIDER, "refill_done") >= 5;
+}
+
 /* Programs of events not asked for are not loaded (nothing attached for them). */
-static void select_programs(struct lat_bpf *skel, __u32 events)
+static void select_programs(struct lat_bpf *skel, __u32 events, bool done_ns)
 {
 	struct usdt_prog p[MAX_USDT];
 	int n = usdt_progs(skel, p);
 	bool sys = events & (SYSCALL_EVENTS | (1u << HL_GROW));
 
 	for (int i = 0; i < n; i++)
-		bpf_program__set_autoload(p[i].prog, (p[i].events & events) != 0);
+		bpf_program__set_autoload(p[i].prog, prog_used(&p[i], events, done_ns));
 	bpf_program__set_autoload(skel->progs.hl_sys_enter, sys);
 	bpf_program__set_autoload(skel->progs.hl_sys_exit, sys);
 }
@@ -377,7 +395,11 @@ static int open_bpf(struct run *r)
 	/* nothing here reads an exited process's entry: the map then bounds
 	 * the processes alive at once, not those of the whole run */
 	r->skel->rodata->hk_track_forget = true;
-	select_programs(r->skel, env.events);
+	r->done_ns = r->lib_src != HK_LIB_NONE && lib_done_ns(r->lib);
+	r->skel->rodata->hl_done_ns = r->done_ns;
+	hk_dbg(hk_opts.verbose, "%s", r->done_ns ? "done probes carry their ns: start probes not attached"
+						 : "done probes without ns: intervals timed between the hits");
+	select_programs(r->skel, env.events, r->done_ns);
 	err = lat_bpf__load(r->skel);
 	return err ? hk_bpf_fail("load the BPF programs", err) : 0;
 }
@@ -389,7 +411,7 @@ static int attach_usdt(struct run *r)
 	char missing[256] = "";
 
 	for (int i = 0; i < n; i++) {
-		if (!(p[i].events & env.events))
+		if (!prog_used(&p[i], env.events, r->done_ns))
 			continue;
 		err = hk_usdt_attach(&r->links, p[i].prog, r->lib, p[i].probe);
 		if (err == -ENOENT && !env.events_given) { /* a hakmem older than the tool */

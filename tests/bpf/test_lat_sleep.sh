@@ -10,19 +10,29 @@
 # sleep and the measured time share a bucket (they do unless the machine
 # stalls the sleeper for ~1 ms).  Also: count == N, and the exact max_ns lies
 # in [longest sleep, longest measured].
+# Twice: with the done probes' ns (hakmem-lat attaches no start probe, and
+# reports the ns), and built as an older hakmem's, without them (hakmem-lat
+# times the intervals between the hits).
 set -u
 . "$(dirname "$0")/workloads/lat_common.sh"
 . "$(dirname "$0")/workloads/lat_sleep.sh"
 lat_setup test_lat_sleep
 
 N=12
-build_lat_sleep "$tmp/lat_sleep" || fail "cannot build lat_sleep"
-"$LAT" -C --json -o "$tmp/lat.json" -- "$tmp/lat_sleep" "$N" >"$tmp/samples" ||
-	fail "hakmem-lat or lat_sleep failed"
-[ "$(json_get "$tmp/lat.json" 'd["library_source"]')" = static ] ||
-	fail "probes not found in the static executable: $(json_get "$tmp/lat.json" 'd["library_source"]')"
 
-python3 - "$tmp/lat.json" "$tmp/samples" "$N" <<'PY'
+# check_build NAME CFLAGS: lat_sleep built with CFLAGS, traced and checked.
+check_build() {
+	echo "lat_sleep $1:"
+	build_lat_sleep "$tmp/lat_sleep" "$2" || fail "cannot build lat_sleep ($1)"
+	"$LAT" -C --json -o "$tmp/lat.json" -- "$tmp/lat_sleep" "$N" >"$tmp/samples" ||
+		fail "hakmem-lat or lat_sleep ($1) failed"
+	[ "$(json_get "$tmp/lat.json" 'd["library_source"]')" = static ] ||
+		fail "probes not found in the static executable: $(json_get "$tmp/lat.json" 'd["library_source"]')"
+	check_samples || fail "hakmem-lat's histograms of lat_sleep ($1) are wrong"
+}
+
+check_samples() {
+	python3 - "$tmp/lat.json" "$tmp/samples" "$N" <<'PY'
 import json, sys
 
 lat = json.load(open(sys.argv[1]))
@@ -71,3 +81,8 @@ for (event, cls), s in sorted(samples.items(), key=str):
     bad += not ok
 sys.exit(1 if bad else 0)
 PY
+}
+
+check_build "with ns" ""
+check_build "without ns (an older hakmem)" -DLAT_SLEEP_OLD
+echo "PASS"

@@ -18,16 +18,54 @@
 
 #define STAPSDT_NOTE_TYPE 3
 
-/* True when one stapsdt note descriptor names provider (desc: 3 addresses, provider, name, args). */
-static bool note_matches(const char *desc, size_t len, size_t addr_size, const char *provider)
-{
-	size_t off = 3 * addr_size;
+/* What a scan of the stapsdt notes looks for: a note of provider and, unless
+ * name is NULL, of that probe name; args gets the note's argument count. */
+struct note_query {
+	const char *provider, *name;
+	int args;
+};
 
-	return len > off && strnlen(desc + off, len - off) < len - off &&
-	       !strcmp(desc + off, provider);
+/* The string at *off in a descriptor of len bytes, *off moved past it; NULL
+ * when it runs past the end. */
+static const char *desc_string(const char *desc, size_t len, size_t *off)
+{
+	const char *s = desc + *off;
+
+	if (*off >= len || strnlen(s, len - *off) == len - *off)
+		return NULL;
+	*off += strlen(s) + 1;
+	return s;
 }
 
-static bool scan_notes(Elf *elf, Elf_Scn *scn, size_t addr_size, const char *provider)
+/* Operands in a note's argument string ("-8@%rax -8@%rbx": 2). */
+static int count_args(const char *args)
+{
+	int n = 0;
+
+	for (const char *p = args; *p; p++)
+		n += *p != ' ' && (p == args || p[-1] == ' ');
+	return n;
+}
+
+/* True when one stapsdt note descriptor (3 addresses, provider, name, args) answers q. */
+static bool note_matches(const char *desc, size_t len, size_t addr_size, struct note_query *q)
+{
+	size_t off = 3 * addr_size;
+	const char *provider = desc_string(desc, len, &off), *name, *args;
+
+	if (!provider || strcmp(provider, q->provider))
+		return false;
+	if (!q->name)
+		return true;
+	name = desc_string(desc, len, &off);
+	args = desc_string(desc, len, &off);
+	if (!name || !args || strcmp(name, q->name))
+		return false;
+	q->args = count_args(args);
+	return true;
+}
+
+static bool scan_notes(Elf *elf, Elf_Scn *scn, size_t addr_size, struct note_query *q)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t off = 0, name_off, desc_off;
@@ -39,13 +77,13 @@ static bool scan_notes(Elf *elf, Elf_Scn *scn, size_t addr_size, const char *pro
 
 		if (nh.n_type == STAPSDT_NOTE_TYPE && nh.n_namesz == 8 &&
 		    !memcmp(base + name_off, "stapsdt", 8) &&
-		    note_matches(base + desc_off, nh.n_descsz, addr_size, provider))
+		    note_matches(base + desc_off, nh.n_descsz, addr_size, q))
 			return true;
 	}
 	return false;
 }
 
-static bool elf_has_provider(Elf *elf, const char *provider)
+static bool elf_query(Elf *elf, struct note_query *q)
 {
 	size_t shstrndx, addr_size = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
 	Elf_Scn *scn = NULL;
@@ -59,14 +97,14 @@ static bool elf_has_provider(Elf *elf, const char *provider)
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (name && !strcmp(name, ".note.stapsdt") && scan_notes(elf, scn, addr_size, provider))
+		if (name && !strcmp(name, ".note.stapsdt") && scan_notes(elf, scn, addr_size, q))
 			return true;
 	}
 	return false;
 }
 
 /* O_NONBLOCK: a FIFO given as a library must not stop the tool in open(). */
-bool hk_elf_has_provider(const char *path, const char *provider)
+static bool file_query(const char *path, struct note_query *q)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	bool found = false;
@@ -82,10 +120,24 @@ bool hk_elf_has_provider(const char *path, const char *provider)
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (elf && elf_kind(elf) == ELF_K_ELF)
-		found = elf_has_provider(elf, provider);
+		found = elf_query(elf, q);
 	elf_end(elf);
 	close(fd);
 	return found;
+}
+
+bool hk_elf_has_provider(const char *path, const char *provider)
+{
+	struct note_query q = { .provider = provider };
+
+	return file_query(path, &q);
+}
+
+int hk_elf_probe_args(const char *path, const char *provider, const char *name)
+{
+	struct note_query q = { .provider = provider, .name = name };
+
+	return file_query(path, &q) ? q.args : -1;
 }
 
 /* 0 when path is a file we may execute, else why not (-errno), as

@@ -40,6 +40,9 @@ bool hk_maps_any(pid_t pid, bool (*match)(char *line, void *arg), void *arg);
 bool hk_maps_line_file(const char *line, char *range, dev_t *dev, unsigned long long *ino);
 /* True when the ELF file has a .note.stapsdt note of provider `provider`. */
 bool hk_elf_has_provider(const char *path, const char *provider);
+/* The argument count of probe provider:name in the ELF file (its first
+ * note), or -1 when it has none. */
+int hk_elf_probe_args(const char *path, const char *provider, const char *name);
 /* Resolves a command name through PATH like execvp; 0 and out filled, or -errno. */
 int hk_resolve_command(const char *name, char *out, size_t outsz);
 /* Human name of a source ("LD_PRELOAD", "static", ...). */

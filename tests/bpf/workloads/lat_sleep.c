@@ -15,10 +15,10 @@
  *   drain   class 1: refill_start, sleep 10 ms, drain, refill_done (also a refill)
  *   grow         -: arena_grow_start, sleep 1.1 ms, arena_grow
  *
- * The done probes of class 0 and of grow carry the interval's ns as hakmem
- * times it (the clock read after the start probe and before the done one);
- * those of class 1 carry -1, as for an interval hakmem did not time, so
- * hakmem-lat times them between the hits.
+ * The done probes carry the interval's ns as hakmem times it (the clock
+ * read after the start probe and before the done one).  Built with
+ * -DLAT_SLEEP_OLD they have no ns, as in a hakmem before 2026-12, and
+ * hakmem-lat times the intervals between the hits.
  *
  * A warm-up round first fires every probe once as tier 3 without sleeping:
  * the first hit of a uprobe in a process costs milliseconds of set-up, which
@@ -60,11 +60,39 @@ static void sleep_ns(long ns)
 		;
 }
 
-/* The ns argument of a done probe: the time since t1, read right after the
- * start probe, when timed, else -1. */
-static long done_ns(int timed, uint64_t t1)
+/* The done probes, with the time since t1 (read right after the start
+ * probe) as their ns; without, as an older hakmem fires them. */
+static void cold_done(long tier, long cls, uint64_t t1)
 {
-	return timed ? (long)(now_ns() - t1) : -1;
+	long ptr = 0, ns = (long)(now_ns() - t1);
+#ifdef LAT_SLEEP_OLD
+	(void)ns;
+	HK_SDT3(cold_done, tier, cls, ptr);
+#else
+	hk_probe_cold_done(tier, cls, ptr, ns);
+#endif
+}
+
+static void refill_done(long tier, long cls, long source, uint64_t t1)
+{
+	long got = 8, ns = (long)(now_ns() - t1);
+#ifdef LAT_SLEEP_OLD
+	(void)ns;
+	HK_SDT4(refill_done, tier, cls, got, source);
+#else
+	hk_probe_refill_done(tier, cls, got, source, ns);
+#endif
+}
+
+static void arena_grow(long tier, uint64_t t1)
+{
+	long old = 0, len = GROW_LEN, addr = GROW_ADDR, ns = (long)(now_ns() - t1);
+#ifdef LAT_SLEEP_OLD
+	(void)ns;
+	HK_SDT4(arena_grow, tier, old, len, addr);
+#else
+	hk_probe_arena_grow(tier, old, len, addr, ns);
+#endif
 }
 
 static void report(const char *kind, int cls, long sleep, uint64_t t0)
@@ -79,7 +107,7 @@ static void cold(int cls, long ns)
 	hk_probe_cold_start(TIER, cls, 64);
 	uint64_t t1 = now_ns();
 	sleep_ns(ns);
-	hk_probe_cold_done(TIER, cls, 0, done_ns(cls == 0, t1));
+	cold_done(TIER, cls, t1);
 	report("cold", cls, ns, t0);
 }
 
@@ -92,7 +120,7 @@ static void refill(int cls, long ns, int drained)
 	sleep_ns(ns);
 	if (drained)
 		hk_probe_drain(TIER, cls, 8, 8);
-	hk_probe_refill_done(TIER, cls, 8, drained ? HK_SRC_REMOTE : HK_SRC_EXISTING, done_ns(cls == 0, t1));
+	refill_done(TIER, cls, drained ? HK_SRC_REMOTE : HK_SRC_EXISTING, t1);
 	report(drained ? "drain" : "refill", cls, ns, t0);
 }
 
@@ -103,21 +131,22 @@ static void grow(long ns)
 	hk_probe_arena_grow_start(TIER, 0, GROW_LEN);
 	uint64_t t1 = now_ns();
 	sleep_ns(ns);
-	hk_probe_arena_grow(TIER, 0, GROW_LEN, GROW_ADDR, done_ns(1, t1));
+	arena_grow(TIER, t1);
 	report("grow", 0, ns, t0);
 }
 
 /* Every probe once, outside the measured tier (see the top comment). */
 static void warm_up(void)
 {
+	uint64_t t1 = now_ns();
+
 	hk_probe_cold_start(WARM_TIER, 0, 64);
-	hk_probe_cold_done(WARM_TIER, 0, 0, -1);
+	cold_done(WARM_TIER, 0, t1);
 	hk_probe_refill_start(WARM_TIER, 0, 8);
 	hk_probe_drain(WARM_TIER, 0, 8, 8);
-	hk_probe_refill_done(WARM_TIER, 0, 8, HK_SRC_REMOTE, -1);
+	refill_done(WARM_TIER, 0, HK_SRC_REMOTE, t1);
 	hk_probe_arena_grow_start(WARM_TIER, 0, GROW_LEN);
-	hk_probe_arena_grow(WARM_TIER, 0, GROW_LEN, GROW_ADDR, -1);
-	(void)now_ns();
+	arena_grow(WARM_TIER, t1);
 }
 
 int main(int argc, char **argv)
