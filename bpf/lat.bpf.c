@@ -192,10 +192,19 @@ static __always_inline bool done_ns(struct pt_regs *ctx, int argi, enum hl_event
 
 /* The end of an interval of event e whose start time is *t0 (NULL: the
  * thread has no state), its ns in the done probe's argument argi: recorded
- * and closed, or counted unmatched. */
+ * and closed, or counted unmatched.  With hl_done_ns the argument alone. */
 static __always_inline void close_interval(struct pt_regs *ctx, int argi, enum hl_event e, __u64 *t0,
 					   long tier, long cls)
 {
+	__u64 d;
+
+	if (hl_done_ns) {
+		if (t0)
+			*t0 = 0;
+		if (done_ns(ctx, argi, e, &d))
+			record(e, tier, cls, d);
+		return;
+	}
 	if (!t0 || !*t0) {
 		unmatched(e);
 		return;
@@ -217,18 +226,10 @@ int BPF_USDT(hl_cold_start, long tier, long cls, long size)
 SEC("usdt")
 int BPF_USDT(hl_cold_done, long tier, long cls, long ptr)
 {
-	struct hl_thread *t;
-	__u64 d;
+	struct hl_thread *t = thread_get();
 
-	if (!hk_tracked_current())
-		return 0;
-	if (hl_done_ns) {
-		if (done_ns(ctx, 3, HL_COLD, &d))
-			record(HL_COLD, tier, cls, d);
-		return 0;
-	}
-	t = thread_get();
-	close_interval(ctx, 3, HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
+	if (hk_tracked_current())
+		close_interval(ctx, 3, HL_COLD, t ? &t->cold_t0 : NULL, tier, cls);
 	return 0;
 }
 
@@ -308,18 +309,10 @@ int BPF_USDT(hl_arena_grow_start, long tier, long old_bytes, long want_bytes)
 SEC("usdt")
 int BPF_USDT(hl_arena_grow, long tier, long old_bytes, long new_bytes, long addr)
 {
-	struct hl_thread *t;
-	__u64 d;
+	struct hl_thread *t = thread_get();
 
-	if (!hk_tracked_current())
-		return 0;
-	if (hl_done_ns) {
-		if (done_ns(ctx, 4, HL_GROW, &d))
-			record(HL_GROW, tier, HL_ALL, d);
-		return 0;
-	}
-	t = thread_get();
-	close_interval(ctx, 4, HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
+	if (hk_tracked_current())
+		close_interval(ctx, 4, HL_GROW, t ? &t->grow_t0 : NULL, tier, HL_ALL);
 	return 0;
 }
 

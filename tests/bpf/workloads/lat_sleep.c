@@ -60,40 +60,36 @@ static void sleep_ns(long ns)
 		;
 }
 
-/* The done probes, with the time since t1 (read right after the start
- * probe) as their ns; without, as an older hakmem fires them. */
-static void cold_done(long tier, long cls, uint64_t t1)
+/* The done probes' ns: the time since t1, read right after the start probe. */
+static long since(uint64_t t1)
 {
-	long ptr = 0, ns = (long)(now_ns() - t1);
+	return (long)(now_ns() - t1);
+}
+
 #ifdef LAT_SLEEP_OLD
+/* The done probes as an older hakmem fires them: without ns. */
+static void cold_done(long tier, long cls, long ptr, long ns)
+{
 	(void)ns;
 	HK_SDT3(cold_done, tier, cls, ptr);
-#else
-	hk_probe_cold_done(tier, cls, ptr, ns);
-#endif
 }
 
-static void refill_done(long tier, long cls, long source, uint64_t t1)
+static void refill_done(long tier, long cls, long got, long source, long ns)
 {
-	long got = 8, ns = (long)(now_ns() - t1);
-#ifdef LAT_SLEEP_OLD
 	(void)ns;
 	HK_SDT4(refill_done, tier, cls, got, source);
-#else
-	hk_probe_refill_done(tier, cls, got, source, ns);
-#endif
 }
 
-static void arena_grow(long tier, uint64_t t1)
+static void arena_grow(long tier, long old, long len, long addr, long ns)
 {
-	long old = 0, len = GROW_LEN, addr = GROW_ADDR, ns = (long)(now_ns() - t1);
-#ifdef LAT_SLEEP_OLD
 	(void)ns;
 	HK_SDT4(arena_grow, tier, old, len, addr);
-#else
-	hk_probe_arena_grow(tier, old, len, addr, ns);
-#endif
 }
+#else /* hakmem's own */
+#define cold_done hk_probe_cold_done
+#define refill_done hk_probe_refill_done
+#define arena_grow hk_probe_arena_grow
+#endif
 
 static void report(const char *kind, int cls, long sleep, uint64_t t0)
 {
@@ -107,7 +103,7 @@ static void cold(int cls, long ns)
 	hk_probe_cold_start(TIER, cls, 64);
 	uint64_t t1 = now_ns();
 	sleep_ns(ns);
-	cold_done(TIER, cls, t1);
+	cold_done(TIER, cls, 0, since(t1));
 	report("cold", cls, ns, t0);
 }
 
@@ -120,7 +116,7 @@ static void refill(int cls, long ns, int drained)
 	sleep_ns(ns);
 	if (drained)
 		hk_probe_drain(TIER, cls, 8, 8);
-	refill_done(TIER, cls, drained ? HK_SRC_REMOTE : HK_SRC_EXISTING, t1);
+	refill_done(TIER, cls, 8, drained ? HK_SRC_REMOTE : HK_SRC_EXISTING, since(t1));
 	report(drained ? "drain" : "refill", cls, ns, t0);
 }
 
@@ -131,7 +127,7 @@ static void grow(long ns)
 	hk_probe_arena_grow_start(TIER, 0, GROW_LEN);
 	uint64_t t1 = now_ns();
 	sleep_ns(ns);
-	arena_grow(TIER, t1);
+	arena_grow(TIER, 0, GROW_LEN, GROW_ADDR, since(t1));
 	report("grow", 0, ns, t0);
 }
 
@@ -141,12 +137,12 @@ static void warm_up(void)
 	uint64_t t1 = now_ns();
 
 	hk_probe_cold_start(WARM_TIER, 0, 64);
-	cold_done(WARM_TIER, 0, t1);
+	cold_done(WARM_TIER, 0, 0, since(t1));
 	hk_probe_refill_start(WARM_TIER, 0, 8);
 	hk_probe_drain(WARM_TIER, 0, 8, 8);
-	refill_done(WARM_TIER, 0, HK_SRC_REMOTE, t1);
+	refill_done(WARM_TIER, 0, 8, HK_SRC_REMOTE, since(t1));
 	hk_probe_arena_grow_start(WARM_TIER, 0, GROW_LEN);
-	arena_grow(WARM_TIER, t1);
+	arena_grow(WARM_TIER, 0, GROW_LEN, GROW_ADDR, since(t1));
 }
 
 int main(int argc, char **argv)
