@@ -29,6 +29,6 @@ check() {
 }
 
 check hakmem-sys os_map "$SYS" -L "$LIB" -o "$TMP/r" -- true
-check hakmem-lat cold_start "$LAT" -L "$LIB" -o "$TMP/r" -- true
+check hakmem-lat cold_done "$LAT" -L "$LIB" -o "$TMP/r" -- true
 check hakmem-top refill_done "$TOP" -L "$LIB" -b -n 1 -o "$TMP/r"
 assert_nothing_attached "the refused attaches"
