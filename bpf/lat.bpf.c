@@ -7,7 +7,7 @@
  * Intervals (see bpf/lat.h and docs/hakmem-lat.md), each the ns argument
  * of its done probe where hakmem gives one (timed between the two probe
  * sites, without the probes' own traps; hl_done_ns: then the start probes
- * of cold, refill and grow are not even attached), else the time between
+ * and drain are not even attached), else the time between
  * the hits:
  *   cold    cold_start -> cold_done
  *   refill  refill_start -> refill_done
@@ -42,9 +42,10 @@ const volatile __u32 hl_events = (1u << HL_NEVENTS) - 1; /* bit per enum hl_even
 const volatile bool hl_by_tier = false; /* -T */
 const volatile bool hl_by_class = false; /* -C (implies tier) */
 /* The done probes carry their interval's ns (a hakmem since 2026-12):
- * cold_start, refill_start and arena_grow_start are then not attached, one
- * uprobe trap fewer per interval; a drain in a refill is the refill's
- * (refill_done's source says it drained). */
+ * the start probes and drain are then not attached, one uprobe trap fewer
+ * per interval and none per drain; a drain in a refill is the refill's
+ * (refill_done's source says it drained), one in a walk the walk's
+ * (reclaim_done counts them). */
 const volatile bool hl_done_ns = false;
 
 /* Written by user space while running: the generation new samples go to. */
@@ -332,15 +333,27 @@ SEC("usdt")
 int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 {
 	struct hl_thread *t = thread_get();
+	long drains = 0;
+	__u64 d;
 
 	if (!hk_tracked_current())
 		return 0;
+	if (hl_done_ns) { /* the walk's drains are its fourth argument */
+		if (!done_ns(ctx, 4, HL_RECLAIM, &d))
+			return 0;
+		bpf_usdt_arg(ctx, 3, &drains);
+		if (wanted(HL_RECLAIM))
+			record(HL_RECLAIM, HL_ALL, HL_ALL, d);
+		if (wanted(HL_DRAIN) && drains > 0)
+			record_n(HL_DRAIN, HL_ALL, HL_ALL, d, (__u32)drains);
+		return 0;
+	}
 	if (t && t->reclaim_t0 && t->reclaim_drains && wanted(HL_DRAIN))
-		record_n(HL_DRAIN, HL_ALL, HL_ALL, interval_ns(ctx, 3, t->reclaim_t0), t->reclaim_drains);
+		record_n(HL_DRAIN, HL_ALL, HL_ALL, interval_ns(ctx, 4, t->reclaim_t0), t->reclaim_drains);
 	if (t)
 		t->reclaim_drains = 0;
 	if (wanted(HL_RECLAIM))
-		close_interval(ctx, 3, HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
+		close_interval(ctx, 4, HL_RECLAIM, t ? &t->reclaim_t0 : NULL, HL_ALL, HL_ALL);
 	else if (t) /* loaded for the drains in walks */
 		t->reclaim_t0 = 0;
 	return 0;

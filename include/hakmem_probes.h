@@ -160,10 +160,11 @@ static inline void hk_probe_reclaim_start(long reason)
 	HK_SDT1(reclaim_start, reason);
 }
 /* walked: free blocks visited; taken: blocks whose slabs or runs, found
- * wholly free, left the lists. */
-static inline void hk_probe_reclaim_done(long reason, long walked, long taken, long ns)
+ * wholly free, left the lists; drains: remote queues taken first (drain
+ * hits between the two probes). */
+static inline void hk_probe_reclaim_done(long reason, long walked, long taken, long drains, long ns)
 {
-	HK_SDT4(reclaim_done, reason, walked, taken, ns);
+	HK_SDT5(reclaim_done, reason, walked, taken, drains, ns);
 }
 static inline void hk_probe_os_map(long addr, long len, long purpose)
 {

@@ -25,13 +25,18 @@ int hk_reclaim_due(const struct hk_heap *h)
 /* What other threads freed joins the lists first: a program whose threads
  * pass blocks on, then change sizes, leaves them queued in classes their
  * owners no longer refill (4 threads, seven size bands: 4.6 GB peak). */
-static void drain_all(struct hk_heap *h)
+/* Returns how many queues it drained (drain probe hits). */
+static unsigned drain_all(struct hk_heap *h)
 {
+	unsigned drains = 0;
 	for (unsigned c = 0; c < HK_CLASSES; c++) {
 		unsigned n;
-		if (hk_remote_pending(h, c))
-			hk_free_list_join(h, c, hk_remote_drain(h, c, &n));
+		if (!hk_remote_pending(h, c))
+			continue;
+		hk_free_list_join(h, c, hk_remote_drain(h, c, &n));
+		drains++;
 	}
+	return drains;
 }
 
 static uint64_t carved_blocks(const struct hk_heap *h)
@@ -94,13 +99,14 @@ static void reclaim(struct hk_heap *h, enum hk_reclaim_reason why, enum hk_give_
 	uint64_t before = carved_blocks(h);
 	size_t pool_next;
 	h->reclaimed_ms = hk_os_now_ms(); /* what the tiers find free now is stamped so */
+	unsigned drains = 0;
 	if (tiny != HK_GIVE_LEAVING) /* else the heap's next thread drains them, at its refills */
-		drain_all(h);
+		drains = drain_all(h);
 	size_t tiny_walked = hk_tiny_reclaim(h, tiny);
 	size_t walked = tiny_walked + hk_pool_reclaim(h, pool, &pool_next);
 	uint64_t taken = before - carved_blocks(h);
 	note_walk(h, taken, walked, tiny_walked + pool_next);
-	hk_probe_reclaim_done(why, (long)walked, (long)taken, hk_probe_ns(t0));
+	hk_probe_reclaim_done(why, (long)walked, (long)taken, (long)drains, hk_probe_ns(t0));
 	hk_chunks_purge(0);
 }
 

@@ -307,12 +307,13 @@ static int cmp_rows(const void *a, const void *b)
 /* ------------------------------------------------------------ tracing */
 
 /* The USDT programs, their probe names, the events that need them, and
- * whether they start an interval whose done probe carries its ns. */
+ * whether the done probes' arguments make them needless (a start probe, or
+ * drain, which refill_done's source and reclaim_done's drains count). */
 struct usdt_prog {
 	struct bpf_program *prog;
 	const char *probe;
 	__u32 events;
-	bool timed_start;
+	bool needless_with_ns;
 };
 
 static int usdt_progs(struct lat_bpf *skel, struct usdt_prog *out)
@@ -322,11 +323,11 @@ static int usdt_progs(struct lat_bpf *skel, struct usdt_prog *out)
 		{ skel->progs.hl_cold_done, "cold_done", 1u << HL_COLD, false },
 		{ skel->progs.hl_refill_start, "refill_start", (1u << HL_REFILL) | (1u << HL_DRAIN), true },
 		{ skel->progs.hl_refill_done, "refill_done", (1u << HL_REFILL) | (1u << HL_DRAIN), false },
-		{ skel->progs.hl_drain, "drain", 1u << HL_DRAIN, false },
+		{ skel->progs.hl_drain, "drain", 1u << HL_DRAIN, true },
 		{ skel->progs.hl_arena_grow_start, "arena_grow_start", 1u << HL_GROW, true },
 		{ skel->progs.hl_arena_grow, "arena_grow", 1u << HL_GROW, false },
 		/* a walk's bounds are a drain's too (a walk drains every class first) */
-		{ skel->progs.hl_reclaim_start, "reclaim_start", (1u << HL_RECLAIM) | (1u << HL_DRAIN), false },
+		{ skel->progs.hl_reclaim_start, "reclaim_start", (1u << HL_RECLAIM) | (1u << HL_DRAIN), true },
 		{ skel->progs.hl_reclaim_done, "reclaim_done", (1u << HL_RECLAIM) | (1u << HL_DRAIN), false },
 	};
 	int n = (int)(sizeof(progs) / sizeof(progs[0]));
@@ -359,14 +360,17 @@ struct run {
  * not a start probe whose done probe carries the interval (done_ns). */
 static bool prog_used(const struct usdt_prog *p, __u32 events, bool done_ns)
 {
-	return (p->events & events) && !(done_ns && p->timed_start);
+	return (p->events & events) && !(done_ns && p->needless_with_ns);
 }
 
-/* Whether the done probes of lib carry their interval's ns (refill_done's
- * fifth argument came with all four). */
+/* Whether the done probes of lib carry their interval's ns, and
+ * reclaim_done its drains (a library without reclaim probes has no walks
+ * to drain in). */
 static bool lib_done_ns(const char *lib)
 {
-	return hk_elf_probe_args(lib, HK_PROBE_PROVIDER, "refill_done") >= 5;
+	int reclaim = hk_elf_probe_args(lib, HK_PROBE_PROVIDER, "reclaim_done");
+
+	return hk_elf_probe_args(lib, HK_PROBE_PROVIDER, "refill_done") >= 5 && (reclaim < 0 || reclaim >= 5);
 }
 
 /* Programs of events not asked for are not loaded (nothing attached for them). */
@@ -397,7 +401,7 @@ static int open_bpf(struct run *r)
 	r->skel->rodata->hk_track_forget = true;
 	r->done_ns = r->lib_src != HK_LIB_NONE && lib_done_ns(r->lib);
 	r->skel->rodata->hl_done_ns = r->done_ns;
-	hk_dbg(hk_opts.verbose, "%s", r->done_ns ? "done probes carry their ns: start probes not attached"
+	hk_dbg(hk_opts.verbose, "%s", r->done_ns ? "done probes carry their ns: start probes and drain not attached"
 						 : "done probes without ns: intervals timed between the hits");
 	select_programs(r->skel, env.events, r->done_ns);
 	err = lat_bpf__load(r->skel);

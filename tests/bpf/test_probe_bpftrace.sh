@@ -25,10 +25,12 @@ PAIRS=(cold_start=cold_starts cold_done=cold_starts refill_start=refills refill_
 # remote_push fires once per chain of remote-freed blocks; its 5th argument
 # (blocks) summed over the hits must equal the blocks freed remotely.  So must
 # reclaim_done's 2nd (walked) sum to the free blocks the walks visited.
-SUMS=(remote_blocks=remote_frees reclaim_walked=reclaim_blocks)
+# And every drain is a refill with source 0 or one of a walk's drains
+# (reclaim_done's 4th argument): what hakmem-lat counts without drain.
+SUMS=(remote_blocks=remote_frees reclaim_walked=reclaim_blocks drained=drains)
 # hakmem-lat's event = start probe, done probe, index of the done probe's ns
 TIMED=(cold=cold_start,cold_done,3 refill=refill_start,refill_done,4 grow=arena_grow_start,arena_grow,4
-	reclaim=reclaim_start,reclaim_done,3)
+	reclaim=reclaim_start,reclaim_done,4)
 
 # bpftrace ends itself when the workload's stats file is written (see below).
 # Signals are the fall-back only: bpftrace 0.17 started with & from a script
@@ -71,7 +73,8 @@ for pair in "${PAIRS[@]}"; do
 	prog+=" usdt:$LIB:hakmem:$probe { @$probe = count(); }"
 done
 prog+=" usdt:$LIB:hakmem:remote_push { @remote_blocks = sum(arg4); }"
-prog+=" usdt:$LIB:hakmem:reclaim_done { @reclaim_walked = sum(arg1); }"
+prog+=" usdt:$LIB:hakmem:reclaim_done { @reclaim_walked = sum(arg1); @drained = sum(arg3); }"
+prog+=" usdt:$LIB:hakmem:refill_done /arg3 == 0/ { @drained = sum(1); }"
 for timed in "${TIMED[@]}"; do
 	IFS=, read -r start done arg <<<"${timed#*=}"
 	ev=${timed%%=*}
