@@ -7,8 +7,7 @@
  * Intervals (see bpf/lat.h and docs/hakmem-lat.md), each the ns argument
  * of its done probe where hakmem gives one (timed between the two probe
  * sites, without the probes' own traps; hl_done_ns: then the start probes
- * and drain are not even attached), else the time between
- * the hits:
+ * and drain are not even attached), else the time between the hits:
  *   cold    cold_start -> cold_done
  *   refill  refill_start -> refill_done
  *   drain   each drain: its refill's refill_start -> refill_done, or for a
@@ -254,14 +253,13 @@ int BPF_USDT(hl_drain, long tier, long cls, long blocks, long depth_before)
 	if (!hk_tracked_current())
 		return 0;
 	/* a refill drains its class; a reclaim walk, in or out of a refill,
-	 * drains every class first: the drain holds up the outermost (with
-	 * hl_done_ns, a refill's own drain counts at its refill_done, and one
-	 * in a walk inside a refill is the walk's) */
+	 * drains every class first: the drain holds up the outermost (not
+	 * attached with hl_done_ns) */
 	if (t && t->refill_t0)
 		t->refill_drains++;
 	else if (t && t->reclaim_t0)
 		t->reclaim_drains++;
-	else if (!hl_done_ns)
+	else
 		unmatched(HL_DRAIN);
 	return 0;
 }
@@ -269,7 +267,7 @@ int BPF_USDT(hl_drain, long tier, long cls, long blocks, long depth_before)
 SEC("usdt")
 int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 {
-	struct hl_thread *t = thread_get();
+	struct hl_thread *t;
 	__u64 d;
 
 	if (!hk_tracked_current())
@@ -283,6 +281,7 @@ int BPF_USDT(hl_refill_done, long tier, long cls, long got, long source)
 			record(HL_DRAIN, tier, cls, d);
 		return 0;
 	}
+	t = thread_get();
 	if (!t || !t->refill_t0) {
 		unmatched(HL_REFILL);
 		return 0;
@@ -332,7 +331,7 @@ int BPF_USDT(hl_reclaim_start, long reason)
 SEC("usdt")
 int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 {
-	struct hl_thread *t = thread_get();
+	struct hl_thread *t;
 	long drains = 0;
 	__u64 d;
 
@@ -348,6 +347,7 @@ int BPF_USDT(hl_reclaim_done, long reason, long walked, long taken)
 			record_n(HL_DRAIN, HL_ALL, HL_ALL, d, (__u32)drains);
 		return 0;
 	}
+	t = thread_get();
 	if (t && t->reclaim_t0 && t->reclaim_drains && wanted(HL_DRAIN))
 		record_n(HL_DRAIN, HL_ALL, HL_ALL, interval_ns(ctx, 4, t->reclaim_t0), t->reclaim_drains);
 	if (t)

@@ -24,8 +24,8 @@ int hk_reclaim_due(const struct hk_heap *h)
 
 /* What other threads freed joins the lists first: a program whose threads
  * pass blocks on, then change sizes, leaves them queued in classes their
- * owners no longer refill (4 threads, seven size bands: 4.6 GB peak). */
-/* Returns how many queues it drained (drain probe hits). */
+ * owners no longer refill (4 threads, seven size bands: 4.6 GB peak).
+ * Returns how many queues it drained (drain probe hits). */
 static unsigned drain_all(struct hk_heap *h)
 {
 	unsigned drains = 0;

@@ -20,12 +20,14 @@ lat_setup test_lat_sleep
 
 N=12
 
-# check_build NAME CFLAGS: lat_sleep built with CFLAGS, traced and checked.
+# check_build NAME CFLAGS HOW: lat_sleep built with CFLAGS, traced and
+# checked; hakmem-lat -v must say it times the intervals HOW.
 check_build() {
 	echo "lat_sleep $1:"
 	build_lat_sleep "$tmp/lat_sleep" "$2" || fail "cannot build lat_sleep ($1)"
-	"$LAT" -C --json -o "$tmp/lat.json" -- "$tmp/lat_sleep" "$N" >"$tmp/samples" ||
-		fail "hakmem-lat or lat_sleep ($1) failed"
+	"$LAT" -v -C --json -o "$tmp/lat.json" -- "$tmp/lat_sleep" "$N" >"$tmp/samples" 2>"$tmp/err" ||
+		fail "hakmem-lat or lat_sleep ($1) failed: $(grep -v '^libbpf' "$tmp/err")"
+	grep -q "^hakmem-lat: $3" "$tmp/err" || fail "hakmem-lat -v did not say \"$3\" for lat_sleep ($1)"
 	[ "$(json_get "$tmp/lat.json" 'd["library_source"]')" = static ] ||
 		fail "probes not found in the static executable: $(json_get "$tmp/lat.json" 'd["library_source"]')"
 	check_samples || fail "hakmem-lat's histograms of lat_sleep ($1) are wrong"
@@ -83,6 +85,6 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-check_build "with ns" ""
-check_build "without ns (an older hakmem)" -DLAT_SLEEP_OLD
+check_build "with ns" "" "done probes carry their ns: start probes and drain not attached"
+check_build "without ns (an older hakmem)" -DLAT_SLEEP_OLD "done probes without ns: intervals timed between the hits"
 echo "PASS"
