@@ -345,7 +345,7 @@ struct run {
 	struct hk_target *t;
 	char lib[PATH_MAX];
 	enum hk_lib_source lib_src;
-	bool done_ns; /* lib's done probes carry their ns: start probes not attached */
+	bool done_ns; /* lib's done probes carry their ns: start probes and drain not attached */
 	__u64 unmatched_seen[HL_NEVENTS]; /* hl_unmatched already reported */
 	__u64 lost_seen, untracked_seen; /* hl_dropped, hk_untracked already reported */
 	struct lat_set cur; /* the interval being reported */
@@ -356,8 +356,8 @@ struct run {
 	double interval_start, interval_end; /* hk_now() of the interval reported */
 };
 
-/* Whether p is loaded and attached: an event asked for needs it, and it is
- * not a start probe whose done probe carries the interval (done_ns). */
+/* Whether p is loaded and attached: an event asked for needs it, and the
+ * done probes' arguments do not make it needless (done_ns). */
 static bool prog_used(const struct usdt_prog *p, __u32 events, bool done_ns)
 {
 	return (p->events & events) && !(done_ns && p->needless_with_ns);

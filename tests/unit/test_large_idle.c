@@ -20,7 +20,7 @@
 #define IDLE_WAIT_MS 350 /* past the default 200 */
 /* Small blocks carved before, freed by another thread: refills that drain
  * them take no memory, which would come from the freed spans and runs. */
-#define QUEUED_CLASSES 20 /* tiny classes 16..384 B: a refill a round */
+#define QUEUED_CLASSES 20 /* the first tiny classes: a refill a round */
 #define QUEUED 1100 /* of each: past a heap's first 1024 refilled blocks, when
 		     * its refills start to read the clock (reclaim.c) */
 /* resident, written whole: the spans with their header page, half the runs */
@@ -137,10 +137,7 @@ static void burst_kept(void)
 
 static void *queued[QUEUED_CLASSES][QUEUED];
 
-static size_t queued_size(int k)
-{
-	return k < 8 ? 16 * (size_t)(k + 1) : 128 + 32 * (size_t)(k - 7); /* one per tiny class */
-}
+static size_t queued_size[QUEUED_CLASSES]; /* tiny class k's blocks, from hakmem's own table */
 
 static void *free_queued(void *arg)
 {
@@ -158,9 +155,14 @@ static void *free_queued(void *arg)
 static void small_refills_look(void)
 {
 	static struct freed spans, runs;
-	for (int k = 0; k < QUEUED_CLASSES; k++)
+	struct hakmem_census c;
+	hakmem_census(&c);
+	HK_CHECK(QUEUED_CLASSES <= c.tiny_classes, "only %d tiny classes", c.tiny_classes);
+	for (int k = 0; k < QUEUED_CLASSES; k++) {
+		queued_size[k] = c.class_size[k];
 		for (int i = 0; i < QUEUED; i++)
-			HK_CHECK((queued[k][i] = malloc(queued_size(k))) != NULL, "malloc(%zu)", queued_size(k));
+			HK_CHECK((queued[k][i] = malloc(queued_size[k])) != NULL, "malloc(%zu)", queued_size[k]);
+	}
 	pthread_t t;
 	HK_CHECK(pthread_create(&t, NULL, free_queued, NULL) == 0, "pthread_create");
 	pthread_join(t, NULL);
@@ -176,7 +178,7 @@ static void small_refills_look(void)
 		if (rounds)
 			hk_sleep_ms(20);
 		for (int i = 0; i < QUEUED; i++) /* the first drains the class's queue */
-			HK_CHECK((queued[rounds][i] = malloc(queued_size(rounds))) != NULL, "malloc");
+			HK_CHECK((queued[rounds][i] = malloc(queued_size[rounds])) != NULL, "malloc");
 		rounds++;
 		span_pages = resident_pages(&spans, SPANS);
 		run_pages = resident_pages(&runs, RUNS / 2);
