@@ -9,6 +9,9 @@
  *     freeing locally, the slot's previous block), the others are sent to the
  *     next thread, which frees them: exactly 50 % of all frees are remote.
  *
+ * Each thread has a CPU of its own when the machine has enough
+ * (bench_pin_cpus): two threads on one CPU pass no block between cores.
+ *
  * One op == one block allocated and freed (by whichever thread); ops/s is
  * THREADS_ALLOCATING * CYCLES over the wall time between the start and end
  * gates (the end gate is passed once every block sent has been freed).
@@ -29,9 +32,12 @@ static const char usage[] =
 	"  MIN MAX block size range in bytes, uniform (default 16 1024)\n"
 	"One op = one block allocated and freed.  Last line:\n"
 	"RESULT name=cross_thread_<mode> ... extra: threads=N remote_frees=N\n"
-	"  ring_fill_pct=N ring_peak_pct=N, the rings' mean and highest occupancy\n"
-	"  as their senders saw it every 64 blocks (the blocks in flight count in\n"
-	"  the peak RSS: a full ring holds 4096 blocks, 2.1 MB at 16..1024 B)\n";
+	"  pinned=0|1 ring_fill_pct=N ring_peak_pct=N, the rings' mean and highest\n"
+	"  occupancy as their senders saw it every 64 blocks (the blocks in flight\n"
+	"  count in the peak RSS: a full ring holds 4096 blocks, 2.1 MB at 16..1024 B)\n"
+	"Thread i runs on the i-th CPU the process may use, when there are THREADS\n"
+	"of them (pinned=1), so that every remote free crosses a core;\n"
+	"BENCH_PIN=0 leaves the threads to the scheduler.\n";
 
 struct worker {
 	struct ring *in, *out; /* blocks to free / blocks sent away */
@@ -39,11 +45,13 @@ struct worker {
 	size_t min, max;
 	uint64_t sum;
 	uint64_t fill_sum, fill_samples, fill_max; /* sender: its out ring's occupancy, sampled */
+	const cpu_set_t *cpus; /* one CPU per thread (bench_pin_cpus), or NULL */
 	char pad[64];
 };
 
 struct config {
-	int sym, threads;
+	int sym, threads, pinned;
+	cpu_set_t cpus;
 	uint64_t cycles, seed;
 	size_t min, max;
 };
@@ -122,6 +130,8 @@ static uint64_t send_block(struct worker *w, void *p, size_t size)
 static void *sym_main(void *arg)
 {
 	struct worker *w = arg;
+	if (w->cpus)
+		bench_pin_self(w->cpus, (int)w->index);
 	struct slot_set local = slots_make(LOCAL_SLOTS, w->min, w->max);
 	struct rng r = rng_make(w->seed, w->index);
 	uint64_t expect = w->cycles / 2, got = 0;
@@ -164,6 +174,7 @@ static struct config parse(int argc, char **argv)
 	struct size_range sizes = arg_size_range(argc, argv, 5, 16, 1024, 1ull << 30, usage);
 	c.min = sizes.min;
 	c.max = sizes.max;
+	c.pinned = bench_pin_cpus(c.threads, &c.cpus);
 	return c;
 }
 
@@ -173,7 +184,7 @@ static void wire(struct worker *w, struct ring **rings, const struct config *c)
 {
 	for (int i = 0; i < c->threads; i++) {
 		w[i] = (struct worker){ .cycles = c->cycles, .seed = c->seed, .index = (uint64_t)i,
-					.min = c->min, .max = c->max };
+					.min = c->min, .max = c->max, .cpus = c->pinned ? &c->cpus : NULL };
 		if (c->sym) {
 			w[i].out = rings[i];
 			w[i].in = rings[(i + c->threads - 1) % c->threads];
@@ -186,6 +197,8 @@ static void wire(struct worker *w, struct ring **rings, const struct config *c)
 static void *pc_main(void *arg)
 {
 	struct worker *w = arg;
+	if (w->cpus)
+		bench_pin_self(w->cpus, (int)w->index);
 	return w->index % 2 ? consumer_main(w) : producer_main(w);
 }
 
@@ -193,8 +206,9 @@ int main(int argc, char **argv)
 {
 	bench_usage_check(argc, argv, usage);
 	struct config c = parse(argc, argv);
-	printf("bench_cross_thread: mode=%s threads=%d cycles/thread=%" PRIu64 " seed=%" PRIu64 " size=%zu..%zu\n",
-	       c.sym ? "sym" : "pc", c.threads, c.cycles, c.seed, c.min, c.max);
+	printf("bench_cross_thread: mode=%s threads=%d cycles/thread=%" PRIu64 " seed=%" PRIu64
+	       " size=%zu..%zu pinned=%s\n",
+	       c.sym ? "sym" : "pc", c.threads, c.cycles, c.seed, c.min, c.max, c.pinned ? "yes" : "no");
 
 	int nrings = c.sym ? c.threads : c.threads / 2;
 	struct ring **rings = calloc((size_t)nrings, sizeof(*rings));
@@ -221,7 +235,8 @@ int main(int argc, char **argv)
 	uint64_t allocators = c.sym ? (uint64_t)c.threads : (uint64_t)c.threads / 2;
 	uint64_t remote = c.sym ? allocators * (c.cycles / 2) : allocators * c.cycles;
 	char extra[128];
-	int len = snprintf(extra, sizeof(extra), "threads=%d remote_frees=%" PRIu64, c.threads, remote);
+	int len = snprintf(extra, sizeof(extra), "threads=%d remote_frees=%" PRIu64 " pinned=%d", c.threads, remote,
+			   c.pinned);
 	if (fill_samples)
 		snprintf(extra + len, sizeof(extra) - (size_t)len, " ring_fill_pct=%" PRIu64 " ring_peak_pct=%" PRIu64,
 			 100 * fill_sum / fill_samples / RING_SLOTS, 100 * fill_max / RING_SLOTS);

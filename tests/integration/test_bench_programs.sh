@@ -53,4 +53,17 @@ while read -r label prog extras args; do
 	n=$((n + 1))
 done <"$T/workloads"
 echo "$n workloads"
+
+# bench_cross_thread gives each thread a CPU of its own when there are
+# enough, and says whether it did: not on one CPU, nor with BENCH_PIN=0.
+pinned() { tail -n 1 | grep -o ' pinned=[01]' | cut -d= -f2; }
+if [ "$(nproc)" -ge 2 ]; then
+	got=$(bench/bench_cross_thread sym 2 20000 | pinned)
+	[ "$got" = 1 ] || fail "cross_thread on $(nproc) CPUs: pinned=$got"
+fi
+got=$(taskset -c 0 bench/bench_cross_thread sym 2 20000 | pinned)
+[ "$got" = 0 ] || fail "cross_thread on one CPU: pinned=$got"
+got=$(BENCH_PIN=0 bench/bench_cross_thread pc 2 20000 | pinned)
+[ "$got" = 0 ] || fail "cross_thread with BENCH_PIN=0: pinned=$got"
+echo "cross_thread pinning: as the CPUs allow"
 echo "PASS"
