@@ -256,7 +256,8 @@ static inline uint64_t run_threads_timed(int n, void *(*fn)(void *), void *args,
  * pinning) otherwise.  A workload that measures blocks passed between
  * threads pins them, or the scheduler sometimes puts two on one CPU and no
  * block crosses a core: cross_thread sym, 2 CPUs, ran at about 20 M ops/s
- * and, one run in three, at 50 M, under every allocator alike. */
+ * and, one run in three, at 50 M, under every allocator alike.  (A virtual
+ * machine's host may still put its two CPUs on one core for a while.) */
 static inline int bench_pin_cpus(int n, cpu_set_t *cpus)
 {
 	const char *env = getenv("BENCH_PIN");
