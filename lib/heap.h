@@ -86,6 +86,7 @@ struct hk_heap {
 	long tid; /* kernel tid of its thread, or 0 (atomic: remote frees read it) */
 	int in_use;
 	unsigned slot; /* where it waits, or last waited, for a thread (heap.c) */
+	int left_much; /* its last thread left it holding much (hk_reclaim_leaving) */
 	struct hk_heap_counters counters;
 	/* tiny tier */
 	struct hk_slab_meta *slab[HK_TINY_CLASSES]; /* slab being carved per class */

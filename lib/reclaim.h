@@ -33,8 +33,9 @@ void hk_reclaim_before_runs(void);
  * (hakmem_flush, malloc_trim). */
 void hk_reclaim_all(struct hk_heap *h);
 /* h's thread exits (heap.c): if h holds much, what sits wholly free goes
- * back for any heap, the superslab and arena it carves included. */
-void hk_reclaim_leaving(struct hk_heap *h);
+ * back for any heap, the superslab and arena it carves included.  Returns
+ * whether it still holds much. */
+int hk_reclaim_leaving(struct hk_heap *h);
 
 /* What a tier's walk gives back to the OS of what is wholly free. */
 enum hk_give_back {

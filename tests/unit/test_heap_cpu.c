@@ -3,7 +3,8 @@
  * exited on, and a new thread adopts one left on its own CPU, even when
  * another CPU's is newer: that CPU's caches still hold the heap.  A CPU
  * keeps its last heap for its own next thread (another CPU makes a heap
- * rather than take it) and gives up only the ones beyond it, oldest first.
+ * rather than take it) and gives up only the ones beyond it, oldest first,
+ * unless the one it keeps holds much (1 MiB of blocks or more).
  */
 #include <pthread.h>
 
@@ -19,13 +20,18 @@ struct worker {
 	pthread_t tid;
 	int cpu;
 	pthread_barrier_t *hold, *gate;
+	void **kept; /* when set: KEPT blocks it leaves live here */
 	uint64_t heap;
 };
+
+#define KEPT 16384 /* of 128 B: 2 MiB */
 
 static void *work(void *arg)
 {
 	struct worker *w = arg;
 	free(malloc(100));
+	for (int i = 0; w->kept && i < KEPT; i++)
+		HK_CHECK(w->kept[i] = malloc(128), "malloc(128)");
 	w->heap = hakmem_heap_id();
 	if (w->hold)
 		pthread_barrier_wait(w->hold);
@@ -34,17 +40,23 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static void start(struct worker *w, int cpu, pthread_barrier_t *hold, pthread_barrier_t *gate)
+static void start_keeping(struct worker *w, int cpu, pthread_barrier_t *hold, pthread_barrier_t *gate,
+			  void **kept)
 {
 	pthread_attr_t attr;
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	*w = (struct worker){ .cpu = cpu, .hold = hold, .gate = gate };
+	*w = (struct worker){ .cpu = cpu, .hold = hold, .gate = gate, .kept = kept };
 	HK_CHECK(pthread_attr_init(&attr) == 0 && pthread_attr_setaffinity_np(&attr, sizeof(set), &set) == 0,
 		 "pthread_attr_setaffinity_np");
 	HK_CHECK(pthread_create(&w->tid, &attr, work, w) == 0, "pthread_create");
 	pthread_attr_destroy(&attr);
+}
+
+static void start(struct worker *w, int cpu, pthread_barrier_t *hold, pthread_barrier_t *gate)
+{
+	start_keeping(w, cpu, hold, gate, NULL);
 }
 
 static void join(struct worker *w)
@@ -125,7 +137,32 @@ int main(void)
 		 ", not the oldest of CPU %d's two, %" PRIx64, cpu_b, pulled, cpu_a, p.heap);
 	uint64_t a3 = heap_on(cpu_a);
 	HK_CHECK(a3 == q.heap, "CPU %d, left one heap (%" PRIx64 "), gave a thread %" PRIx64, cpu_a, q.heap, a3);
-	hk_pass("a thread takes the heap left on its CPU; a CPU keeps one for itself and gives up the "
-		"rest oldest first");
+
+	/* CPU a's one heap, left holding 2 MiB of live blocks, is not kept: of
+	 * three threads at once on CPU b, two take its two heaps and the third
+	 * takes that one, where it would have made a heap. */
+	static void *kept[KEPT];
+	struct worker big, t[3];
+	start_keeping(&big, cpu_a, NULL, NULL, kept);
+	join(&big);
+	HK_CHECK(big.heap == q.heap, "CPU %d's thread got %" PRIx64 ", not its heap %" PRIx64, cpu_a, big.heap,
+		 q.heap);
+	pthread_barrier_t trio;
+	HK_CHECK(pthread_barrier_init(&trio, NULL, 4) == 0, "pthread_barrier_init");
+	for (int i = 0; i < 3; i++)
+		start(&t[i], cpu_b, &trio, NULL);
+	pthread_barrier_wait(&trio);
+	int took = 0;
+	for (int i = 0; i < 3; i++) {
+		join(&t[i]);
+		took += t[i].heap == b || t[i].heap == p.heap || t[i].heap == q.heap;
+	}
+	HK_CHECK(took == 3, "three threads on CPU %d got %" PRIx64 ", %" PRIx64 " and %" PRIx64
+		 ", not its heaps %" PRIx64 " and %" PRIx64 " and CPU %d's one holding 2 MiB, %" PRIx64,
+		 cpu_b, t[0].heap, t[1].heap, t[2].heap, b, p.heap, cpu_a, q.heap);
+	for (int i = 0; i < KEPT; i++)
+		free(kept[i]);
+	hk_pass("a thread takes the heap left on its CPU; a CPU keeps one for itself, unless it holds "
+		"much, and gives up the rest oldest first");
 	return 0;
 }
