@@ -33,11 +33,17 @@ HK_EXPORT void *HK_API(malloc)(size_t n) __attribute__((alias("hk_alloc")));
 /* Blocks per refill: a page of tiny blocks, 16 KiB of pool blocks.  Carving
  * touches every block (pool blocks: their headers), and carved blocks serve
  * their class only (cross-thread pc carves 6.5 k tiny blocks instead of 6.8 k
- * with 8 KiB; sleep(1) touches 228 KiB of pool arena with 64 KiB batches). */
-static unsigned refill_batch(unsigned cls)
+ * with 8 KiB; sleep(1) touches 228 KiB of pool arena with 64 KiB batches).
+ * A pool class carves no more than the heap holds of it already (one block
+ * first, then doubling): most of a program's pool classes see a block or
+ * two, and their batches would each touch pages of their own. */
+static unsigned refill_batch(const struct hk_heap *h, unsigned cls)
 {
 	unsigned n = (cls < HK_TINY_CLASSES ? 4096u : 16384u) / hk_class_stride[cls];
-	return n > 2 ? n : 2; /* tiny: 4..256; pool: 2..12, a block over 8 KiB goes in pairs */
+	n = n > 2 ? n : 2; /* tiny: 4..256; pool: 2..12, a block over 8 KiB goes in pairs */
+	if (cls < HK_TINY_CLASSES || h->carved[cls] >= n)
+		return n;
+	return h->carved[cls] ? (unsigned)h->carved[cls] : 1;
 }
 
 /* One refill of cls's list, between the refill probes: from its remote
@@ -45,7 +51,7 @@ static unsigned refill_batch(unsigned cls)
 static void fill(struct hk_heap *h, unsigned cls)
 {
 	int tier = hk_class_tier(cls), source = HK_SRC_REMOTE;
-	unsigned want = refill_batch(cls), got = 0;
+	unsigned want = refill_batch(h, cls), got = 0;
 	struct hk_block *list;
 	hk_probe_refill_start(tier, cls, want);
 	uint64_t t0 = hk_probe_t0(HK_PROBE_ACTIVE(refill_done));
