@@ -1,6 +1,7 @@
 /* large.c — direct mappings and the span cache (see large.h). */
 #include <string.h>
 #include <sys/mman.h>
+#include "chunks.h"
 #include "config.h"
 #include "large.h"
 #include "lock.h"
@@ -537,6 +538,7 @@ void hk_large_idle(uint64_t now)
 		release_evicted(out, n);
 	} while (n == EVICT_MAX);
 	hk_runs_decay(now);
+	hk_chunks_purge(0);
 }
 
 /* Cache the span c, evicting the oldest spans when it needs a slot or the

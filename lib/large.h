@@ -49,9 +49,10 @@ int hk_large_resize(struct hk_segment *s, void *p, size_t n);
 void *hk_large_lend(size_t size);
 
 /* Spans cached for HAKMEM_LARGE_IDLE_MS go back, within the budget too, and
- * so do the free pages of idle run arenas: a program that stopped using
- * large blocks (Python parsing JSON into pymalloc's own mappings) does not
- * keep what it freed.  One look a millisecond at most (config.h); now: ms.
+ * so do the free pages of idle run arenas and the chunks that have waited
+ * their time idle (chunks.h): a program that stopped using large blocks
+ * (Python parsing JSON into pymalloc's own mappings) does not keep what it
+ * freed.  One look a millisecond at most (config.h); now: ms.
  * Called at every span free, and at small-tier refills (reclaim.c), since
  * a program that now asks for small blocks alone makes no large-tier call. */
 void hk_large_idle(uint64_t now);
