@@ -34,7 +34,7 @@ static pthread_key_t heap_key;
  * because of it.  Unless that heap holds much (its thread left it 1 MiB of
  * blocks or more): then the new heap would grow as large while it waits,
  * and warm caches are not worth megabytes (four threads a round, 50 rounds,
- * bench_thread_churn: 5 heaps of ~7 MB, peak 46 MB; 4 heaps, 39 MB).
+ * bench_thread_churn: 5 heaps of ~7 MB; 4 heaps, peak RSS 45 -> 40 MB).
  */
 #define HEAP_SLOTS 16u
 static struct heap_slot {
