@@ -7,12 +7,11 @@
  *
  * The small tiers also hand back here what a heap found wholly free (a pool
  * arena, an empty superslab): it waits, resident, for any heap's next arena
- * or superslab, and goes back to the OS once it has waited
- * HAKMEM_LARGE_PURGE_MS, longer while heaps take fresh memory soon after
- * such chunks went back, at the next reclaim, release or idle look
- * (hk_large_idle), or at hakmem_flush.  A heap's memory would
- * otherwise serve that heap only: four threads passing blocks on and
- * changing sizes held 3.3 GB where 1.2 GB sufficed.
+ * or superslab; it goes back to the OS at the next reclaim, release or idle
+ * look (hk_large_idle) once it has waited HAKMEM_LARGE_PURGE_MS, longer while
+ * heaps take fresh memory soon after such chunks went back (or at
+ * hakmem_flush).  A heap's memory would otherwise serve that heap only: four
+ * threads passing blocks on and changing sizes held 3.3 GB where 1.2 GB sufficed.
  */
 #ifndef HK_CHUNKS_H
 #define HK_CHUNKS_H
