@@ -275,6 +275,10 @@ static inline void bench_pin_self(const cpu_set_t *cpus, int i)
 	for (int seen = -1; cpu < CPU_SETSIZE; cpu++)
 		if (CPU_ISSET(cpu, cpus) && ++seen == i)
 			break;
+	if (cpu == CPU_SETSIZE) { /* fewer CPUs than threads: bench_pin_cpus said no */
+		fprintf(stderr, "error: no CPU %d of %d to pin thread %d to\n", i, CPU_COUNT(cpus), i);
+		exit(1);
+	}
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
